@@ -1,0 +1,328 @@
+//! Typed settings: built-in defaults, then an optional TOML file (`dealerloop.toml`, or the
+//! file named by `DEALERLOOP_CONFIG`), then `DATABASE_URL`, then `DEALERLOOP_*` variables.
+//! Invalid settings stop start-up with a message naming the setting. Secrets are wrapped
+//! in [`Secret`] so they never reach a log line.
+
+use std::fmt;
+use std::path::PathBuf;
+
+use figment::Figment;
+use figment::providers::{Env, Format, Serialized, Toml};
+use serde::{Deserialize, Serialize};
+
+use crate::db::DatabaseUrl;
+
+/// A value that must not be printed.
+#[derive(Clone, Default, Deserialize, Serialize)]
+#[serde(transparent)]
+pub struct Secret(String);
+
+impl Secret {
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("\"***\"")
+    }
+}
+
+/// Settings as they are read, before validation.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+struct RawSettings {
+    database_url: Secret,
+    host: String,
+    port: u16,
+    public_url: Option<String>,
+    workers: Option<usize>,
+    db_pool_size: u32,
+    session_idle_minutes: u32,
+    session_absolute_hours: u32,
+    hsts: Option<bool>,
+    trust_proxy: bool,
+    timezone: String,
+    log_format: String,
+    email_backend: String,
+    email_outbox_dir: PathBuf,
+    email_from: String,
+    smtp_host: Option<String>,
+    smtp_port: Option<u16>,
+    smtp_tls: String,
+    smtp_username: Option<String>,
+    smtp_password: Option<Secret>,
+}
+
+impl Default for RawSettings {
+    fn default() -> Self {
+        Self {
+            database_url: Secret("sqlite://dealerloop.db".into()),
+            host: "127.0.0.1".into(),
+            port: 8080,
+            public_url: None,
+            workers: None,
+            db_pool_size: 8,
+            session_idle_minutes: 8 * 60,
+            session_absolute_hours: 7 * 24,
+            hsts: None,
+            trust_proxy: false,
+            timezone: "Europe/Rome".into(),
+            log_format: "text".into(),
+            email_backend: "file".into(),
+            email_outbox_dir: PathBuf::from("mail-outbox"),
+            email_from: "dealerloop <no-reply@dealerloop.localhost>".into(),
+            smtp_host: None,
+            smtp_port: None,
+            smtp_tls: "starttls".into(),
+            smtp_username: None,
+            smtp_password: None,
+        }
+    }
+}
+
+/// How outgoing email leaves the process.
+#[derive(Debug, Clone)]
+pub enum EmailSettings {
+    /// Each message is written as an `.eml` file in this folder (the zero-configuration default).
+    File { dir: PathBuf },
+    /// Delivered to an SMTP relay.
+    Smtp {
+        host: String,
+        port: u16,
+        tls: SmtpTls,
+        username: Option<String>,
+        password: Option<Secret>,
+    },
+    /// Kept in memory, for tests.
+    Memory,
+}
+
+/// Transport security towards the SMTP relay.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SmtpTls {
+    /// Implicit TLS (port 465).
+    Tls,
+    /// STARTTLS upgrade, required.
+    StartTls,
+    /// Plain text; only for a relay on the same host or in tests.
+    None,
+}
+
+/// Log output format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LogFormat {
+    Text,
+    Json,
+}
+
+/// Validated settings.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    pub database_url: DatabaseUrl,
+    pub host: String,
+    pub port: u16,
+    /// The address people reach the portal at; used in emailed links and origin checks.
+    /// `None` means `http://host:port` with the port actually bound.
+    pub public_url: Option<url::Url>,
+    pub workers: usize,
+    pub db_pool_size: u32,
+    pub session_idle: chrono::TimeDelta,
+    pub session_absolute: chrono::TimeDelta,
+    pub hsts: bool,
+    pub trust_proxy: bool,
+    pub timezone: chrono_tz::Tz,
+    pub log_format: LogFormat,
+    pub email: EmailSettings,
+    pub email_from: lettre::message::Mailbox,
+    /// Run background workers (mail delivery, clean-up) in this process.
+    pub run_workers: bool,
+}
+
+impl fmt::Debug for DatabaseUrl {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.redacted())
+    }
+}
+
+/// A setting that could not be used, with the name a person would set.
+#[derive(Debug, thiserror::Error)]
+#[error("invalid setting {name}: {reason}")]
+pub struct SettingsError {
+    pub name: String,
+    pub reason: String,
+}
+
+fn invalid(key: &str, reason: impl Into<String>) -> SettingsError {
+    SettingsError {
+        name: format!("DEALERLOOP_{} ({key})", key.to_uppercase()),
+        reason: reason.into(),
+    }
+}
+
+impl Settings {
+    /// Reads settings from the environment and the optional file.
+    pub fn load() -> Result<Self, SettingsError> {
+        let file = std::env::var("DEALERLOOP_CONFIG").ok();
+        let mut figment = Figment::from(Serialized::defaults(RawSettings::default()));
+        figment = match &file {
+            Some(path) => {
+                if !std::path::Path::new(path).exists() {
+                    return Err(SettingsError {
+                        name: "DEALERLOOP_CONFIG".into(),
+                        reason: format!("the file {path} does not exist"),
+                    });
+                }
+                figment.merge(Toml::file(path))
+            }
+            None => figment.merge(Toml::file("dealerloop.toml")),
+        };
+        let figment = figment
+            .merge(Env::raw().only(&["DATABASE_URL"]))
+            .merge(Env::prefixed("DEALERLOOP_").ignore(&["CONFIG", "LOG", "TEST_DATABASE_URL"]));
+        Self::from_figment(figment)
+    }
+
+    /// Settings for a given database with every other value at its default (tests, tools).
+    pub fn for_database(url: &str) -> Result<Self, SettingsError> {
+        Self::from_figment(
+            Figment::from(Serialized::defaults(RawSettings::default()))
+                .merge(Serialized::default("database_url", url)),
+        )
+    }
+
+    fn from_figment(figment: Figment) -> Result<Self, SettingsError> {
+        let raw: RawSettings = figment.extract().map_err(|e| {
+            let key = e.path.join(".");
+            SettingsError {
+                name: if key.is_empty() {
+                    "configuration".into()
+                } else {
+                    format!("DEALERLOOP_{} ({key})", key.to_uppercase())
+                },
+                reason: e.kind.to_string(),
+            }
+        })?;
+        raw.validate()
+    }
+}
+
+impl RawSettings {
+    fn validate(self) -> Result<Settings, SettingsError> {
+        let database_url = DatabaseUrl::parse(self.database_url.expose())
+            .map_err(|reason| invalid("database_url", reason))?;
+        let public_url = match &self.public_url {
+            None => None,
+            Some(s) => {
+                let url = url::Url::parse(s)
+                    .map_err(|e| invalid("public_url", format!("not a URL: {e}")))?;
+                if !matches!(url.scheme(), "http" | "https") || url.host().is_none() {
+                    return Err(invalid(
+                        "public_url",
+                        "must be an http:// or https:// address",
+                    ));
+                }
+                Some(url)
+            }
+        };
+        let https = public_url.as_ref().is_some_and(|u| u.scheme() == "https");
+        if self.session_idle_minutes == 0 {
+            return Err(invalid("session_idle_minutes", "must be at least 1"));
+        }
+        if self.session_absolute_hours == 0 {
+            return Err(invalid("session_absolute_hours", "must be at least 1"));
+        }
+        if !(1..=200).contains(&self.db_pool_size) {
+            return Err(invalid("db_pool_size", "must be between 1 and 200"));
+        }
+        let timezone: chrono_tz::Tz = self
+            .timezone
+            .parse()
+            .map_err(|_| invalid("timezone", format!("unknown time zone '{}'", self.timezone)))?;
+        let log_format = match self.log_format.as_str() {
+            "text" => LogFormat::Text,
+            "json" => LogFormat::Json,
+            other => {
+                return Err(invalid(
+                    "log_format",
+                    format!("'{other}' is not text or json"),
+                ));
+            }
+        };
+        let email = match self.email_backend.as_str() {
+            "file" => EmailSettings::File {
+                dir: self.email_outbox_dir.clone(),
+            },
+            "memory" => EmailSettings::Memory,
+            "smtp" => {
+                let host = self
+                    .smtp_host
+                    .clone()
+                    .filter(|h| !h.trim().is_empty())
+                    .ok_or_else(|| invalid("smtp_host", "required when email_backend is smtp"))?;
+                let tls = match self.smtp_tls.as_str() {
+                    "tls" => SmtpTls::Tls,
+                    "starttls" => SmtpTls::StartTls,
+                    "none" => SmtpTls::None,
+                    other => {
+                        return Err(invalid(
+                            "smtp_tls",
+                            format!("'{other}' is not tls, starttls or none"),
+                        ));
+                    }
+                };
+                let port = self.smtp_port.unwrap_or(match tls {
+                    SmtpTls::Tls => 465,
+                    SmtpTls::StartTls => 587,
+                    SmtpTls::None => 25,
+                });
+                EmailSettings::Smtp {
+                    host,
+                    port,
+                    tls,
+                    username: self.smtp_username.clone(),
+                    password: self.smtp_password.clone(),
+                }
+            }
+            other => {
+                return Err(invalid(
+                    "email_backend",
+                    format!("'{other}' is not file, smtp or memory"),
+                ));
+            }
+        };
+        let email_from = self
+            .email_from
+            .parse()
+            .map_err(|e| invalid("email_from", format!("not an email address: {e}")))?;
+        Ok(Settings {
+            database_url,
+            host: self.host,
+            port: self.port,
+            public_url,
+            workers: self
+                .workers
+                .filter(|w| *w > 0)
+                .unwrap_or_else(|| std::thread::available_parallelism().map_or(2, |n| n.get())),
+            db_pool_size: self.db_pool_size,
+            session_idle: chrono::TimeDelta::minutes(self.session_idle_minutes.into()),
+            session_absolute: chrono::TimeDelta::hours(self.session_absolute_hours.into()),
+            hsts: self.hsts.unwrap_or(https),
+            trust_proxy: self.trust_proxy,
+            timezone,
+            log_format,
+            email,
+            email_from,
+            run_workers: true,
+        })
+    }
+}
+
+impl Settings {
+    /// Whether people reach the portal over TLS (cookies get `Secure`).
+    pub fn served_over_tls(&self) -> bool {
+        self.public_url
+            .as_ref()
+            .is_some_and(|u| u.scheme() == "https")
+    }
+}

@@ -1,0 +1,320 @@
+//! Storage: one connection type over SQLite and PostgreSQL, the pools, per-connection
+//! SQLite pragmas and the embedded migrations.
+//!
+//! The backend is chosen from the URL scheme (`sqlite://…`, `postgres://…`), never by
+//! trying each driver in turn, so a failed connection shows the real error. Where the two
+//! backends need different SQL, the branch is written here and nowhere else.
+
+use std::time::Duration;
+
+use anyhow::Context;
+use diesel::connection::SimpleConnection;
+use diesel::pg::PgConnection;
+use diesel::sqlite::SqliteConnection;
+use diesel::{Connection, QueryResult};
+use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
+
+use crate::error::AppError;
+
+/// Migrations for each backend; both folders hold the same version names.
+pub const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/sqlite");
+pub const POSTGRES_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/postgres");
+
+/// A connection to either supported backend.
+#[derive(diesel::MultiConnection)]
+pub enum DbConnection {
+    Sqlite(SqliteConnection),
+    Postgres(PgConnection),
+}
+
+/// Which database engine a URL points at.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// A database location parsed from a configured URL.
+#[derive(Clone)]
+pub struct DatabaseUrl {
+    pub backend: Backend,
+    /// What the driver is given: a file path for SQLite, the URL for PostgreSQL.
+    target: String,
+}
+
+impl DatabaseUrl {
+    /// Parses `sqlite://path`, `sqlite:path`, `postgres://…` or `postgresql://…`.
+    pub fn parse(url: &str) -> Result<Self, String> {
+        let url = url.trim();
+        if let Some(path) = url
+            .strip_prefix("sqlite://")
+            .or_else(|| url.strip_prefix("sqlite:"))
+        {
+            if path.is_empty() {
+                return Err("the SQLite URL names no file (use sqlite://dealerloop.db)".into());
+            }
+            return Ok(Self {
+                backend: Backend::Sqlite,
+                target: path.to_owned(),
+            });
+        }
+        if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            return Ok(Self {
+                backend: Backend::Postgres,
+                target: url.to_owned(),
+            });
+        }
+        let scheme = url.split(':').next().unwrap_or_default();
+        Err(format!(
+            "unsupported database URL scheme '{scheme}' (use sqlite://FILE or postgres://…)"
+        ))
+    }
+
+    /// The URL with any password replaced, for logs and messages.
+    pub fn redacted(&self) -> String {
+        match self.backend {
+            Backend::Sqlite => format!("sqlite://{}", self.target),
+            Backend::Postgres => match url::Url::parse(&self.target) {
+                Ok(mut u) => {
+                    if u.password().is_some() {
+                        let _ = u.set_password(Some("***"));
+                    }
+                    u.to_string()
+                }
+                Err(_) => "postgres://***".into(),
+            },
+        }
+    }
+
+    /// Opens one connection, with the real driver error on failure.
+    pub fn establish(&self) -> Result<DbConnection, diesel::ConnectionError> {
+        match self.backend {
+            Backend::Sqlite => {
+                let mut conn = SqliteConnection::establish(&self.target)?;
+                conn.batch_execute(
+                    "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; \
+                     PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 5000;",
+                )
+                .map_err(diesel::ConnectionError::CouldntSetupConfiguration)?;
+                Ok(DbConnection::Sqlite(conn))
+            }
+            Backend::Postgres => Ok(DbConnection::Postgres(PgConnection::establish(
+                &self.target,
+            )?)),
+        }
+    }
+}
+
+/// r2d2 manager that opens the backend named by the URL.
+pub struct ConnectionManager {
+    url: DatabaseUrl,
+}
+
+impl r2d2::ManageConnection for ConnectionManager {
+    type Connection = DbConnection;
+    type Error = diesel::ConnectionError;
+
+    fn connect(&self) -> Result<DbConnection, Self::Error> {
+        self.url.establish()
+    }
+
+    fn is_valid(&self, conn: &mut DbConnection) -> Result<(), Self::Error> {
+        conn.batch_execute("SELECT 1")
+            .map_err(diesel::ConnectionError::CouldntSetupConfiguration)
+    }
+
+    fn has_broken(&self, conn: &mut DbConnection) -> bool {
+        use diesel::r2d2::R2D2Connection;
+        conn.is_broken()
+    }
+}
+
+pub type Pool = r2d2::Pool<ConnectionManager>;
+pub type PooledConnection = r2d2::PooledConnection<ConnectionManager>;
+
+/// The pools the application uses. On SQLite, writes go through a single connection so
+/// that write transactions queue in the application instead of failing with `SQLITE_BUSY`;
+/// reads use a pool of their own (WAL lets them run beside the writer). On PostgreSQL both
+/// handles share one pool.
+#[derive(Clone)]
+pub struct Db {
+    read: Pool,
+    write: Pool,
+    pub backend: Backend,
+}
+
+impl Db {
+    /// Connects, failing with the driver's own message if the database is unreachable.
+    pub fn connect(url: &DatabaseUrl, pool_size: u32) -> anyhow::Result<Self> {
+        // Open one connection first so a bad URL or a down server gives its real error.
+        drop(
+            url.establish()
+                .with_context(|| format!("cannot connect to {}", url.redacted()))?,
+        );
+        let build = |size: u32| {
+            r2d2::Pool::builder()
+                .max_size(size)
+                .min_idle(Some(1))
+                .connection_timeout(Duration::from_secs(10))
+                .build(ConnectionManager { url: url.clone() })
+                .with_context(|| format!("cannot open a pool on {}", url.redacted()))
+        };
+        let (read, write) = match url.backend {
+            Backend::Sqlite => (build(pool_size)?, build(1)?),
+            Backend::Postgres => {
+                let pool = build(pool_size)?;
+                (pool.clone(), pool)
+            }
+        };
+        Ok(Self {
+            read,
+            write,
+            backend: url.backend,
+        })
+    }
+
+    /// Runs read-only work on a pooled connection, off the async workers.
+    pub async fn read<T, E, F>(&self, work: F) -> Result<T, E>
+    where
+        F: FnOnce(&mut DbConnection) -> Result<T, E> + Send + 'static,
+        T: Send + 'static,
+        E: From<AppError> + Send + 'static,
+    {
+        run_blocking(self.read.clone(), work).await
+    }
+
+    /// Runs work that writes, off the async workers. Callers wrap multi-statement changes
+    /// in `conn.transaction` so a failure leaves nothing half-written.
+    pub async fn write<T, E, F>(&self, work: F) -> Result<T, E>
+    where
+        F: FnOnce(&mut DbConnection) -> Result<T, E> + Send + 'static,
+        T: Send + 'static,
+        E: From<AppError> + Send + 'static,
+    {
+        run_blocking(self.write.clone(), work).await
+    }
+
+    /// A connection for synchronous callers (CLI commands, tests).
+    pub fn write_conn(&self) -> anyhow::Result<PooledConnection> {
+        self.write.get().context("no database connection available")
+    }
+}
+
+async fn run_blocking<T, E, F>(pool: Pool, work: F) -> Result<T, E>
+where
+    F: FnOnce(&mut DbConnection) -> Result<T, E> + Send + 'static,
+    T: Send + 'static,
+    E: From<AppError> + Send + 'static,
+{
+    tokio::task::spawn_blocking(move || {
+        let mut conn = pool
+            .get()
+            .map_err(|e| AppError::Internal(anyhow::Error::new(e).context("database pool")))?;
+        work(&mut conn)
+    })
+    .await
+    .map_err(|e| AppError::Internal(anyhow::Error::new(e).context("database task")))?
+}
+
+/// Applies pending migrations and returns the versions applied. On PostgreSQL an advisory
+/// lock makes instances that start together migrate one after another.
+pub fn run_migrations(conn: &mut DbConnection) -> anyhow::Result<Vec<String>> {
+    let applied = match conn {
+        DbConnection::Sqlite(c) => c
+            .run_pending_migrations(SQLITE_MIGRATIONS)
+            .map(|v| v.iter().map(ToString::to_string).collect::<Vec<_>>()),
+        DbConnection::Postgres(c) => {
+            c.batch_execute("SELECT pg_advisory_lock(4242001)")?;
+            let result = c
+                .run_pending_migrations(POSTGRES_MIGRATIONS)
+                .map(|v| v.iter().map(ToString::to_string).collect::<Vec<_>>());
+            c.batch_execute("SELECT pg_advisory_unlock(4242001)")?;
+            result
+        }
+    };
+    applied.map_err(|e| anyhow::anyhow!("migration failed: {e}"))
+}
+
+/// Reverts every applied migration, newest first (used by the migration round-trip test
+/// and `dealerloop migrate --revert-all`).
+pub fn revert_all_migrations(conn: &mut DbConnection) -> anyhow::Result<Vec<String>> {
+    let reverted = match conn {
+        DbConnection::Sqlite(c) => c
+            .revert_all_migrations(SQLITE_MIGRATIONS)
+            .map(|v| v.iter().map(ToString::to_string).collect::<Vec<_>>()),
+        DbConnection::Postgres(c) => c
+            .revert_all_migrations(POSTGRES_MIGRATIONS)
+            .map(|v| v.iter().map(ToString::to_string).collect::<Vec<_>>()),
+    };
+    reverted.map_err(|e| anyhow::anyhow!("migration revert failed: {e}"))
+}
+
+/// Reverts the newest applied migration.
+pub fn revert_last_migration(conn: &mut DbConnection) -> anyhow::Result<String> {
+    let reverted = match conn {
+        DbConnection::Sqlite(c) => c.revert_last_migration(SQLITE_MIGRATIONS),
+        DbConnection::Postgres(c) => c.revert_last_migration(POSTGRES_MIGRATIONS),
+    };
+    reverted
+        .map(|v| v.to_string())
+        .map_err(|e| anyhow::anyhow!("migration revert failed: {e}"))
+}
+
+/// The versions of every known migration, oldest first.
+pub fn migration_versions(backend: Backend) -> anyhow::Result<Vec<String>> {
+    use diesel::migration::MigrationSource;
+    let source = match backend {
+        Backend::Sqlite => {
+            MigrationSource::<diesel::sqlite::Sqlite>::migrations(&SQLITE_MIGRATIONS)
+                .map_err(|e| anyhow::anyhow!("{e}"))?
+                .iter()
+                .map(|m| m.name().version().to_string())
+                .collect()
+        }
+        Backend::Postgres => MigrationSource::<diesel::pg::Pg>::migrations(&POSTGRES_MIGRATIONS)
+            .map_err(|e| anyhow::anyhow!("{e}"))?
+            .iter()
+            .map(|m| m.name().version().to_string())
+            .collect(),
+    };
+    Ok(source)
+}
+
+/// A description of every table and column, used to prove that each migration's `down`
+/// restores exactly the schema that was there before its `up`.
+pub fn schema_fingerprint(conn: &mut DbConnection) -> QueryResult<Vec<String>> {
+    use diesel::RunQueryDsl;
+    use diesel::sql_types::Text;
+    #[derive(diesel::QueryableByName)]
+    struct Line {
+        #[diesel(sql_type = Text)]
+        line: String,
+    }
+    let sql = match conn {
+        DbConnection::Sqlite(_) => {
+            "SELECT type || ' ' || name || ' ' || COALESCE(sql, '') AS line FROM sqlite_master \
+             WHERE name NOT LIKE 'sqlite_%' AND name NOT LIKE '__diesel%' ORDER BY type, name"
+        }
+        DbConnection::Postgres(_) => {
+            "SELECT table_name || '.' || column_name || ' ' || data_type || ' ' || is_nullable \
+             AS line FROM information_schema.columns WHERE table_schema = 'public' \
+             AND table_name NOT LIKE '__diesel%' \
+             UNION ALL SELECT 'index ' || indexname || ' ' || indexdef FROM pg_indexes \
+             WHERE schemaname = 'public' AND tablename NOT LIKE '__diesel%' ORDER BY 1"
+        }
+    };
+    Ok(diesel::sql_query(sql)
+        .load::<Line>(conn)?
+        .into_iter()
+        .map(|l| l.line)
+        .collect())
+}
+
+/// The current time as stored: UTC, truncated to microseconds so that SQLite (which would
+/// keep nanoseconds) and PostgreSQL (microseconds) hold the same value.
+pub fn now() -> chrono::NaiveDateTime {
+    use chrono::{DurationRound, TimeDelta};
+    let now = chrono::Utc::now().naive_utc();
+    now.duration_trunc(TimeDelta::microseconds(1))
+        .unwrap_or(now)
+}

@@ -1,0 +1,90 @@
+//! Error policy.
+//!
+//! - Model code returns diesel's `QueryResult`; a missing row (`NotFound`) becomes a 404.
+//! - Services and handlers return [`AppError`], the one type for what users see. It is
+//!   mapped once to a status code here, and to a localized error page (or a JSON body on
+//!   the API) by `web::error_pages`.
+//! - Outside the request cycle (CLI, start-up, background work) `anyhow` carries context.
+//!
+//! Mistakes a user can correct (a bad form field) are not errors: handlers re-render the
+//! form with the message next to the field.
+
+use actix_web::http::StatusCode;
+use actix_web::{HttpResponse, ResponseError};
+
+/// What went wrong, as far as the person or client making the request needs to know.
+#[derive(Debug, thiserror::Error)]
+pub enum AppError {
+    #[error("not found")]
+    NotFound,
+    #[error("forbidden")]
+    Forbidden,
+    /// Not logged in: pages redirect to the login form.
+    #[error("authentication required")]
+    Unauthenticated,
+    #[error("bad request: {0}")]
+    BadRequest(String),
+    /// The request was refused by the CSRF or origin check.
+    #[error("cross-site request refused")]
+    CsrfRejected,
+    #[error("too many requests")]
+    TooManyRequests { retry_after_secs: u64 },
+    /// A link that is unknown, expired, already used or issued for another purpose.
+    #[error("invalid or expired link")]
+    InvalidLink,
+    #[error(transparent)]
+    Internal(#[from] anyhow::Error),
+}
+
+impl From<diesel::result::Error> for AppError {
+    fn from(e: diesel::result::Error) -> Self {
+        match e {
+            diesel::result::Error::NotFound => AppError::NotFound,
+            other => AppError::Internal(anyhow::Error::new(other)),
+        }
+    }
+}
+
+impl From<askama::Error> for AppError {
+    fn from(e: askama::Error) -> Self {
+        AppError::Internal(anyhow::Error::new(e).context("template rendering"))
+    }
+}
+
+/// Marker placed on error responses so the error-page middleware renders them in the
+/// user's language.
+#[derive(Debug, Clone, Copy)]
+pub struct ErrorPageMarker;
+
+impl ResponseError for AppError {
+    fn status_code(&self) -> StatusCode {
+        match self {
+            AppError::NotFound => StatusCode::NOT_FOUND,
+            AppError::Forbidden | AppError::CsrfRejected => StatusCode::FORBIDDEN,
+            AppError::Unauthenticated => StatusCode::SEE_OTHER,
+            AppError::BadRequest(_) => StatusCode::BAD_REQUEST,
+            AppError::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
+            AppError::InvalidLink => StatusCode::GONE,
+            AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        if let AppError::Internal(e) = self {
+            tracing::error!(error = ?e, "internal error");
+        }
+        let mut builder = HttpResponse::build(self.status_code());
+        match self {
+            AppError::Unauthenticated => {
+                builder.insert_header((actix_web::http::header::LOCATION, "/login"));
+            }
+            AppError::TooManyRequests { retry_after_secs } => {
+                builder.insert_header((actix_web::http::header::RETRY_AFTER, *retry_after_secs));
+            }
+            _ => {}
+        }
+        let mut response = builder.finish();
+        response.extensions_mut().insert(ErrorPageMarker);
+        response
+    }
+}

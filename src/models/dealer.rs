@@ -1,0 +1,234 @@
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+
+use crate::db::DbConnection;
+use crate::domain::Territory;
+use crate::schema::{dealer_product_lines, dealer_territories, dealers};
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = dealers)]
+pub struct Dealer {
+    pub id: i64,
+    pub code: String,
+    pub name: String,
+    pub contact_email: String,
+    pub capacity: i32,
+    pub active: bool,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
+
+#[derive(Debug, Insertable)]
+#[diesel(table_name = dealers)]
+pub struct NewDealer<'a> {
+    pub code: &'a str,
+    pub name: &'a str,
+    pub contact_email: &'a str,
+    pub capacity: i32,
+    pub active: bool,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
+
+#[derive(Debug, AsChangeset)]
+#[diesel(table_name = dealers)]
+pub struct DealerChanges<'a> {
+    pub code: &'a str,
+    pub name: &'a str,
+    pub contact_email: &'a str,
+    pub capacity: i32,
+    pub active: bool,
+    pub updated_at: NaiveDateTime,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = dealer_territories)]
+pub struct TerritoryRow {
+    pub id: i64,
+    pub dealer_id: i64,
+    pub country: String,
+    pub postcode_prefix: Option<String>,
+    pub region: Option<String>,
+}
+
+impl TerritoryRow {
+    pub fn to_territory(&self) -> Territory {
+        match (&self.postcode_prefix, &self.region) {
+            (Some(prefix), _) => Territory::Postcode {
+                country: self.country.clone(),
+                prefix: prefix.clone(),
+            },
+            (None, region) => Territory::Region {
+                country: self.country.clone(),
+                region: region.clone().unwrap_or_default(),
+            },
+        }
+    }
+}
+
+#[derive(Debug, Insertable)]
+#[diesel(table_name = dealer_territories)]
+struct NewTerritory<'a> {
+    dealer_id: i64,
+    country: &'a str,
+    postcode_prefix: Option<&'a str>,
+    region: Option<&'a str>,
+}
+
+impl Dealer {
+    pub fn insert(conn: &mut DbConnection, new: &NewDealer) -> QueryResult<i64> {
+        diesel::insert_into(dealers::table)
+            .values(new)
+            .returning(dealers::id)
+            .get_result(conn)
+    }
+
+    pub fn update(conn: &mut DbConnection, id: i64, changes: &DealerChanges) -> QueryResult<()> {
+        let n = diesel::update(dealers::table.find(id))
+            .set(changes)
+            .execute(conn)?;
+        if n == 0 {
+            Err(diesel::result::Error::NotFound)
+        } else {
+            Ok(())
+        }
+    }
+
+    pub fn find(conn: &mut DbConnection, id: i64) -> QueryResult<Dealer> {
+        dealers::table
+            .find(id)
+            .select(Dealer::as_select())
+            .first(conn)
+    }
+
+    pub fn find_by_code(conn: &mut DbConnection, code: &str) -> QueryResult<Option<Dealer>> {
+        dealers::table
+            .filter(dealers::code.eq(code))
+            .select(Dealer::as_select())
+            .first(conn)
+            .optional()
+    }
+
+    /// Dealers whose name or code contains `search` (all when empty), by name.
+    pub fn list(conn: &mut DbConnection, search: &str) -> QueryResult<Vec<Dealer>> {
+        let mut query = dealers::table
+            .select(Dealer::as_select())
+            .order(dealers::name.asc())
+            .into_boxed();
+        if !search.is_empty() {
+            let pattern = format!("%{}%", search.replace(['%', '_'], ""));
+            query = query.filter(
+                dealers::name
+                    .like(pattern.clone())
+                    .or(dealers::code.like(pattern.to_uppercase())),
+            );
+        }
+        query.load(conn)
+    }
+
+    pub fn count(conn: &mut DbConnection) -> QueryResult<i64> {
+        dealers::table.count().get_result(conn)
+    }
+
+    pub fn territories(conn: &mut DbConnection, dealer_id: i64) -> QueryResult<Vec<TerritoryRow>> {
+        dealer_territories::table
+            .filter(dealer_territories::dealer_id.eq(dealer_id))
+            .select(TerritoryRow::as_select())
+            .order((
+                dealer_territories::country,
+                dealer_territories::postcode_prefix,
+                dealer_territories::region,
+            ))
+            .load(conn)
+    }
+
+    /// Every territory of the given dealers, for list pages (one query, not one per dealer).
+    pub fn territories_of(conn: &mut DbConnection, ids: &[i64]) -> QueryResult<Vec<TerritoryRow>> {
+        dealer_territories::table
+            .filter(dealer_territories::dealer_id.eq_any(ids))
+            .select(TerritoryRow::as_select())
+            .order(dealer_territories::id)
+            .load(conn)
+    }
+
+    pub fn product_lines(conn: &mut DbConnection, dealer_id: i64) -> QueryResult<Vec<String>> {
+        dealer_product_lines::table
+            .filter(dealer_product_lines::dealer_id.eq(dealer_id))
+            .select(dealer_product_lines::product_line)
+            .order(dealer_product_lines::product_line)
+            .load(conn)
+    }
+
+    /// Replaces the dealer's territories with `territories`.
+    pub fn replace_territories(
+        conn: &mut DbConnection,
+        dealer_id: i64,
+        territories: &[Territory],
+    ) -> QueryResult<()> {
+        diesel::delete(
+            dealer_territories::table.filter(dealer_territories::dealer_id.eq(dealer_id)),
+        )
+        .execute(conn)?;
+        for t in territories {
+            let row = match t {
+                Territory::Postcode { country, prefix } => NewTerritory {
+                    dealer_id,
+                    country,
+                    postcode_prefix: Some(prefix),
+                    region: None,
+                },
+                Territory::Region { country, region } => NewTerritory {
+                    dealer_id,
+                    country,
+                    postcode_prefix: None,
+                    region: Some(region),
+                },
+            };
+            diesel::insert_into(dealer_territories::table)
+                .values(&row)
+                .execute(conn)?;
+        }
+        Ok(())
+    }
+
+    /// Replaces the dealer's product lines with `lines`.
+    pub fn replace_product_lines(
+        conn: &mut DbConnection,
+        dealer_id: i64,
+        lines: &[&str],
+    ) -> QueryResult<()> {
+        diesel::delete(
+            dealer_product_lines::table.filter(dealer_product_lines::dealer_id.eq(dealer_id)),
+        )
+        .execute(conn)?;
+        for line in lines {
+            diesel::insert_into(dealer_product_lines::table)
+                .values((
+                    dealer_product_lines::dealer_id.eq(dealer_id),
+                    dealer_product_lines::product_line.eq(*line),
+                ))
+                .execute(conn)?;
+        }
+        Ok(())
+    }
+}
+
+impl Dealer {
+    /// Every product line of the given dealers, as (dealer id, line) pairs.
+    pub fn product_lines_of(
+        conn: &mut DbConnection,
+        ids: &[i64],
+    ) -> QueryResult<Vec<(i64, String)>> {
+        dealer_product_lines::table
+            .filter(dealer_product_lines::dealer_id.eq_any(ids))
+            .select((
+                dealer_product_lines::dealer_id,
+                dealer_product_lines::product_line,
+            ))
+            .order((
+                dealer_product_lines::dealer_id,
+                dealer_product_lines::product_line,
+            ))
+            .load(conn)
+    }
+}

@@ -1,0 +1,73 @@
+use chrono::NaiveDateTime;
+use diesel::dsl::min;
+use diesel::prelude::*;
+
+use crate::db::DbConnection;
+use crate::schema::login_attempts;
+
+/// One login attempt, kept for throttling.
+#[derive(Debug, Insertable)]
+#[diesel(table_name = login_attempts)]
+pub struct NewLoginAttempt<'a> {
+    pub email: &'a str,
+    pub client_ip: &'a str,
+    pub succeeded: bool,
+    pub attempted_at: NaiveDateTime,
+}
+
+/// Failures inside a window: how many, and when the oldest happened.
+#[derive(Debug, Clone, Copy)]
+pub struct FailureWindow {
+    pub count: i64,
+    pub oldest: Option<NaiveDateTime>,
+}
+
+pub fn record(conn: &mut DbConnection, attempt: &NewLoginAttempt) -> QueryResult<()> {
+    diesel::insert_into(login_attempts::table)
+        .values(attempt)
+        .execute(conn)
+        .map(drop)
+}
+
+/// Failed attempts for an email since `since`, not counting those before its last success.
+pub fn failures_for_email(
+    conn: &mut DbConnection,
+    email: &str,
+    since: NaiveDateTime,
+) -> QueryResult<FailureWindow> {
+    let last_success: Option<NaiveDateTime> = login_attempts::table
+        .filter(login_attempts::email.eq(email))
+        .filter(login_attempts::succeeded.eq(true))
+        .filter(login_attempts::attempted_at.gt(since))
+        .select(diesel::dsl::max(login_attempts::attempted_at))
+        .first(conn)?;
+    let since = last_success.map_or(since, |s| s.max(since));
+    let base = login_attempts::table
+        .filter(login_attempts::email.eq(email))
+        .filter(login_attempts::succeeded.eq(false))
+        .filter(login_attempts::attempted_at.gt(since));
+    let (count, oldest) = base
+        .select((diesel::dsl::count_star(), min(login_attempts::attempted_at)))
+        .first(conn)?;
+    Ok(FailureWindow { count, oldest })
+}
+
+/// Failed attempts from a client address since `since`.
+pub fn failures_for_ip(
+    conn: &mut DbConnection,
+    client_ip: &str,
+    since: NaiveDateTime,
+) -> QueryResult<FailureWindow> {
+    let (count, oldest) = login_attempts::table
+        .filter(login_attempts::client_ip.eq(client_ip))
+        .filter(login_attempts::succeeded.eq(false))
+        .filter(login_attempts::attempted_at.gt(since))
+        .select((diesel::dsl::count_star(), min(login_attempts::attempted_at)))
+        .first(conn)?;
+    Ok(FailureWindow { count, oldest })
+}
+
+pub fn delete_before(conn: &mut DbConnection, before: NaiveDateTime) -> QueryResult<usize> {
+    diesel::delete(login_attempts::table.filter(login_attempts::attempted_at.lt(before)))
+        .execute(conn)
+}

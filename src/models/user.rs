@@ -1,0 +1,138 @@
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+
+use crate::db::DbConnection;
+use crate::schema::users;
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = users)]
+pub struct User {
+    pub id: i64,
+    pub email: String,
+    pub name: String,
+    pub role: String,
+    pub dealer_id: Option<i64>,
+    pub locale: Option<String>,
+    pub password_hash: Option<String>,
+    pub active: bool,
+    pub password_changed_at: Option<NaiveDateTime>,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
+
+#[derive(Debug, Insertable)]
+#[diesel(table_name = users)]
+pub struct NewUser<'a> {
+    pub email: &'a str,
+    pub name: &'a str,
+    pub role: &'a str,
+    pub dealer_id: Option<i64>,
+    pub locale: Option<&'a str>,
+    pub password_hash: Option<&'a str>,
+    pub active: bool,
+    pub password_changed_at: Option<NaiveDateTime>,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
+
+#[derive(Debug, AsChangeset)]
+#[diesel(table_name = users, treat_none_as_null = true)]
+pub struct UserChanges<'a> {
+    pub name: &'a str,
+    pub role: &'a str,
+    pub dealer_id: Option<i64>,
+    pub locale: Option<&'a str>,
+    pub updated_at: NaiveDateTime,
+}
+
+impl User {
+    pub fn insert(conn: &mut DbConnection, new: &NewUser) -> QueryResult<i64> {
+        diesel::insert_into(users::table)
+            .values(new)
+            .returning(users::id)
+            .get_result(conn)
+    }
+
+    pub fn find(conn: &mut DbConnection, id: i64) -> QueryResult<User> {
+        users::table.find(id).select(User::as_select()).first(conn)
+    }
+
+    pub fn find_by_email(conn: &mut DbConnection, email: &str) -> QueryResult<Option<User>> {
+        users::table
+            .filter(users::email.eq(email))
+            .select(User::as_select())
+            .first(conn)
+            .optional()
+    }
+
+    /// Users whose email or name contains `search`, by email.
+    pub fn list(conn: &mut DbConnection, search: &str) -> QueryResult<Vec<User>> {
+        let mut query = users::table
+            .select(User::as_select())
+            .order(users::email.asc())
+            .into_boxed();
+        if !search.is_empty() {
+            let pattern = format!("%{}%", search.replace(['%', '_'], ""));
+            query = query.filter(
+                users::email
+                    .like(pattern.to_lowercase())
+                    .or(users::name.like(pattern)),
+            );
+        }
+        query.load(conn)
+    }
+
+    pub fn for_dealer(conn: &mut DbConnection, dealer_id: i64) -> QueryResult<Vec<User>> {
+        users::table
+            .filter(users::dealer_id.eq(dealer_id))
+            .select(User::as_select())
+            .order(users::email)
+            .load(conn)
+    }
+
+    pub fn count(conn: &mut DbConnection) -> QueryResult<i64> {
+        users::table.count().get_result(conn)
+    }
+
+    pub fn update(conn: &mut DbConnection, id: i64, changes: &UserChanges) -> QueryResult<()> {
+        diesel::update(users::table.find(id))
+            .set(changes)
+            .execute(conn)
+            .map(drop)
+    }
+
+    pub fn set_active(
+        conn: &mut DbConnection,
+        id: i64,
+        active: bool,
+        now: NaiveDateTime,
+    ) -> QueryResult<()> {
+        diesel::update(users::table.find(id))
+            .set((users::active.eq(active), users::updated_at.eq(now)))
+            .execute(conn)
+            .map(drop)
+    }
+
+    pub fn set_locale(conn: &mut DbConnection, id: i64, locale: &str) -> QueryResult<()> {
+        diesel::update(users::table.find(id))
+            .set(users::locale.eq(locale))
+            .execute(conn)
+            .map(drop)
+    }
+
+    pub fn set_password_hash(
+        conn: &mut DbConnection,
+        id: i64,
+        hash: &str,
+        now: NaiveDateTime,
+    ) -> QueryResult<()> {
+        diesel::update(users::table.find(id))
+            .set((
+                users::password_hash.eq(hash),
+                users::password_changed_at.eq(now),
+                users::updated_at.eq(now),
+            ))
+            .execute(conn)
+            .map(drop)
+    }
+}

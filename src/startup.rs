@@ -1,0 +1,146 @@
+//! Building and running the application: connect, migrate, bind, serve, and the
+//! background workers (mail delivery, session clean-up).
+
+use std::net::TcpListener;
+use std::sync::Arc;
+use std::time::Duration;
+
+use actix_web::dev::Server;
+use actix_web::middleware::{Compress, from_fn};
+use actix_web::{App, HttpServer, web};
+use anyhow::Context;
+
+use crate::config::Settings;
+use crate::db::{self, Db};
+use crate::email::{MailQueue, Mailer, MemoryMailbox};
+use crate::error::AppError;
+use crate::services::auth;
+use crate::web::{AppState, csrf, error_pages, headers, observability, request_context};
+
+/// Largest request body accepted for forms (CSV uploads get their own limit later).
+const MAX_FORM_BYTES: usize = 256 * 1024;
+
+/// A built application, bound to its port but not yet running.
+pub struct Application {
+    port: u16,
+    server: Server,
+    state: AppState,
+    shutdown: tokio::sync::watch::Sender<bool>,
+}
+
+impl Application {
+    /// Connects to the database (migrating it), binds `host:port` (port 0 picks a free
+    /// one) and prepares the server and workers.
+    pub async fn build(settings: Settings) -> anyhow::Result<Self> {
+        let url = settings.database_url.clone();
+        let pool_size = settings.db_pool_size;
+        let db = tokio::task::spawn_blocking(move || -> anyhow::Result<Db> {
+            let db = Db::connect(&url, pool_size)?;
+            let applied = db::run_migrations(&mut *db.write_conn()?)?;
+            if !applied.is_empty() {
+                tracing::info!(?applied, "migrations applied");
+            }
+            Ok(db)
+        })
+        .await??;
+
+        let listener = TcpListener::bind((settings.host.as_str(), settings.port))
+            .with_context(|| format!("cannot listen on {}:{}", settings.host, settings.port))?;
+        let port = listener.local_addr()?.port();
+        let base_url = match &settings.public_url {
+            Some(u) => u.as_str().trim_end_matches('/').to_owned(),
+            None => format!("http://{}:{port}", settings.host),
+        };
+        let mailer = Mailer::from_settings(&settings.email)?;
+        let mail = MailQueue::new(db.clone(), mailer, settings.email_from.clone());
+        let state = AppState {
+            db,
+            mail,
+            metrics: Arc::default(),
+            base_url: base_url.into(),
+            settings: Arc::new(settings),
+        };
+        let workers = state.settings.workers;
+        let app_state = state.clone();
+        let server = HttpServer::new(move || {
+            App::new()
+                .app_data(web::Data::new(app_state.clone()))
+                .app_data(web::PayloadConfig::new(MAX_FORM_BYTES))
+                .app_data(web::FormConfig::default().limit(MAX_FORM_BYTES))
+                .app_data(web::JsonConfig::default().limit(MAX_FORM_BYTES))
+                .configure(crate::routes::configure)
+                .default_service(web::to(|| async {
+                    Err::<actix_web::HttpResponse, _>(AppError::NotFound)
+                }))
+                .wrap(from_fn(csrf::protect))
+                .wrap(from_fn(request_context::load))
+                .wrap(from_fn(error_pages::render))
+                .wrap(from_fn(headers::secure))
+                .wrap(Compress::default())
+                .wrap(from_fn(observability::observe))
+        })
+        .workers(workers)
+        .shutdown_timeout(20)
+        .listen(listener)?
+        .run();
+        let (shutdown, _) = tokio::sync::watch::channel(false);
+        Ok(Self {
+            port,
+            server,
+            state,
+            shutdown,
+        })
+    }
+
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    pub fn base_url(&self) -> String {
+        self.state.base_url.to_string()
+    }
+
+    pub fn db(&self) -> Db {
+        self.state.db.clone()
+    }
+
+    /// The in-memory mailbox, when the memory email backend is configured.
+    pub fn mailbox(&self) -> Option<MemoryMailbox> {
+        self.state.mail.mailer().memory()
+    }
+
+    /// The mail queue (tests deliver through it directly).
+    pub fn mail_queue(&self) -> MailQueue {
+        self.state.mail.clone()
+    }
+
+    /// Serves until the server stops (SIGINT/SIGTERM finish in-flight requests first).
+    pub async fn run_until_stopped(self) -> anyhow::Result<()> {
+        if self.state.settings.run_workers {
+            spawn_workers(&self.state, self.shutdown.subscribe());
+        }
+        let result = self.server.await;
+        let _ = self.shutdown.send(true);
+        result.context("server error")
+    }
+}
+
+fn spawn_workers(state: &AppState, shutdown: tokio::sync::watch::Receiver<bool>) {
+    tokio::spawn(state.mail.clone().run(shutdown.clone()));
+    let (db, policy) = (state.db.clone(), state.session_policy());
+    let mut shutdown = shutdown;
+    tokio::spawn(async move {
+        loop {
+            let result = db
+                .write(move |conn| auth::purge_expired(conn, policy))
+                .await;
+            if let Err(e) = result {
+                tracing::error!(error = ?e, "session clean-up");
+            }
+            tokio::select! {
+                () = tokio::time::sleep(Duration::from_secs(300)) => {}
+                _ = shutdown.changed() => return,
+            }
+        }
+    });
+}

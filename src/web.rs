@@ -1,0 +1,49 @@
+//! The web plumbing shared by every route: application state, sessions and the current
+//! user, CSRF, security headers, locale, error pages, observability and static files.
+
+pub mod assets;
+pub mod csrf;
+pub mod error_pages;
+pub mod headers;
+pub mod observability;
+pub mod page;
+pub mod request_context;
+
+use std::sync::Arc;
+
+use crate::config::Settings;
+use crate::db::Db;
+use crate::email::MailQueue;
+use crate::services::auth::SessionPolicy;
+
+pub use page::Page;
+pub use request_context::{CurrentUser, RequestContext};
+
+/// Everything a handler may need, shared by all workers.
+#[derive(Clone)]
+pub struct AppState {
+    pub db: Db,
+    pub settings: Arc<Settings>,
+    pub mail: MailQueue,
+    pub metrics: Arc<observability::Metrics>,
+    /// The address people reach the portal at, without a trailing slash.
+    pub base_url: Arc<str>,
+}
+
+impl AppState {
+    pub fn session_policy(&self) -> SessionPolicy {
+        SessionPolicy {
+            idle: self.settings.session_idle,
+            absolute: self.settings.session_absolute,
+        }
+    }
+}
+
+/// Cookie holding the session secret.
+pub const SESSION_COOKIE: &str = "dl_session";
+/// Cookie holding the CSRF token of a visitor who is not logged in.
+pub const ANON_CSRF_COOKIE: &str = "dl_csrf";
+/// Cookie holding the language chosen by a visitor who is not logged in.
+pub const LOCALE_COOKIE: &str = "dl_lang";
+/// Cookie carrying a one-time notice key to the next page.
+pub const FLASH_COOKIE: &str = "dl_flash";

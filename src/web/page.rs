@@ -1,0 +1,184 @@
+//! What every page template needs: language, CSRF token, the user, formatting helpers.
+
+use std::collections::HashMap;
+use std::future::{Ready, ready};
+
+use actix_web::dev::Payload;
+use actix_web::{FromRequest, HttpMessage, HttpRequest, web};
+use chrono::NaiveDateTime;
+
+use super::AppState;
+use super::request_context::RequestContext;
+use crate::domain::Role;
+use crate::error::AppError;
+use crate::i18n::{FluentArg, Locale};
+use crate::services::auth::AuthUser;
+use crate::services::validation::FieldErrors;
+
+/// The shared part of every page.
+#[derive(Debug, Clone)]
+pub struct Page {
+    pub locale: Locale,
+    pub csrf_token: String,
+    pub user: Option<AuthUser>,
+    /// Path and query of this page, so the language switcher can come back here.
+    pub path: String,
+    pub tz: chrono_tz::Tz,
+    /// A translated one-time notice ("Saved.") from the previous action.
+    pub notice: Option<String>,
+}
+
+impl Page {
+    pub fn build(req: &HttpRequest, ctx: &RequestContext) -> Self {
+        let tz = req
+            .app_data::<web::Data<AppState>>()
+            .map_or(chrono_tz::Europe::Rome, |s| s.settings.timezone);
+        let path = match req.query_string() {
+            "" => req.path().to_owned(),
+            q => format!("{}?{q}", req.path()),
+        };
+        Self {
+            locale: ctx.locale,
+            csrf_token: ctx.csrf_token.clone(),
+            user: ctx.session.as_ref().map(|s| s.user.clone()),
+            path,
+            tz,
+            notice: ctx.flash.as_deref().map(|k| ctx.locale.t(k)),
+        }
+    }
+
+    /// A page for requests that never went through the session middleware.
+    pub fn fallback(req: &HttpRequest) -> Self {
+        let locale = req
+            .headers()
+            .get(actix_web::http::header::ACCEPT_LANGUAGE)
+            .and_then(|v| v.to_str().ok())
+            .and_then(Locale::from_accept_language)
+            .unwrap_or_default();
+        Self {
+            locale,
+            csrf_token: String::new(),
+            user: None,
+            path: req.path().to_owned(),
+            tz: chrono_tz::Europe::Rome,
+            notice: None,
+        }
+    }
+
+    pub fn t(&self, key: &str) -> String {
+        self.locale.t(key)
+    }
+
+    pub fn t1(&self, key: &str, name: &'static str, value: impl Into<FluentArg>) -> String {
+        self.locale.t_args(key, &[(name, value.into())])
+    }
+
+    pub fn date(&self, at: &NaiveDateTime) -> String {
+        self.locale.date(*at, self.tz)
+    }
+
+    pub fn datetime(&self, at: &NaiveDateTime) -> String {
+        self.locale.datetime(*at, self.tz)
+    }
+
+    pub fn opt_datetime(&self, at: &Option<NaiveDateTime>) -> String {
+        at.as_ref()
+            .map_or_else(|| "—".to_owned(), |a| self.datetime(a))
+    }
+
+    pub fn number<N: Copy + Into<i64>>(&self, n: &N) -> String {
+        self.locale.number((*n).into())
+    }
+
+    pub fn money(&self, cents: &i64) -> String {
+        self.locale.money_eur(*cents)
+    }
+
+    pub fn css_url(&self) -> String {
+        super::assets::url("app.css")
+    }
+
+    pub fn icon_url(&self) -> String {
+        super::assets::url("icon.svg")
+    }
+
+    pub fn role(&self) -> Option<Role> {
+        self.user.as_ref().map(|u| u.role)
+    }
+
+    pub fn is_admin(&self) -> bool {
+        self.role() == Some(Role::Admin)
+    }
+
+    pub fn is_staff(&self) -> bool {
+        matches!(self.role(), Some(Role::Admin | Role::Manager))
+    }
+
+    /// The languages the switcher offers (all but the current one).
+    pub fn other_locales(&self) -> Vec<Locale> {
+        Locale::ALL
+            .into_iter()
+            .filter(|l| *l != self.locale)
+            .collect()
+    }
+
+    pub fn role_name(&self, role: &str) -> String {
+        self.t(&format!("role-{role}"))
+    }
+}
+
+impl FromRequest for Page {
+    type Error = AppError;
+    type Future = Ready<Result<Self, AppError>>;
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let page = req
+            .extensions()
+            .get::<RequestContext>()
+            .map(|ctx| Page::build(req, ctx));
+        ready(page.ok_or_else(|| AppError::Internal(anyhow::anyhow!("request context missing"))))
+    }
+}
+
+/// Form errors translated for the page, by field.
+#[derive(Debug, Default, Clone)]
+pub struct Errors(HashMap<&'static str, String>);
+
+impl Errors {
+    pub fn translate(errors: &FieldErrors, locale: Locale) -> Self {
+        Self(
+            errors
+                .iter()
+                .map(|e| {
+                    let message = locale.t(e.key);
+                    let text = match e.line {
+                        Some(line) => locale.t_args(
+                            "error-on-line",
+                            &[
+                                ("line", FluentArg::from(i64::try_from(line).unwrap_or(0))),
+                                ("message", message.into()),
+                            ],
+                        ),
+                        None => message,
+                    };
+                    (e.field, text)
+                })
+                .collect(),
+        )
+    }
+
+    pub fn one(field: &'static str, key: &str, locale: Locale) -> Self {
+        Self(HashMap::from([(field, locale.t(key))]))
+    }
+
+    pub fn get(&self, field: &str) -> Option<&str> {
+        self.0.get(field).map(String::as_str)
+    }
+
+    pub fn has(&self, field: &str) -> bool {
+        self.0.contains_key(field)
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+}

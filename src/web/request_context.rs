@@ -1,0 +1,215 @@
+//! Per-request context: the session (if any), the CSRF token, the language and the
+//! client. Loaded once per request by [`load`] and read by extractors.
+
+use std::future::{Ready, ready};
+
+use actix_web::body::{EitherBody, MessageBody};
+use actix_web::cookie::{Cookie, SameSite, time::Duration as CookieDuration};
+use actix_web::dev::{Payload, ServiceRequest, ServiceResponse};
+use actix_web::middleware::Next;
+use actix_web::{FromRequest, HttpMessage, HttpRequest, web};
+
+use super::{ANON_CSRF_COOKIE, AppState, FLASH_COOKIE, LOCALE_COOKIE, SESSION_COOKIE};
+use crate::domain::Role;
+use crate::error::AppError;
+use crate::i18n::Locale;
+use crate::services::auth::{self, AuthSession, ClientInfo};
+use crate::services::tokens;
+
+/// What every page handler knows about the request.
+#[derive(Debug, Clone)]
+pub struct RequestContext {
+    pub session: Option<AuthSession>,
+    pub csrf_token: String,
+    pub locale: Locale,
+    pub client: ClientInfo,
+    /// A notice key carried over from the previous page (`notice-…`).
+    pub flash: Option<String>,
+}
+
+impl RequestContext {
+    pub fn from_request(req: &HttpRequest) -> Result<Self, AppError> {
+        req.extensions()
+            .get::<RequestContext>()
+            .cloned()
+            .ok_or_else(|| AppError::Internal(anyhow::anyhow!("request context missing")))
+    }
+}
+
+impl FromRequest for RequestContext {
+    type Error = AppError;
+    type Future = Ready<Result<Self, AppError>>;
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        ready(Self::from_request(req))
+    }
+}
+
+/// The logged-in user; handlers that take it send anonymous visitors to the login page.
+#[derive(Debug, Clone)]
+pub struct CurrentUser(pub AuthSession);
+
+impl CurrentUser {
+    /// Refuses (403) anyone whose role is not among `roles`.
+    pub fn require(&self, roles: &[Role]) -> Result<(), AppError> {
+        if roles.contains(&self.0.user.role) {
+            Ok(())
+        } else {
+            Err(AppError::Forbidden)
+        }
+    }
+
+    pub fn actor(&self, client_ip: &str) -> crate::services::audit::Actor {
+        crate::services::audit::Actor::user(self.0.user.id, &self.0.user.email, client_ip)
+    }
+}
+
+impl FromRequest for CurrentUser {
+    type Error = AppError;
+    type Future = Ready<Result<Self, AppError>>;
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        ready(RequestContext::from_request(req).and_then(|ctx| {
+            ctx.session
+                .map(CurrentUser)
+                .ok_or(AppError::Unauthenticated)
+        }))
+    }
+}
+
+/// The client's address: the socket peer, or with `trust_proxy` the address the reverse
+/// proxy reports in `X-Forwarded-For`.
+pub fn client_ip(req: &ServiceRequest, trust_proxy: bool) -> String {
+    if trust_proxy && let Some(ip) = req.connection_info().realip_remote_addr() {
+        return ip.to_owned();
+    }
+    req.peer_addr()
+        .map_or_else(|| "-".into(), |a| a.ip().to_string())
+}
+
+fn is_plumbing_path(path: &str) -> bool {
+    path.starts_with("/static/")
+        || path.starts_with("/api/")
+        || matches!(path, "/healthz" | "/readyz" | "/metrics" | "/favicon.ico")
+}
+
+/// Builds a cookie with the portal's flags: `HttpOnly`, `SameSite=Lax`, `Secure` over TLS.
+pub fn cookie(name: &'static str, value: String, secure: bool) -> Cookie<'static> {
+    Cookie::build(name, value)
+        .path("/")
+        .http_only(true)
+        .same_site(SameSite::Lax)
+        .secure(secure)
+        .finish()
+}
+
+/// A cookie that deletes `name` in the browser.
+pub fn removal_cookie(name: &'static str, secure: bool) -> Cookie<'static> {
+    let mut c = cookie(name, String::new(), secure);
+    c.make_removal();
+    c
+}
+
+/// Middleware: resolves the session, CSRF token and language, and maintains the cookies
+/// that carry them.
+pub async fn load(
+    req: ServiceRequest,
+    next: Next<impl MessageBody>,
+) -> Result<ServiceResponse<EitherBody<impl MessageBody>>, actix_web::Error> {
+    if is_plumbing_path(req.path()) {
+        return next
+            .call(req)
+            .await
+            .map(ServiceResponse::map_into_left_body);
+    }
+    let Some(state) = req.app_data::<web::Data<AppState>>().cloned() else {
+        return Ok(req
+            .error_response(AppError::Internal(anyhow::anyhow!("no state")))
+            .map_into_right_body());
+    };
+    let secure = state.settings.served_over_tls();
+    let client = ClientInfo {
+        ip: client_ip(&req, state.settings.trust_proxy),
+        user_agent: req
+            .headers()
+            .get(actix_web::http::header::USER_AGENT)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default()
+            .to_owned(),
+    };
+
+    let mut clear_session_cookie = false;
+    let session = match req.cookie(SESSION_COOKIE) {
+        Some(c) => match auth::resume_session(&state.db, state.session_policy(), c.value()).await {
+            Ok(Some(s)) => Some(s),
+            Ok(None) => {
+                clear_session_cookie = true;
+                None
+            }
+            Err(e) => return Ok(req.error_response(e).map_into_right_body()),
+        },
+        None => None,
+    };
+
+    let mut new_anon_csrf = None;
+    let csrf_token = match &session {
+        Some(s) => s.csrf_token.clone(),
+        None => match req.cookie(ANON_CSRF_COOKIE) {
+            Some(c) if c.value().len() == 43 => c.value().to_owned(),
+            _ => {
+                let t = tokens::random_secret();
+                new_anon_csrf = Some(t.clone());
+                t
+            }
+        },
+    };
+
+    let locale = session
+        .as_ref()
+        .and_then(|s| s.user.locale)
+        .or_else(|| {
+            req.cookie(LOCALE_COOKIE)
+                .and_then(|c| c.value().parse().ok())
+        })
+        .or_else(|| {
+            req.headers()
+                .get(actix_web::http::header::ACCEPT_LANGUAGE)
+                .and_then(|v| v.to_str().ok())
+                .and_then(Locale::from_accept_language)
+        })
+        .unwrap_or_default();
+
+    let flash = req
+        .cookie(FLASH_COOKIE)
+        .map(|c| c.value().to_owned())
+        .filter(|v| v.starts_with("notice-") && v.len() < 60);
+    let had_flash = flash.is_some();
+
+    req.extensions_mut().insert(RequestContext {
+        session,
+        csrf_token,
+        locale,
+        client,
+        flash,
+    });
+
+    let mut res = next.call(req).await?;
+    let sets =
+        |res: &ServiceResponse<_>, name: &str| res.response().cookies().any(|c| c.name() == name);
+    if clear_session_cookie && !sets(&res, SESSION_COOKIE) {
+        let _ = res
+            .response_mut()
+            .add_cookie(&removal_cookie(SESSION_COOKIE, secure));
+    }
+    if let Some(token) = new_anon_csrf
+        && !sets(&res, ANON_CSRF_COOKIE)
+    {
+        let mut c = cookie(ANON_CSRF_COOKIE, token, secure);
+        c.set_max_age(CookieDuration::days(1));
+        let _ = res.response_mut().add_cookie(&c);
+    }
+    if had_flash && res.status().is_success() && !sets(&res, FLASH_COOKIE) {
+        let _ = res
+            .response_mut()
+            .add_cookie(&removal_cookie(FLASH_COOKIE, secure));
+    }
+    Ok(res.map_into_left_body())
+}

@@ -1,0 +1,192 @@
+# dealerloop — English
+skip-to-content = Skip to content
+nav-label = Main menu
+nav-admin = Administration
+nav-dealers = Dealers
+nav-my-dealer = My dealership
+nav-users = Users
+nav-audit = Audit log
+nav-account = Password
+nav-logout = Log out
+
+role-admin = Administrator
+role-manager = Channel manager
+role-dealer = Dealer user
+
+login-title = Log in
+login-submit = Log in
+login-forgot = Forgot your password?
+login-missing = Enter your email and your password.
+login-invalid = The email or password is not correct.
+login-throttled = Too many attempts. Try again in { $minutes } { $minutes ->
+    [one] minute
+   *[other] minutes
+}.
+back-to-login = Back to log in
+
+forgot-title = Reset your password
+forgot-intro = Enter the email you log in with. We will send you a link to choose a new password.
+forgot-submit = Send the link
+forgot-sent = If an account uses that email, a link to reset the password is on its way. It works for one hour.
+
+reset-title = Choose a new password
+reset-intro = Choose a new password for { $email }.
+reset-submit = Save the new password
+invite-title = Welcome to dealerloop
+invite-intro = Choose a password for { $email } to activate your account.
+invite-submit = Activate my account
+
+account-password-title = Change your password
+account-password-intro = After the change you stay logged in here; every other device is logged out.
+account-password-submit = Change password
+
+field-email = Email
+field-password = Password
+field-current-password = Current password
+field-new-password = New password
+field-confirm-password = Repeat the new password
+password-hint = At least 8 characters. Avoid common passwords.
+field-code = Code
+field-name = Name
+field-contact-email = Contact email
+field-capacity = Capacity (open leads)
+field-postcodes = Postcode areas
+field-regions = Regions
+field-territories = Territories
+field-product-lines = Product lines
+field-active = Active (receives leads)
+field-status = Status
+field-role = Role
+field-dealer = Dealer
+field-dealer-code = Dealer code
+field-locale = Language
+field-created = Created
+field-updated = Last changed
+hint-postcodes = One per line: country and postcode prefix, e.g. IT 20
+hint-regions = One per line: country and region, e.g. IT Lombardia
+hint-product-lines = Separated by commas, e.g. lathes, milling
+hint-dealer-code = Only for dealer users: the code of their dealership.
+hint-invite = The user receives an email with a link to choose a password.
+locale-browser = As the browser prefers
+
+status-active = Active
+status-inactive = Inactive
+status-disabled = Disabled
+status-invited = Invited
+
+save = Save
+edit = Edit
+search-submit = Search
+search-dealers = Search by name or code
+search-users = Search by email or name
+form-has-errors = Some fields need attention: see the messages below.
+
+dealer-new = New dealer
+dealer-edit = Edit dealer
+dealer-inactive = Inactive
+dealer-inbox-title = Lead offers
+dealer-inbox-empty = No lead is waiting for you right now. New offers will appear here and arrive by email.
+dealer-profile-title = Your dealership
+dealer-team-title = People
+dealer-team-none = No user yet.
+dealers-title = Dealers
+dealers-none = No dealer matches.
+dealers-count = { $count ->
+    [one] One dealer
+   *[other] { $count } dealers
+}
+manager-home-title = Dealer network
+
+admin-title = Administration
+admin-pending-mail = emails waiting to be sent
+admin-recent = Recent activity
+admin-all-audit = See the whole audit log
+
+user-new = New user
+user-create = Create and send invitation
+user-disable = Disable account
+user-enable = Enable account
+user-reinvite = Send a new invitation
+user-sessions = Open sessions
+users-none = No user matches.
+
+audit-when = When
+audit-who = Who
+audit-action = Action
+audit-record = Record
+audit-detail = Detail
+audit-address = Address
+audit-none = Nothing recorded yet.
+audit-filter = Show only the action
+audit-older = Older entries
+
+notice-saved = Saved.
+notice-logged-out = You have logged out.
+notice-password-changed = Your password has been changed. Other devices have been logged out.
+notice-password-reset = Your password has been changed. Log in with the new one.
+notice-welcome = Welcome! Your account is active.
+notice-user-invited = The invitation has been sent.
+notice-user-disabled = The account is disabled and its sessions have ended.
+notice-user-enabled = The account is enabled again.
+notice-cannot-disable-self = You cannot disable your own account.
+
+error-required = This field is required.
+error-too-long = This is too long.
+error-email-invalid = Enter an email address such as name@example.com.
+error-email-taken = A user with this email already exists.
+error-password-short = The password needs at least 8 characters.
+error-password-long = The password can have at most 128 characters.
+error-password-common = This password is too easy to guess. Choose another.
+error-password-mismatch = The two passwords do not match.
+error-current-password = The current password is not correct.
+error-role-invalid = Choose a role from the list.
+error-locale-invalid = Choose Italian or English.
+error-dealer-required = A dealer user needs the code of their dealership.
+error-dealer-unknown = No dealer has this code.
+error-dealer-not-allowed = Only dealer users belong to a dealership: leave this empty.
+error-dealer-code = Use 2 to 20 letters, digits or dashes, e.g. MI-01.
+error-dealer-code-taken = Another dealer already uses this code.
+error-capacity = Enter a whole number from 0 to 10000.
+error-product-line = Product lines use lower-case letters, digits and dashes, e.g. press-brakes.
+error-territory-required = Add at least one postcode area or region.
+error-territory-country = Start with the two-letter country code, e.g. IT.
+error-territory-postcode = Write the country and a postcode prefix, e.g. IT 20.
+error-territory-region = Write the country and the region, e.g. IT Lombardia.
+error-on-line = Line { $line }: { $message }
+error-cannot-demote-self = You cannot remove your own administrator role.
+error-cannot-disable-self = You cannot disable your own account.
+error-page-invalid = That page does not exist; showing the newest entries.
+
+error-code = Error
+error-home = Go to the home page
+error-400-title = Something in the request is wrong
+error-400-text = The page could not understand what was sent. Go back and try again.
+error-403-title = Not allowed
+error-403-text = You do not have access to this page, or the form was sent from another site or has expired. Reload the page and try again.
+error-404-title = Page not found
+error-404-text = This page does not exist or is no longer available.
+error-405-title = Not allowed
+error-405-text = This address cannot be used that way.
+error-410-title = This link no longer works
+error-410-text = The link is invalid, has already been used or has expired. Ask for a new one.
+error-413-title = Too much data
+error-413-text = What you sent is too large.
+error-429-title = Too many attempts
+error-429-text = Wait a little and try again.
+error-429-wait = Wait { $minutes } { $minutes ->
+    [one] minute
+   *[other] minutes
+} and try again.
+error-500-title = Something went wrong
+error-500-text = It is our fault, not yours. Try again in a moment.
+
+email-greeting = Hello { $name },
+email-reset-subject = Reset your dealerloop password
+email-reset-body = Someone (hopefully you) asked to reset the password of your dealerloop account. Choose a new one here:
+email-reset-button = Choose a new password
+email-reset-validity = The link works once, for { $minutes } minutes.
+email-reset-ignore = If you did not ask for this, ignore this email: your password stays as it is.
+email-invite-subject = Your dealerloop account is ready
+email-invite-body = { $inviter } has created a dealerloop account for you. Choose your password to start:
+email-invite-button = Activate my account
+email-invite-validity = The link works once, for { $days } days.

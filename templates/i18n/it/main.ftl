@@ -1,0 +1,192 @@
+# dealerloop — italiano
+skip-to-content = Vai al contenuto
+nav-label = Menu principale
+nav-admin = Amministrazione
+nav-dealers = Concessionari
+nav-my-dealer = La mia concessionaria
+nav-users = Utenti
+nav-audit = Registro attività
+nav-account = Password
+nav-logout = Esci
+
+role-admin = Amministratore
+role-manager = Responsabile canale
+role-dealer = Utente concessionario
+
+login-title = Accedi
+login-submit = Accedi
+login-forgot = Hai dimenticato la password?
+login-missing = Inserisci email e password.
+login-invalid = Email o password non corretti.
+login-throttled = Troppi tentativi. Riprova tra { $minutes } { $minutes ->
+    [one] minuto
+   *[other] minuti
+}.
+back-to-login = Torna all'accesso
+
+forgot-title = Reimposta la password
+forgot-intro = Inserisci l'email con cui accedi. Ti invieremo un link per scegliere una nuova password.
+forgot-submit = Invia il link
+forgot-sent = Se un account usa questa email, riceverai un link per reimpostare la password. Vale un'ora.
+
+reset-title = Scegli una nuova password
+reset-intro = Scegli una nuova password per { $email }.
+reset-submit = Salva la nuova password
+invite-title = Benvenuto in dealerloop
+invite-intro = Scegli una password per { $email } per attivare il tuo account.
+invite-submit = Attiva il mio account
+
+account-password-title = Cambia la password
+account-password-intro = Dopo il cambio resti collegato qui; tutti gli altri dispositivi vengono disconnessi.
+account-password-submit = Cambia password
+
+field-email = Email
+field-password = Password
+field-current-password = Password attuale
+field-new-password = Nuova password
+field-confirm-password = Ripeti la nuova password
+password-hint = Almeno 8 caratteri. Evita le password comuni.
+field-code = Codice
+field-name = Nome
+field-contact-email = Email di contatto
+field-capacity = Capacità (lead aperti)
+field-postcodes = Zone per CAP
+field-regions = Regioni
+field-territories = Territori
+field-product-lines = Linee di prodotto
+field-active = Attivo (riceve lead)
+field-status = Stato
+field-role = Ruolo
+field-dealer = Concessionario
+field-dealer-code = Codice concessionario
+field-locale = Lingua
+field-created = Creato
+field-updated = Ultima modifica
+hint-postcodes = Una per riga: paese e inizio del CAP, per esempio IT 20
+hint-regions = Una per riga: paese e regione, per esempio IT Lombardia
+hint-product-lines = Separate da virgole, per esempio lathes, milling
+hint-dealer-code = Solo per gli utenti concessionario: il codice della loro concessionaria.
+hint-invite = L'utente riceve un'email con un link per scegliere la password.
+locale-browser = Come preferisce il browser
+
+status-active = Attivo
+status-inactive = Non attivo
+status-disabled = Disattivato
+status-invited = Invitato
+
+save = Salva
+edit = Modifica
+search-submit = Cerca
+search-dealers = Cerca per nome o codice
+search-users = Cerca per email o nome
+form-has-errors = Alcuni campi vanno corretti: vedi i messaggi qui sotto.
+
+dealer-new = Nuovo concessionario
+dealer-edit = Modifica concessionario
+dealer-inactive = Non attivo
+dealer-inbox-title = Lead proposti
+dealer-inbox-empty = Al momento nessun lead ti aspetta. Le nuove proposte compariranno qui e arriveranno per email.
+dealer-profile-title = La tua concessionaria
+dealer-team-title = Persone
+dealer-team-none = Ancora nessun utente.
+dealers-title = Concessionari
+dealers-none = Nessun concessionario corrisponde.
+dealers-count = { $count ->
+    [one] Un concessionario
+   *[other] { $count } concessionari
+}
+manager-home-title = Rete di concessionari
+
+admin-title = Amministrazione
+admin-pending-mail = email in attesa di invio
+admin-recent = Attività recenti
+admin-all-audit = Vedi tutto il registro attività
+
+user-new = Nuovo utente
+user-create = Crea e invia l'invito
+user-disable = Disattiva l'account
+user-enable = Riattiva l'account
+user-reinvite = Invia un nuovo invito
+user-sessions = Sessioni aperte
+users-none = Nessun utente corrisponde.
+
+audit-when = Quando
+audit-who = Chi
+audit-action = Azione
+audit-record = Elemento
+audit-detail = Dettaglio
+audit-address = Indirizzo
+audit-none = Ancora nulla di registrato.
+audit-filter = Mostra solo l'azione
+audit-older = Voci precedenti
+
+notice-saved = Salvato.
+notice-logged-out = Sei uscito.
+notice-password-changed = La password è stata cambiata. Gli altri dispositivi sono stati disconnessi.
+notice-password-reset = La password è stata cambiata. Accedi con quella nuova.
+notice-welcome = Benvenuto! Il tuo account è attivo.
+notice-user-invited = L'invito è stato inviato.
+notice-user-disabled = L'account è disattivato e le sue sessioni sono terminate.
+notice-user-enabled = L'account è di nuovo attivo.
+notice-cannot-disable-self = Non puoi disattivare il tuo account.
+
+error-required = Questo campo è obbligatorio.
+error-too-long = Il testo è troppo lungo.
+error-email-invalid = Inserisci un indirizzo email come nome@esempio.it.
+error-email-taken = Esiste già un utente con questa email.
+error-password-short = La password deve avere almeno 8 caratteri.
+error-password-long = La password può avere al massimo 128 caratteri.
+error-password-common = Questa password è troppo facile da indovinare. Scegline un'altra.
+error-password-mismatch = Le due password non coincidono.
+error-current-password = La password attuale non è corretta.
+error-role-invalid = Scegli un ruolo dall'elenco.
+error-locale-invalid = Scegli italiano o inglese.
+error-dealer-required = Un utente concessionario ha bisogno del codice della sua concessionaria.
+error-dealer-unknown = Nessun concessionario ha questo codice.
+error-dealer-not-allowed = Solo gli utenti concessionario appartengono a una concessionaria: lascia vuoto.
+error-dealer-code = Usa da 2 a 20 lettere, cifre o trattini, per esempio MI-01.
+error-dealer-code-taken = Un altro concessionario usa già questo codice.
+error-capacity = Inserisci un numero intero da 0 a 10000.
+error-product-line = Le linee di prodotto usano lettere minuscole, cifre e trattini, per esempio press-brakes.
+error-territory-required = Aggiungi almeno una zona per CAP o una regione.
+error-territory-country = Inizia con il codice del paese di due lettere, per esempio IT.
+error-territory-postcode = Scrivi il paese e l'inizio del CAP, per esempio IT 20.
+error-territory-region = Scrivi il paese e la regione, per esempio IT Lombardia.
+error-on-line = Riga { $line }: { $message }
+error-cannot-demote-self = Non puoi togliere a te stesso il ruolo di amministratore.
+error-cannot-disable-self = Non puoi disattivare il tuo account.
+error-page-invalid = Questa pagina non esiste; ecco le voci più recenti.
+
+error-code = Errore
+error-home = Vai alla pagina iniziale
+error-400-title = Qualcosa nella richiesta non va
+error-400-text = La pagina non ha capito i dati inviati. Torna indietro e riprova.
+error-403-title = Accesso non consentito
+error-403-text = Non hai accesso a questa pagina, oppure il modulo è stato inviato da un altro sito o è scaduto. Ricarica la pagina e riprova.
+error-404-title = Pagina non trovata
+error-404-text = Questa pagina non esiste o non è più disponibile.
+error-405-title = Operazione non consentita
+error-405-text = Questo indirizzo non si usa in questo modo.
+error-410-title = Questo link non funziona più
+error-410-text = Il link non è valido, è già stato usato o è scaduto. Chiedine uno nuovo.
+error-413-title = Troppi dati
+error-413-text = Quello che hai inviato è troppo grande.
+error-429-title = Troppi tentativi
+error-429-text = Attendi un po' e riprova.
+error-429-wait = Attendi { $minutes } { $minutes ->
+    [one] minuto
+   *[other] minuti
+} e riprova.
+error-500-title = Qualcosa è andato storto
+error-500-text = È colpa nostra, non tua. Riprova tra un momento.
+
+email-greeting = Buongiorno { $name },
+email-reset-subject = Reimposta la password di dealerloop
+email-reset-body = Qualcuno (speriamo tu) ha chiesto di reimpostare la password del tuo account dealerloop. Scegline una nuova qui:
+email-reset-button = Scegli una nuova password
+email-reset-validity = Il link funziona una sola volta, per { $minutes } minuti.
+email-reset-ignore = Se non l'hai chiesto tu, ignora questa email: la password resta com'è.
+email-invite-subject = Il tuo account dealerloop è pronto
+email-invite-body = { $inviter } ha creato per te un account dealerloop. Scegli la password per iniziare:
+email-invite-button = Attiva il mio account
+email-invite-validity = Il link funziona una sola volta, per { $days } giorni.
