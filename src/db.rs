@@ -318,3 +318,24 @@ pub fn now() -> chrono::NaiveDateTime {
     now.duration_trunc(TimeDelta::microseconds(1))
         .unwrap_or(now)
 }
+
+/// Applies the oldest pending migration, if any; returns its version.
+pub fn run_next_migration(conn: &mut DbConnection) -> anyhow::Result<Option<String>> {
+    let applied = match conn {
+        DbConnection::Sqlite(c) => {
+            if c.has_pending_migration(SQLITE_MIGRATIONS).map_err(|e| anyhow::anyhow!("{e}"))? {
+                Some(c.run_next_migration(SQLITE_MIGRATIONS).map(|v| v.to_string()))
+            } else {
+                None
+            }
+        }
+        DbConnection::Postgres(c) => {
+            if c.has_pending_migration(POSTGRES_MIGRATIONS).map_err(|e| anyhow::anyhow!("{e}"))? {
+                Some(c.run_next_migration(POSTGRES_MIGRATIONS).map(|v| v.to_string()))
+            } else {
+                None
+            }
+        }
+    };
+    applied.transpose().map_err(|e| anyhow::anyhow!("migration failed: {e}"))
+}

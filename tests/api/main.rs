@@ -1,1 +1,16 @@
+//! Integration tests: the portal driven over HTTP like a browser, on SQLite by default and
+//! on PostgreSQL when `DEALERLOOP_TEST_DATABASE_URL` is set.
 
+mod helpers;
+
+mod admin;
+mod auth;
+mod browser;
+mod cli;
+mod email;
+mod i18n;
+mod migrations;
+mod ops;
+mod password_links;
+mod security;
+mod sessions;

@@ -1,0 +1,301 @@
+//! The test harness: a fresh database per test (SQLite by default, PostgreSQL when
+//! `DEALERLOOP_TEST_DATABASE_URL` is set), the app on a free port, and a browser-like
+//! client that keeps cookies, follows redirects and sends the CSRF token like a form would.
+
+use std::sync::Arc;
+
+use dealerloop::config::{EmailSettings, Settings};
+use dealerloop::db::{Db, DbConnection};
+use dealerloop::email::{MailQueue, SentEmail};
+use dealerloop::services::audit::Actor;
+use dealerloop::services::dealers::{self, DealerForm};
+use dealerloop::services::users::{self, UserForm};
+use dealerloop::startup::Application;
+use diesel::Connection;
+use diesel::connection::SimpleConnection;
+use reqwest::cookie::{CookieStore, Jar};
+
+pub const PASSWORD: &str = "Tornio-Veloce-42";
+
+/// A database made for one test and dropped after it.
+pub enum TestDatabase {
+    Sqlite(#[allow(dead_code)] tempfile::TempDir),
+    Postgres { admin_url: String, name: String },
+}
+
+impl Drop for TestDatabase {
+    fn drop(&mut self) {
+        if let TestDatabase::Postgres { admin_url, name } = self
+            && let Ok(mut conn) = diesel::PgConnection::establish(admin_url)
+        {
+            let _ = conn.batch_execute(&format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"));
+        }
+    }
+}
+
+/// Creates an empty database and returns its URL.
+pub fn fresh_database() -> (String, TestDatabase) {
+    match std::env::var("DEALERLOOP_TEST_DATABASE_URL") {
+        Ok(base) if !base.trim().is_empty() => {
+            let mut admin = url::Url::parse(&base).expect("DEALERLOOP_TEST_DATABASE_URL is a URL");
+            admin.set_path("/postgres");
+            let name = format!("dl_test_{}", dealerloop::services::tokens::random_secret().to_lowercase().replace(['-', '_'], "")[..16].to_owned());
+            let mut conn = diesel::PgConnection::establish(admin.as_str())
+                .unwrap_or_else(|e| panic!("cannot reach the test PostgreSQL at {base}: {e}"));
+            conn.batch_execute(&format!("CREATE DATABASE \"{name}\"")).expect("create test database");
+            let mut url = admin.clone();
+            url.set_path(&format!("/{name}"));
+            (url.to_string(), TestDatabase::Postgres { admin_url: admin.to_string(), name })
+        }
+        _ => {
+            let dir = tempfile::tempdir().expect("temp dir");
+            let url = format!("sqlite://{}", dir.path().join("test.db").display());
+            (url, TestDatabase::Sqlite(dir))
+        }
+    }
+}
+
+/// Settings for a test: memory mailbox, a free port, no background workers (tests
+/// deliver mail themselves so they can wait for it deterministically).
+pub fn test_settings(database_url: &str) -> Settings {
+    let mut settings = Settings::for_database(database_url).expect("test settings");
+    settings.port = 0;
+    settings.workers = 2;
+    settings.db_pool_size = 4;
+    settings.email = EmailSettings::Memory;
+    settings.run_workers = false;
+    settings
+}
+
+pub struct TestApp {
+    pub address: String,
+    pub db: Db,
+    pub mail: MailQueue,
+    pub database_url: String,
+    _database: Arc<TestDatabase>,
+}
+
+pub async fn spawn_app() -> TestApp {
+    spawn_app_with(|_| {}).await
+}
+
+pub async fn spawn_app_with(customise: impl FnOnce(&mut Settings)) -> TestApp {
+    let (url, database) = fresh_database();
+    let mut settings = test_settings(&url);
+    customise(&mut settings);
+    start(settings, url, Arc::new(database)).await
+}
+
+async fn start(settings: Settings, database_url: String, database: Arc<TestDatabase>) -> TestApp {
+    let app = Application::build(settings).await.expect("the app starts");
+    let address = format!("http://127.0.0.1:{}", app.port());
+    let (db, mail) = (app.db(), app.mail_queue());
+    tokio::spawn(app.run_until_stopped());
+    TestApp { address, db, mail, database_url, _database: database }
+}
+
+impl TestApp {
+    /// A second instance of the portal on the same database (as behind a load balancer).
+    pub async fn second_instance(&self) -> TestApp {
+        start(test_settings(&self.database_url), self.database_url.clone(), self._database.clone()).await
+    }
+
+    pub fn conn(&self) -> dealerloop::db::PooledConnection {
+        self.db.write_conn().expect("a database connection")
+    }
+
+    /// Runs raw SQL against the test database (to move clocks in time, for instance).
+    pub fn sql(&self, sql: &str) {
+        let mut conn = self.conn();
+        let c: &mut DbConnection = &mut conn;
+        c.batch_execute(sql).expect("test SQL runs");
+    }
+
+    pub fn browser(&self) -> Browser {
+        Browser::new(&self.address, None)
+    }
+
+    pub fn browser_with_language(&self, accept_language: &str) -> Browser {
+        Browser::new(&self.address, Some(accept_language))
+    }
+
+    /// Creates a dealer through the same service the admin pages use.
+    pub fn create_dealer(&self, code: &str) -> i64 {
+        let form = DealerForm {
+            code: code.into(),
+            name: format!("Officina {code}"),
+            contact_email: format!("{}@dealers.example.it", code.to_lowercase()),
+            capacity: "25".into(),
+            postcodes: "IT 20".into(),
+            regions: "IT Lombardia".into(),
+            product_lines: "lathes, milling".into(),
+            active: Some("on".into()),
+        };
+        dealers::save(&mut self.conn(), &Actor::cli(), None, &form)
+            .expect("saved")
+            .expect("valid dealer")
+    }
+
+    /// Creates an active user with [`PASSWORD`].
+    pub fn create_user(&self, email: &str, role: &str, dealer_code: Option<&str>) -> i64 {
+        let form = UserForm {
+            email: email.into(),
+            name: format!("Test {role}"),
+            role: role.into(),
+            dealer_code: dealer_code.unwrap_or_default().into(),
+            locale: String::new(),
+        };
+        users::create_with_password(&mut self.conn(), &Actor::cli(), &form, PASSWORD).expect("user created")
+    }
+
+    pub fn admin(&self) -> (String, i64) {
+        let email = "admin@example.it".to_owned();
+        let id = self.create_user(&email, "admin", None);
+        (email, id)
+    }
+
+    /// Delivers queued mail and returns everything delivered so far.
+    pub async fn sent_emails(&self) -> Vec<SentEmail> {
+        self.mail.deliver_due().await.expect("mail delivery");
+        self.mail.mailer().memory().expect("memory mailbox").messages()
+    }
+
+    pub async fn emails_to(&self, to: &str) -> Vec<SentEmail> {
+        self.sent_emails().await.into_iter().filter(|m| m.to == to).collect()
+    }
+
+    /// Audit actions recorded so far, oldest first.
+    pub fn audit_actions(&self) -> Vec<String> {
+        use diesel::prelude::*;
+        use dealerloop::schema::audit_events::dsl::*;
+        let mut conn = self.conn();
+        audit_events.order(id.asc()).select(action).load::<String>(&mut *conn).expect("audit")
+    }
+}
+
+/// The first link in an email body that starts with `prefix` (e.g. the app address).
+pub fn link_in(text: &str, prefix: &str) -> String {
+    let start = text.find(prefix).unwrap_or_else(|| panic!("no link starting {prefix} in:\n{text}"));
+    text[start..].split_whitespace().next().unwrap_or_default().to_owned()
+}
+
+/// A browser: cookies, redirects, `Origin`/`Sec-Fetch-Site` on form posts, and the CSRF
+/// token taken from the last page it loaded.
+pub struct Browser {
+    pub base: String,
+    pub client: reqwest::Client,
+    pub jar: Arc<Jar>,
+    pub last_html: String,
+}
+
+pub struct Page {
+    pub status: u16,
+    pub url: String,
+    pub html: String,
+    pub headers: reqwest::header::HeaderMap,
+}
+
+impl Page {
+    pub fn contains(&self, text: &str) -> bool {
+        self.html.contains(text)
+    }
+
+    pub fn path(&self) -> String {
+        let url = url::Url::parse(&self.url).expect("url");
+        url.path().to_owned()
+    }
+}
+
+impl Browser {
+    pub fn new(base: &str, accept_language: Option<&str>) -> Self {
+        let jar = Arc::new(Jar::default());
+        let mut headers = reqwest::header::HeaderMap::new();
+        if let Some(lang) = accept_language {
+            headers.insert(reqwest::header::ACCEPT_LANGUAGE, lang.parse().expect("header"));
+        }
+        let client = reqwest::Client::builder()
+            .cookie_provider(jar.clone())
+            .default_headers(headers)
+            .redirect(reqwest::redirect::Policy::limited(10))
+            .build()
+            .expect("client");
+        Self { base: base.to_owned(), client, jar, last_html: String::new() }
+    }
+
+    /// A copy of this browser that does not follow redirects (to look at them).
+    pub fn without_redirects(&self) -> reqwest::Client {
+        reqwest::Client::builder()
+            .cookie_provider(self.jar.clone())
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .expect("client")
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        if path.starts_with("http") { path.to_owned() } else { format!("{}{path}", self.base) }
+    }
+
+    async fn page(&mut self, response: reqwest::Response) -> Page {
+        let status = response.status().as_u16();
+        let url = response.url().to_string();
+        let headers = response.headers().clone();
+        let html = response.text().await.expect("body");
+        self.last_html = html.clone();
+        Page { status, url, html, headers }
+    }
+
+    pub async fn get(&mut self, path: &str) -> Page {
+        let response = self.client.get(self.url(path)).send().await.expect("GET");
+        self.page(response).await
+    }
+
+    /// The CSRF token on the last page loaded.
+    pub fn csrf_token(&self) -> String {
+        csrf_token_in(&self.last_html)
+    }
+
+    /// Posts a form from the last page, like a browser: with its CSRF token and the
+    /// same-origin headers.
+    pub async fn post(&mut self, path: &str, fields: &[(&str, &str)]) -> Page {
+        let token = self.csrf_token();
+        let mut form: Vec<(&str, &str)> = vec![("csrf_token", token.as_str())];
+        form.extend_from_slice(fields);
+        let response = self
+            .client
+            .post(self.url(path))
+            .header("Origin", &self.base)
+            .header("Sec-Fetch-Site", "same-origin")
+            .form(&form)
+            .send()
+            .await
+            .expect("POST");
+        self.page(response).await
+    }
+
+    /// Opens `page_path` and submits its form to `action`.
+    pub async fn submit(&mut self, page_path: &str, action: &str, fields: &[(&str, &str)]) -> Page {
+        self.get(page_path).await;
+        self.post(action, fields).await
+    }
+
+    pub async fn login(&mut self, email: &str, password: &str) -> Page {
+        self.submit("/login", "/login", &[("email", email), ("password", password)]).await
+    }
+
+    /// The value of a cookie the browser holds, if any.
+    pub fn cookie(&self, name: &str) -> Option<String> {
+        let url = url::Url::parse(&self.base).expect("base");
+        let header = self.jar.cookies(&url)?;
+        header
+            .to_str()
+            .ok()?
+            .split("; ")
+            .find_map(|kv| kv.strip_prefix(&format!("{name}=")).map(str::to_owned))
+    }
+}
+
+pub fn csrf_token_in(html: &str) -> String {
+    let marker = "name=\"csrf_token\" value=\"";
+    let start = html.find(marker).unwrap_or_else(|| panic!("no CSRF token on the page:\n{html}")) + marker.len();
+    html[start..].split('"').next().unwrap_or_default().to_owned()
+}

@@ -1,0 +1,1 @@
+//! Tests for i18n.
