@@ -323,19 +323,31 @@ pub fn now() -> chrono::NaiveDateTime {
 pub fn run_next_migration(conn: &mut DbConnection) -> anyhow::Result<Option<String>> {
     let applied = match conn {
         DbConnection::Sqlite(c) => {
-            if c.has_pending_migration(SQLITE_MIGRATIONS).map_err(|e| anyhow::anyhow!("{e}"))? {
-                Some(c.run_next_migration(SQLITE_MIGRATIONS).map(|v| v.to_string()))
+            if c.has_pending_migration(SQLITE_MIGRATIONS)
+                .map_err(|e| anyhow::anyhow!("{e}"))?
+            {
+                Some(
+                    c.run_next_migration(SQLITE_MIGRATIONS)
+                        .map(|v| v.to_string()),
+                )
             } else {
                 None
             }
         }
         DbConnection::Postgres(c) => {
-            if c.has_pending_migration(POSTGRES_MIGRATIONS).map_err(|e| anyhow::anyhow!("{e}"))? {
-                Some(c.run_next_migration(POSTGRES_MIGRATIONS).map(|v| v.to_string()))
+            if c.has_pending_migration(POSTGRES_MIGRATIONS)
+                .map_err(|e| anyhow::anyhow!("{e}"))?
+            {
+                Some(
+                    c.run_next_migration(POSTGRES_MIGRATIONS)
+                        .map(|v| v.to_string()),
+                )
             } else {
                 None
             }
         }
     };
-    applied.transpose().map_err(|e| anyhow::anyhow!("migration failed: {e}"))
+    applied
+        .transpose()
+        .map_err(|e| anyhow::anyhow!("migration failed: {e}"))
 }

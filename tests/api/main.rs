@@ -1,6 +1,12 @@
 //! Integration tests: the portal driven over HTTP like a browser, on SQLite by default and
 //! on PostgreSQL when `DEALERLOOP_TEST_DATABASE_URL` is set.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    reason = "a test fails loudly"
+)]
+
 mod helpers;
 
 mod admin;
