@@ -326,3 +326,71 @@ impl Settings {
             .is_some_and(|u| u.scheme() == "https")
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use figment::Figment;
+    use figment::providers::Serialized;
+
+    use super::*;
+
+    fn with(key: &str, value: &str) -> Result<Settings, SettingsError> {
+        Settings::from_figment(
+            Figment::from(Serialized::defaults(RawSettings::default()))
+                .merge(Serialized::default(key, value)),
+        )
+    }
+
+    #[test]
+    fn the_defaults_run_on_sqlite_with_a_file_outbox() {
+        let settings = with("host", "127.0.0.1").map_err(|e| e.to_string());
+        assert!(matches!(
+            settings.as_ref().map(|s| s.database_url.backend),
+            Ok(crate::db::Backend::Sqlite)
+        ));
+        assert!(matches!(
+            settings.as_ref().map(|s| &s.email),
+            Ok(EmailSettings::File { .. })
+        ));
+        assert_eq!(settings.as_ref().map(Settings::served_over_tls), Ok(false));
+    }
+
+    #[test]
+    fn an_invalid_setting_names_the_variable_to_fix() {
+        for (key, value, name) in [
+            ("port", "eighty", "DEALERLOOP_PORT"),
+            ("database_url", "mysql://db/x", "DEALERLOOP_DATABASE_URL"),
+            ("timezone", "Mars/Olympus", "DEALERLOOP_TIMEZONE"),
+            ("email_backend", "pigeon", "DEALERLOOP_EMAIL_BACKEND"),
+            ("public_url", "ftp://x", "DEALERLOOP_PUBLIC_URL"),
+            ("email_from", "not an address", "DEALERLOOP_EMAIL_FROM"),
+        ] {
+            let message = with(key, value)
+                .err()
+                .map(|e| e.to_string())
+                .unwrap_or_default();
+            assert!(message.contains(name), "{key}={value}: {message}");
+        }
+    }
+
+    #[test]
+    fn smtp_needs_a_host_and_https_turns_on_hsts() {
+        let smtp = with("email_backend", "smtp")
+            .err()
+            .map(|e| e.to_string())
+            .unwrap_or_default();
+        assert!(smtp.contains("DEALERLOOP_SMTP_HOST"), "{smtp}");
+        let tls =
+            with("public_url", "https://portal.example.it").map(|s| (s.hsts, s.served_over_tls()));
+        assert!(matches!(tls, Ok((true, true))));
+    }
+
+    #[test]
+    fn secrets_are_not_printed() {
+        let settings =
+            with("database_url", "postgres://app:hunter2@db/x").map(|s| format!("{s:?}"));
+        let shown = settings.unwrap_or_default();
+        assert!(!shown.contains("hunter2"), "{shown}");
+        assert!(format!("{:?}", Secret("pw".into())).contains("***"));
+    }
+}

@@ -20,6 +20,12 @@ use crate::error::AppError;
 pub const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/sqlite");
 pub const POSTGRES_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/postgres");
 
+diesel::define_sql_function! {
+    /// SQL `lower()`, for searches that ignore case on both backends (`LIKE` ignores
+    /// ASCII case on SQLite but not on PostgreSQL).
+    fn lower(x: diesel::sql_types::Text) -> diesel::sql_types::Text;
+}
+
 /// A connection to either supported backend.
 #[derive(diesel::MultiConnection)]
 pub enum DbConnection {

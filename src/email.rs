@@ -285,6 +285,7 @@ impl MailQueue {
                 .await?;
             let Some(email) = claimed else { continue };
             let outcome = self.mailer.deliver(&self.from, &email).await;
+            let delivered = outcome.is_ok();
             let attempts = email.attempts;
             self.db
                 .write(move |conn| {
@@ -300,7 +301,9 @@ impl MailQueue {
                     .map_err(crate::error::AppError::from)
                 })
                 .await?;
-            sent += 1;
+            if delivered {
+                sent += 1;
+            }
         }
         Ok(sent)
     }

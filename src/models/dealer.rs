@@ -1,7 +1,7 @@
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
-use crate::db::DbConnection;
+use crate::db::{DbConnection, lower};
 use crate::domain::Territory;
 use crate::schema::{dealer_product_lines, dealer_territories, dealers};
 
@@ -116,11 +116,11 @@ impl Dealer {
             .order(dealers::name.asc())
             .into_boxed();
         if !search.is_empty() {
-            let pattern = format!("%{}%", search.replace(['%', '_'], ""));
+            let pattern = format!("%{}%", search.replace(['%', '_'], "").to_lowercase());
             query = query.filter(
-                dealers::name
+                lower(dealers::name)
                     .like(pattern.clone())
-                    .or(dealers::code.like(pattern.to_uppercase())),
+                    .or(lower(dealers::code).like(pattern)),
             );
         }
         query.load(conn)

@@ -1,7 +1,7 @@
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
-use crate::db::DbConnection;
+use crate::db::{DbConnection, lower};
 use crate::schema::users;
 
 #[derive(Debug, Clone, Queryable, Selectable)]
@@ -72,11 +72,11 @@ impl User {
             .order(users::email.asc())
             .into_boxed();
         if !search.is_empty() {
-            let pattern = format!("%{}%", search.replace(['%', '_'], ""));
+            let pattern = format!("%{}%", search.replace(['%', '_'], "").to_lowercase());
             query = query.filter(
                 users::email
-                    .like(pattern.to_lowercase())
-                    .or(users::name.like(pattern)),
+                    .like(pattern.clone())
+                    .or(lower(users::name).like(pattern)),
             );
         }
         query.load(conn)

@@ -1,1 +1,389 @@
-//! Tests for cli.
+//! The `dealerloop` command as an operator runs it: the real binary, its exit codes and
+//! messages, against a fresh database (SQLite, or PostgreSQL with
+//! `DEALERLOOP_TEST_DATABASE_URL`).
+
+use std::io::{Read, Write};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use dealerloop::db::{self, DatabaseUrl};
+use dealerloop::startup::Application;
+use diesel::prelude::*;
+
+use crate::helpers::{Browser, fresh_database, test_settings};
+
+/// What a run of the command printed and how it ended.
+#[derive(Debug)]
+struct Run {
+    code: Option<i32>,
+    stdout: String,
+    stderr: String,
+}
+
+impl Run {
+    fn succeeded(&self) -> bool {
+        self.code == Some(0)
+    }
+}
+
+/// Runs `dealerloop ARGS` with only the settings given here (nothing leaks in from the
+/// environment of the test run), in an empty working directory, with `stdin` as input.
+async fn dealerloop(
+    database_url: Option<&str>,
+    args: &[&str],
+    stdin: &str,
+    env: &[(&str, &str)],
+) -> Run {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_dealerloop"));
+    for (name, _) in std::env::vars_os() {
+        if name.to_string_lossy().starts_with("DEALERLOOP_") {
+            command.env_remove(&name);
+        }
+    }
+    let workdir = tempfile::tempdir().unwrap();
+    command
+        .current_dir(workdir.path())
+        .env_remove("DATABASE_URL")
+        .env_remove("RUST_LOG")
+        .env("DEALERLOOP_EMAIL_BACKEND", "memory")
+        .env("DEALERLOOP_LOG", "warn")
+        .args(args)
+        .envs(env.iter().copied())
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    if let Some(url) = database_url {
+        command.env("DATABASE_URL", url);
+    }
+    let stdin = stdin.to_owned();
+    let what = format!("dealerloop {}", args.join(" "));
+    tokio::task::spawn_blocking(move || {
+        let _workdir = workdir;
+        let mut child = command.spawn().unwrap();
+        let mut input = child.stdin.take().unwrap();
+        // A command that exits before reading its input is judged by its output, not by EPIPE.
+        let _ = input.write_all(stdin.as_bytes());
+        drop(input);
+        let mut out = child.stdout.take().unwrap();
+        let mut err = child.stderr.take().unwrap();
+        let stdout = std::thread::spawn(move || {
+            let mut s = String::new();
+            let _ = out.read_to_string(&mut s);
+            s
+        });
+        let stderr = std::thread::spawn(move || {
+            let mut s = String::new();
+            let _ = err.read_to_string(&mut s);
+            s
+        });
+        let deadline = Instant::now() + Duration::from_secs(180);
+        let status = loop {
+            if let Some(status) = child.try_wait().unwrap() {
+                break status;
+            }
+            if Instant::now() > deadline {
+                let _ = child.kill();
+                let _ = child.wait();
+                panic!("`{what}` did not finish in time");
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        };
+        Run {
+            code: status.code(),
+            stdout: stdout.join().unwrap(),
+            stderr: stderr.join().unwrap(),
+        }
+    })
+    .await
+    .unwrap()
+}
+
+/// The portal started on an existing database, as `dealerloop serve` would; its address.
+async fn portal_on(database_url: &str) -> String {
+    let app = Application::build(test_settings(database_url))
+        .await
+        .expect("the portal starts");
+    let address = format!("http://127.0.0.1:{}", app.port());
+    tokio::spawn(app.run_until_stopped());
+    address
+}
+
+fn users_with_email(database_url: &str, address: &str) -> i64 {
+    use dealerloop::schema::users::dsl::*;
+    let mut conn = DatabaseUrl::parse(database_url)
+        .unwrap()
+        .establish()
+        .unwrap();
+    users
+        .filter(email.eq(address))
+        .count()
+        .get_result(&mut conn)
+        .unwrap()
+}
+
+#[tokio::test]
+async fn migrate_applies_every_migration_and_a_second_run_says_the_database_is_up_to_date() {
+    let (url, _database) = fresh_database();
+    let backend = DatabaseUrl::parse(&url).unwrap().backend;
+
+    let first = dealerloop(Some(&url), &["migrate"], "", &[]).await;
+    let second = dealerloop(Some(&url), &["migrate"], "", &[]).await;
+
+    assert!(first.succeeded(), "{first:?}");
+    let applied: Vec<&str> = first
+        .stdout
+        .lines()
+        .filter_map(|l| l.strip_prefix("applied "))
+        .collect();
+    assert_eq!(
+        applied,
+        db::migration_versions(backend).unwrap(),
+        "{first:?}"
+    );
+    assert!(second.succeeded(), "{second:?}");
+    assert!(
+        second.stdout.contains("the database is up to date"),
+        "{second:?}"
+    );
+    assert!(!second.stdout.contains("applied "), "{second:?}");
+}
+
+#[tokio::test]
+async fn user_add_reads_the_password_from_stdin_and_the_new_user_can_log_in() {
+    let (url, _database) = fresh_database();
+
+    let run = dealerloop(
+        Some(&url),
+        &[
+            "user",
+            "add",
+            "--email",
+            "Ops@Example.it",
+            "--role",
+            "admin",
+            "--password-stdin",
+        ],
+        "Ruota-Dentata-77\n",
+        &[],
+    )
+    .await;
+
+    assert!(run.succeeded(), "{run:?}");
+    assert!(
+        run.stdout.contains("created user") && run.stdout.contains("ops@example.it"),
+        "{run:?}"
+    );
+    assert!(!run.stdout.contains("Ruota-Dentata-77") && !run.stderr.contains("Ruota-Dentata-77"));
+    let address = portal_on(&url).await;
+    let mut browser = Browser::new(&address, None);
+    let home = browser.login("ops@example.it", "Ruota-Dentata-77").await;
+    assert_eq!(home.status, 200, "{}", home.html);
+    assert_eq!(home.path(), "/admin");
+}
+
+#[tokio::test]
+async fn user_add_refuses_a_weak_password_or_an_unknown_dealer_and_says_which() {
+    let (url, _database) = fresh_database();
+
+    let weak = dealerloop(
+        Some(&url),
+        &[
+            "user",
+            "add",
+            "--email",
+            "weak@example.it",
+            "--role",
+            "manager",
+            "--password-stdin",
+        ],
+        "password\n",
+        &[],
+    )
+    .await;
+    let unknown_dealer = dealerloop(
+        Some(&url),
+        &[
+            "user",
+            "add",
+            "--email",
+            "orphan@example.it",
+            "--role",
+            "dealer",
+            "--dealer",
+            "XX-99",
+            "--password-stdin",
+        ],
+        "Ruota-Dentata-77\n",
+        &[],
+    )
+    .await;
+
+    assert_eq!(weak.code, Some(1), "{weak:?}");
+    assert!(
+        weak.stderr
+            .contains("password: This password is too easy to guess"),
+        "{weak:?}"
+    );
+    assert_eq!(users_with_email(&url, "weak@example.it"), 0);
+    assert_eq!(unknown_dealer.code, Some(1), "{unknown_dealer:?}");
+    assert!(
+        unknown_dealer
+            .stderr
+            .contains("dealer_code: No dealer has this code"),
+        "{unknown_dealer:?}"
+    );
+    assert_eq!(users_with_email(&url, "orphan@example.it"), 0);
+}
+
+#[tokio::test]
+async fn user_disable_ends_the_users_sessions_and_stops_them_logging_in() {
+    let (url, _database) = fresh_database();
+    let added = dealerloop(
+        Some(&url),
+        &[
+            "user",
+            "add",
+            "--email",
+            "leaving@example.it",
+            "--role",
+            "manager",
+            "--password-stdin",
+        ],
+        "Ruota-Dentata-77",
+        &[],
+    )
+    .await;
+    assert!(added.succeeded(), "{added:?}");
+    let address = portal_on(&url).await;
+    let mut browser = Browser::new(&address, None);
+    assert_eq!(
+        browser
+            .login("leaving@example.it", "Ruota-Dentata-77")
+            .await
+            .path(),
+        "/manager"
+    );
+
+    let run = dealerloop(
+        Some(&url),
+        &["user", "disable", "--email", "leaving@example.it"],
+        "",
+        &[],
+    )
+    .await;
+
+    assert!(run.succeeded(), "{run:?}");
+    assert!(
+        run.stdout.contains("disabled leaving@example.it"),
+        "{run:?}"
+    );
+    let after = browser.get("/manager").await;
+    assert_eq!(after.path(), "/login", "the open session has ended");
+    let again = Browser::new(&address, None)
+        .login("leaving@example.it", "Ruota-Dentata-77")
+        .await;
+    assert_eq!(again.status, 422);
+    assert_eq!(again.path(), "/login");
+}
+
+#[tokio::test]
+async fn demo_loads_a_dealer_network_whose_printed_accounts_work_and_a_second_run_creates_nothing()
+{
+    let (url, _database) = fresh_database();
+
+    let first = dealerloop(Some(&url), &["demo"], "", &[]).await;
+    let second = dealerloop(Some(&url), &["demo"], "", &[]).await;
+
+    assert!(first.succeeded(), "{first:?}");
+    assert!(
+        first
+            .stdout
+            .contains("demo network ready: 40 dealers and 42 users created"),
+        "{first:?}"
+    );
+    assert!(second.succeeded(), "{second:?}");
+    assert!(
+        second
+            .stdout
+            .contains("demo network ready: 0 dealers and 0 users created"),
+        "{second:?}"
+    );
+
+    // The accounts the command prints let an operator log in.
+    let printed = |label: &str| -> String {
+        let line = first
+            .stdout
+            .lines()
+            .find(|l| l.trim_start().starts_with(label))
+            .unwrap_or_else(|| panic!("no {label} in {first:?}"));
+        line.split_whitespace().last().unwrap().to_owned()
+    };
+    let password = printed("log in at");
+    let address = portal_on(&url).await;
+    for (label, home) in [
+        ("admin:", "/admin"),
+        ("channel manager:", "/manager"),
+        ("dealer user:", "/dealer"),
+    ] {
+        let page = Browser::new(&address, None)
+            .login(&printed(label), &password)
+            .await;
+        assert_eq!(page.status, 200, "{label}");
+        assert_eq!(page.path(), home, "{label}");
+    }
+}
+
+#[tokio::test]
+async fn an_invalid_setting_stops_start_up_with_exit_code_2_and_names_the_setting() {
+    let workdir = tempfile::tempdir().unwrap();
+    let sqlite = format!("sqlite://{}", workdir.path().join("portal.db").display());
+
+    let bad_port = dealerloop(Some(&sqlite), &[], "", &[("DEALERLOOP_PORT", "notaport")]).await;
+    let bad_database = dealerloop(Some("mysql://x"), &[], "", &[]).await;
+
+    assert_eq!(bad_port.code, Some(2), "{bad_port:?}");
+    assert!(
+        bad_port.stderr.contains("invalid setting DEALERLOOP_PORT"),
+        "{bad_port:?}"
+    );
+    assert_eq!(bad_database.code, Some(2), "{bad_database:?}");
+    assert!(
+        bad_database
+            .stderr
+            .contains("invalid setting DEALERLOOP_DATABASE_URL"),
+        "{bad_database:?}"
+    );
+    assert!(
+        bad_database
+            .stderr
+            .contains("unsupported database URL scheme 'mysql'"),
+        "{bad_database:?}"
+    );
+    assert!(
+        !workdir.path().join("portal.db").exists(),
+        "nothing was started"
+    );
+}
+
+#[tokio::test]
+async fn an_unreachable_postgresql_fails_with_the_drivers_own_error_and_no_password() {
+    let run = dealerloop(
+        Some("postgres://postgres:hunter2@127.0.0.1:1/x"),
+        &["migrate"],
+        "",
+        &[],
+    )
+    .await;
+
+    assert_eq!(run.code, Some(1), "{run:?}");
+    assert!(run.stderr.contains("Connection refused"), "{run:?}");
+    assert!(
+        run.stderr
+            .contains("cannot connect to postgres://postgres:***@127.0.0.1:1/x"),
+        "{run:?}"
+    );
+    assert!(
+        !run.stderr.contains("hunter2") && !run.stdout.contains("hunter2"),
+        "{run:?}"
+    );
+}

@@ -39,13 +39,26 @@ pub fn fresh_database() -> (String, TestDatabase) {
         Ok(base) if !base.trim().is_empty() => {
             let mut admin = url::Url::parse(&base).expect("DEALERLOOP_TEST_DATABASE_URL is a URL");
             admin.set_path("/postgres");
-            let name = format!("dl_test_{}", dealerloop::services::tokens::random_secret().to_lowercase().replace(['-', '_'], "")[..16].to_owned());
+            let name = format!(
+                "dl_test_{}",
+                dealerloop::services::tokens::random_secret()
+                    .to_lowercase()
+                    .replace(['-', '_'], "")[..16]
+                    .to_owned()
+            );
             let mut conn = diesel::PgConnection::establish(admin.as_str())
                 .unwrap_or_else(|e| panic!("cannot reach the test PostgreSQL at {base}: {e}"));
-            conn.batch_execute(&format!("CREATE DATABASE \"{name}\"")).expect("create test database");
+            conn.batch_execute(&format!("CREATE DATABASE \"{name}\""))
+                .expect("create test database");
             let mut url = admin.clone();
             url.set_path(&format!("/{name}"));
-            (url.to_string(), TestDatabase::Postgres { admin_url: admin.to_string(), name })
+            (
+                url.to_string(),
+                TestDatabase::Postgres {
+                    admin_url: admin.to_string(),
+                    name,
+                },
+            )
         }
         _ => {
             let dir = tempfile::tempdir().expect("temp dir");
@@ -91,13 +104,24 @@ async fn start(settings: Settings, database_url: String, database: Arc<TestDatab
     let address = format!("http://127.0.0.1:{}", app.port());
     let (db, mail) = (app.db(), app.mail_queue());
     tokio::spawn(app.run_until_stopped());
-    TestApp { address, db, mail, database_url, _database: database }
+    TestApp {
+        address,
+        db,
+        mail,
+        database_url,
+        _database: database,
+    }
 }
 
 impl TestApp {
     /// A second instance of the portal on the same database (as behind a load balancer).
     pub async fn second_instance(&self) -> TestApp {
-        start(test_settings(&self.database_url), self.database_url.clone(), self._database.clone()).await
+        start(
+            test_settings(&self.database_url),
+            self.database_url.clone(),
+            self._database.clone(),
+        )
+        .await
     }
 
     pub fn conn(&self) -> dealerloop::db::PooledConnection {
@@ -145,7 +169,8 @@ impl TestApp {
             dealer_code: dealer_code.unwrap_or_default().into(),
             locale: String::new(),
         };
-        users::create_with_password(&mut self.conn(), &Actor::cli(), &form, PASSWORD).expect("user created")
+        users::create_with_password(&mut self.conn(), &Actor::cli(), &form, PASSWORD)
+            .expect("user created")
     }
 
     pub fn admin(&self) -> (String, i64) {
@@ -157,26 +182,44 @@ impl TestApp {
     /// Delivers queued mail and returns everything delivered so far.
     pub async fn sent_emails(&self) -> Vec<SentEmail> {
         self.mail.deliver_due().await.expect("mail delivery");
-        self.mail.mailer().memory().expect("memory mailbox").messages()
+        self.mail
+            .mailer()
+            .memory()
+            .expect("memory mailbox")
+            .messages()
     }
 
     pub async fn emails_to(&self, to: &str) -> Vec<SentEmail> {
-        self.sent_emails().await.into_iter().filter(|m| m.to == to).collect()
+        self.sent_emails()
+            .await
+            .into_iter()
+            .filter(|m| m.to == to)
+            .collect()
     }
 
     /// Audit actions recorded so far, oldest first.
     pub fn audit_actions(&self) -> Vec<String> {
-        use diesel::prelude::*;
         use dealerloop::schema::audit_events::dsl::*;
+        use diesel::prelude::*;
         let mut conn = self.conn();
-        audit_events.order(id.asc()).select(action).load::<String>(&mut *conn).expect("audit")
+        audit_events
+            .order(id.asc())
+            .select(action)
+            .load::<String>(&mut *conn)
+            .expect("audit")
     }
 }
 
 /// The first link in an email body that starts with `prefix` (e.g. the app address).
 pub fn link_in(text: &str, prefix: &str) -> String {
-    let start = text.find(prefix).unwrap_or_else(|| panic!("no link starting {prefix} in:\n{text}"));
-    text[start..].split_whitespace().next().unwrap_or_default().to_owned()
+    let start = text
+        .find(prefix)
+        .unwrap_or_else(|| panic!("no link starting {prefix} in:\n{text}"));
+    text[start..]
+        .split_whitespace()
+        .next()
+        .unwrap_or_default()
+        .to_owned()
 }
 
 /// A browser: cookies, redirects, `Origin`/`Sec-Fetch-Site` on form posts, and the CSRF
@@ -211,7 +254,10 @@ impl Browser {
         let jar = Arc::new(Jar::default());
         let mut headers = reqwest::header::HeaderMap::new();
         if let Some(lang) = accept_language {
-            headers.insert(reqwest::header::ACCEPT_LANGUAGE, lang.parse().expect("header"));
+            headers.insert(
+                reqwest::header::ACCEPT_LANGUAGE,
+                lang.parse().expect("header"),
+            );
         }
         let client = reqwest::Client::builder()
             .cookie_provider(jar.clone())
@@ -219,7 +265,12 @@ impl Browser {
             .redirect(reqwest::redirect::Policy::limited(10))
             .build()
             .expect("client");
-        Self { base: base.to_owned(), client, jar, last_html: String::new() }
+        Self {
+            base: base.to_owned(),
+            client,
+            jar,
+            last_html: String::new(),
+        }
     }
 
     /// A copy of this browser that does not follow redirects (to look at them).
@@ -232,7 +283,11 @@ impl Browser {
     }
 
     pub fn url(&self, path: &str) -> String {
-        if path.starts_with("http") { path.to_owned() } else { format!("{}{path}", self.base) }
+        if path.starts_with("http") {
+            path.to_owned()
+        } else {
+            format!("{}{path}", self.base)
+        }
     }
 
     async fn page(&mut self, response: reqwest::Response) -> Page {
@@ -241,7 +296,12 @@ impl Browser {
         let headers = response.headers().clone();
         let html = response.text().await.expect("body");
         self.last_html = html.clone();
-        Page { status, url, html, headers }
+        Page {
+            status,
+            url,
+            html,
+            headers,
+        }
     }
 
     pub async fn get(&mut self, path: &str) -> Page {
@@ -279,7 +339,12 @@ impl Browser {
     }
 
     pub async fn login(&mut self, email: &str, password: &str) -> Page {
-        self.submit("/login", "/login", &[("email", email), ("password", password)]).await
+        self.submit(
+            "/login",
+            "/login",
+            &[("email", email), ("password", password)],
+        )
+        .await
     }
 
     /// The value of a cookie the browser holds, if any.
@@ -296,6 +361,13 @@ impl Browser {
 
 pub fn csrf_token_in(html: &str) -> String {
     let marker = "name=\"csrf_token\" value=\"";
-    let start = html.find(marker).unwrap_or_else(|| panic!("no CSRF token on the page:\n{html}")) + marker.len();
-    html[start..].split('"').next().unwrap_or_default().to_owned()
+    let start = html
+        .find(marker)
+        .unwrap_or_else(|| panic!("no CSRF token on the page:\n{html}"))
+        + marker.len();
+    html[start..]
+        .split('"')
+        .next()
+        .unwrap_or_default()
+        .to_owned()
 }
