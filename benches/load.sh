@@ -15,7 +15,13 @@ command -v wrk >/dev/null || { apt-get update -qq && apt-get install -y -qq wrk 
 
 cargo build --release --quiet
 work="$(mktemp -d)"
-trap 'kill "${server:-0}" 2>/dev/null || true; kill "${logins:-0}" 2>/dev/null || true; rm -rf "$work"' EXIT
+cleanup() {
+  kill "${logins:-0}" 2>/dev/null || true
+  kill "${server:-0}" 2>/dev/null || true
+  wait 2>/dev/null || true
+  rm -rf "$work"
+}
+trap cleanup EXIT
 export DATABASE_URL="sqlite://$work/load.db" DEALERLOOP_PORT="$PORT" DEALERLOOP_LOG=warn \
   DEALERLOOP_EMAIL_OUTBOX_DIR="$work/mail" DEALERLOOP_WORKERS=2
 ./target/release/dealerloop demo >/dev/null

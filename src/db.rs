@@ -5,6 +5,7 @@
 //! trying each driver in turn, so a failed connection shows the real error. Where the two
 //! backends need different SQL, the branch is written here and nowhere else.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context;
@@ -13,6 +14,7 @@ use diesel::pg::PgConnection;
 use diesel::sqlite::SqliteConnection;
 use diesel::{Connection, QueryResult};
 use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
+use tokio::sync::Semaphore;
 
 use crate::error::AppError;
 
@@ -142,10 +144,16 @@ pub type PooledConnection = r2d2::PooledConnection<ConnectionManager>;
 /// that write transactions queue in the application instead of failing with `SQLITE_BUSY`;
 /// reads use a pool of their own (WAL lets them run beside the writer). On PostgreSQL both
 /// handles share one pool.
+///
+/// Each pool has a semaphore with as many permits as it has connections, so at most that
+/// many blocking tasks wait for the database at once: further requests queue cheaply on the
+/// async side instead of parking threads on the pool.
 #[derive(Clone)]
 pub struct Db {
     read: Pool,
     write: Pool,
+    read_permits: Arc<Semaphore>,
+    write_permits: Arc<Semaphore>,
     pub backend: Backend,
 }
 
@@ -160,21 +168,32 @@ impl Db {
         let build = |size: u32| {
             r2d2::Pool::builder()
                 .max_size(size)
-                .min_idle(Some(1))
                 .connection_timeout(Duration::from_secs(10))
+                // A broken connection is detected by diesel when it is used; pinging on
+                // every checkout would cost one extra round trip per request.
+                .test_on_check_out(false)
                 .build(ConnectionManager { url: url.clone() })
                 .with_context(|| format!("cannot open a pool on {}", url.redacted()))
         };
-        let (read, write) = match url.backend {
-            Backend::Sqlite => (build(pool_size)?, build(1)?),
+        let pool_size_usize = usize::try_from(pool_size).unwrap_or(8);
+        let (read, write, read_permits, write_permits) = match url.backend {
+            Backend::Sqlite => (
+                build(pool_size)?,
+                build(1)?,
+                Arc::new(Semaphore::new(pool_size_usize)),
+                Arc::new(Semaphore::new(1)),
+            ),
             Backend::Postgres => {
                 let pool = build(pool_size)?;
-                (pool.clone(), pool)
+                let permits = Arc::new(Semaphore::new(pool_size_usize));
+                (pool.clone(), pool, permits.clone(), permits)
             }
         };
         Ok(Self {
             read,
             write,
+            read_permits,
+            write_permits,
             backend: url.backend,
         })
     }
@@ -186,7 +205,28 @@ impl Db {
         T: Send + 'static,
         E: From<AppError> + Send + 'static,
     {
-        run_blocking(self.read.clone(), work).await
+        run_blocking(self.read.clone(), &self.read_permits, work).await
+    }
+
+    /// Runs a point lookup (a handful of rows by key) on the hot path of every page.
+    ///
+    /// On SQLite in WAL mode a read never waits for a lock and such a lookup takes a few
+    /// microseconds, less than the hand-off to the blocking pool and back (measured with
+    /// `benches/load.sh`: the hop cost more than the queries). So when a reader connection
+    /// is free it runs right here; otherwise, and always on PostgreSQL (a network round
+    /// trip), it goes to the blocking pool like [`Db::read`]. Never use it for scans.
+    pub async fn read_quick<T, E, F>(&self, work: F) -> Result<T, E>
+    where
+        F: FnOnce(&mut DbConnection) -> Result<T, E> + Send + 'static,
+        T: Send + 'static,
+        E: From<AppError> + Send + 'static,
+    {
+        if self.backend == Backend::Sqlite
+            && let Some(mut conn) = self.read.try_get()
+        {
+            return work(&mut conn);
+        }
+        self.read(work).await
     }
 
     /// Runs work that writes, off the async workers. Callers wrap multi-statement changes
@@ -197,7 +237,7 @@ impl Db {
         T: Send + 'static,
         E: From<AppError> + Send + 'static,
     {
-        run_blocking(self.write.clone(), work).await
+        run_blocking(self.write.clone(), &self.write_permits, work).await
     }
 
     /// A connection for synchronous callers (CLI commands, tests).
@@ -206,12 +246,16 @@ impl Db {
     }
 }
 
-async fn run_blocking<T, E, F>(pool: Pool, work: F) -> Result<T, E>
+async fn run_blocking<T, E, F>(pool: Pool, permits: &Semaphore, work: F) -> Result<T, E>
 where
     F: FnOnce(&mut DbConnection) -> Result<T, E> + Send + 'static,
     T: Send + 'static,
     E: From<AppError> + Send + 'static,
 {
+    let _permit = permits
+        .acquire()
+        .await
+        .map_err(|e| AppError::Internal(anyhow::Error::new(e).context("database permits")))?;
     tokio::task::spawn_blocking(move || {
         let mut conn = pool
             .get()
@@ -314,6 +358,16 @@ pub fn schema_fingerprint(conn: &mut DbConnection) -> QueryResult<Vec<String>> {
         .into_iter()
         .map(|l| l.line)
         .collect())
+}
+
+/// The one row of a lookup by a unique key, loaded without `LIMIT`.
+///
+/// diesel binds `LIMIT` as a parameter (`.first()`), and SQLite marks a statement whose
+/// LIMIT is a bound parameter as expired whenever it is re-bound, so it was parsed and
+/// planned again on every run: key lookups on every page cost several times what they
+/// should. Loading by a unique key returns at most one row anyway.
+pub fn unique_row<T>(rows: QueryResult<Vec<T>>) -> QueryResult<Option<T>> {
+    rows.map(|rows| rows.into_iter().next())
 }
 
 /// The current time as stored: UTC, truncated to microseconds so that SQLite (which would

@@ -1,7 +1,7 @@
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
-use crate::db::{DbConnection, lower};
+use crate::db::{DbConnection, lower, unique_row};
 use crate::domain::Territory;
 use crate::schema::{dealer_product_lines, dealer_territories, dealers};
 
@@ -95,18 +95,22 @@ impl Dealer {
     }
 
     pub fn find(conn: &mut DbConnection, id: i64) -> QueryResult<Dealer> {
-        dealers::table
-            .find(id)
-            .select(Dealer::as_select())
-            .first(conn)
+        unique_row(
+            dealers::table
+                .find(id)
+                .select(Dealer::as_select())
+                .load(conn),
+        )?
+        .ok_or(diesel::result::Error::NotFound)
     }
 
     pub fn find_by_code(conn: &mut DbConnection, code: &str) -> QueryResult<Option<Dealer>> {
-        dealers::table
-            .filter(dealers::code.eq(code))
-            .select(Dealer::as_select())
-            .first(conn)
-            .optional()
+        unique_row(
+            dealers::table
+                .filter(dealers::code.eq(code))
+                .select(Dealer::as_select())
+                .load(conn),
+        )
     }
 
     /// Dealers whose name or code contains `search` (all when empty), by name.

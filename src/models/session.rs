@@ -1,7 +1,7 @@
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
-use crate::db::DbConnection;
+use crate::db::{DbConnection, unique_row};
 use crate::schema::{sessions, users};
 
 /// A login session. The cookie holds a random id; only its SHA-256 is stored, so a copy
@@ -45,12 +45,13 @@ impl SessionRow {
         conn: &mut DbConnection,
         id_hash: &str,
     ) -> QueryResult<Option<(SessionRow, SessionUser)>> {
-        sessions::table
-            .inner_join(users::table)
-            .filter(sessions::id_hash.eq(id_hash))
-            .select((SessionRow::as_select(), SessionUser::as_select()))
-            .first(conn)
-            .optional()
+        unique_row(
+            sessions::table
+                .inner_join(users::table)
+                .filter(sessions::id_hash.eq(id_hash))
+                .select((SessionRow::as_select(), SessionUser::as_select()))
+                .load(conn),
+        )
     }
 
     pub fn touch(conn: &mut DbConnection, id_hash: &str, now: NaiveDateTime) -> QueryResult<()> {

@@ -1,7 +1,7 @@
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
-use crate::db::DbConnection;
+use crate::db::{DbConnection, unique_row};
 use crate::schema::user_tokens;
 
 /// A single-use token sent by email (password reset, invitation). Only its hash is stored.
@@ -36,11 +36,12 @@ impl UserToken {
     }
 
     pub fn find_by_hash(conn: &mut DbConnection, hash: &str) -> QueryResult<Option<UserToken>> {
-        user_tokens::table
-            .filter(user_tokens::token_hash.eq(hash))
-            .select(UserToken::as_select())
-            .first(conn)
-            .optional()
+        unique_row(
+            user_tokens::table
+                .filter(user_tokens::token_hash.eq(hash))
+                .select(UserToken::as_select())
+                .load(conn),
+        )
     }
 
     /// Marks the token used if it still was unused; returns whether this call used it

@@ -1,7 +1,7 @@
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
-use crate::db::{DbConnection, lower};
+use crate::db::{DbConnection, lower, unique_row};
 use crate::schema::users;
 
 #[derive(Debug, Clone, Queryable, Selectable)]
@@ -54,15 +54,17 @@ impl User {
     }
 
     pub fn find(conn: &mut DbConnection, id: i64) -> QueryResult<User> {
-        users::table.find(id).select(User::as_select()).first(conn)
+        unique_row(users::table.find(id).select(User::as_select()).load(conn))?
+            .ok_or(diesel::result::Error::NotFound)
     }
 
     pub fn find_by_email(conn: &mut DbConnection, email: &str) -> QueryResult<Option<User>> {
-        users::table
-            .filter(users::email.eq(email))
-            .select(User::as_select())
-            .first(conn)
-            .optional()
+        unique_row(
+            users::table
+                .filter(users::email.eq(email))
+                .select(User::as_select())
+                .load(conn),
+        )
     }
 
     /// Users whose email or name contains `search`, by email.

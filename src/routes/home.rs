@@ -112,7 +112,7 @@ async fn dealer_home(
     let dealer_id = user.0.user.dealer_id.ok_or(AppError::Forbidden)?;
     let (view, colleagues) = state
         .db
-        .read(move |conn| -> Result<_, AppError> {
+        .read_quick(move |conn| -> Result<_, AppError> {
             Ok((
                 DealerView::load(conn, dealer_id)?,
                 User::for_dealer(conn, dealer_id)?,

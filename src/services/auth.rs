@@ -254,7 +254,7 @@ pub async fn resume_session(
     let id_hash = tokens::hash_secret(secret);
     let lookup = id_hash.clone();
     let found = db
-        .read(move |conn| SessionRow::find_with_user(conn, &lookup).map_err(AppError::from))
+        .read_quick(move |conn| SessionRow::find_with_user(conn, &lookup).map_err(AppError::from))
         .await?;
     let Some((session, user)) = found else {
         return Ok(None);
