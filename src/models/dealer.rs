@@ -218,6 +218,14 @@ impl Dealer {
 }
 
 impl Dealer {
+    /// The codes of the given dealers, as (id, code) pairs.
+    pub fn codes_of(conn: &mut DbConnection, ids: &[i64]) -> QueryResult<Vec<(i64, String)>> {
+        dealers::table
+            .filter(dealers::id.eq_any(ids))
+            .select((dealers::id, dealers::code))
+            .load(conn)
+    }
+
     /// Every product line of the given dealers, as (dealer id, line) pairs.
     pub fn product_lines_of(
         conn: &mut DbConnection,

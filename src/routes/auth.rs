@@ -392,6 +392,14 @@ impl SetPasswordPage {
     }
 }
 
+/// The message-key prefix and the path of each kind of emailed link.
+fn link_kind(purpose: TokenPurpose) -> (&'static str, &'static str) {
+    match purpose {
+        TokenPurpose::PasswordReset => ("reset", "/password/reset/"),
+        TokenPurpose::Invitation => ("invite", "/invite/"),
+    }
+}
+
 /// Pages reached through an emailed link send no referrer, so the token never leaks.
 fn no_referrer(mut res: HttpResponse) -> HttpResponse {
     res.headers_mut().insert(
@@ -407,10 +415,7 @@ async fn link_form(
     token: String,
     purpose: TokenPurpose,
 ) -> Result<HttpResponse, AppError> {
-    let (kind, prefix) = match purpose {
-        TokenPurpose::PasswordReset => ("reset", "/password/reset/"),
-        TokenPurpose::Invitation => ("invite", "/invite/"),
-    };
+    let (kind, prefix) = link_kind(purpose);
     let user = auth::check_link(&state.db, token.clone(), purpose).await?;
     Ok(no_referrer(html(&SetPasswordPage {
         page,
@@ -467,10 +472,7 @@ async fn link_submit(
         ))),
         Err(key) => {
             let user = auth::check_link(&state.db, token.clone(), purpose).await?;
-            let (kind, prefix) = match purpose {
-                TokenPurpose::PasswordReset => ("reset", "/password/reset/"),
-                TokenPurpose::Invitation => ("invite", "/invite/"),
-            };
+            let (kind, prefix) = link_kind(purpose);
             let errors = Errors::one("new_password", key, page.locale);
             Ok(no_referrer(html_with_status(
                 StatusCode::UNPROCESSABLE_ENTITY,

@@ -36,18 +36,41 @@ fn keys(status: StatusCode) -> (&'static str, &'static str) {
     }
 }
 
+/// A visitor sent to log in from a page comes back to it afterwards: the login redirect
+/// carries the page in `next` (only for GET, and only local paths are ever followed).
+fn remember_the_page_asked_for<B>(res: &mut ServiceResponse<B>) {
+    let req = res.request();
+    if req.method() != actix_web::http::Method::GET {
+        return;
+    }
+    let wanted = match req.query_string() {
+        "" => req.path().to_owned(),
+        q => format!("{}?{q}", req.path()),
+    };
+    let location: String = url::form_urlencoded::Serializer::new(String::from("/login?"))
+        .append_pair("next", &wanted)
+        .finish();
+    if let Ok(value) = header::HeaderValue::from_str(&location) {
+        res.headers_mut().insert(header::LOCATION, value);
+    }
+}
+
 /// Middleware rendering 4xx/5xx responses that have no page of their own.
 pub async fn render(
     req: ServiceRequest,
     next: Next<impl MessageBody + 'static>,
 ) -> Result<ServiceResponse<EitherBody<impl MessageBody>>, actix_web::Error> {
-    let res = next.call(req).await?;
+    let mut res = next.call(req).await?;
     let status = res.status();
     let marked = res
         .response()
         .extensions()
         .get::<ErrorPageMarker>()
         .is_some();
+    if marked && status == StatusCode::SEE_OTHER {
+        remember_the_page_asked_for(&mut res);
+        return Ok(res.map_into_left_body());
+    }
     let has_html = res
         .headers()
         .get(header::CONTENT_TYPE)

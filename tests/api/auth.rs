@@ -188,8 +188,13 @@ async fn a_visitor_sent_to_log_in_returns_to_the_page_they_asked_for() {
     app.create_user("manager@example.it", "manager", None);
     let mut browser = app.browser();
 
-    let login = browser.get(&format!("/dealers/{dealer_id}")).await;
+    let login = browser.get(&format!("/dealers/{dealer_id}?q=x")).await;
     assert_eq!(login.path(), "/login");
+    assert!(
+        login.contains(&format!("name=\"next\" value=\"/dealers/{dealer_id}?q=x\"")),
+        "{}",
+        login.html
+    );
     let page = browser
         .post(
             "/login",

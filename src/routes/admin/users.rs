@@ -53,14 +53,15 @@ async fn list(
         .db
         .read(move |conn| -> Result<_, AppError> {
             let users = User::list(conn, &search)?;
-            let dealers = Dealer::list(conn, "")?;
+            let ids: Vec<i64> = users.iter().filter_map(|u| u.dealer_id).collect();
+            let codes = Dealer::codes_of(conn, &ids)?;
             Ok(users
                 .into_iter()
                 .map(|user| {
                     let dealer_code = user
                         .dealer_id
-                        .and_then(|id| dealers.iter().find(|d| d.id == id))
-                        .map(|d| d.code.clone())
+                        .and_then(|id| codes.iter().find(|(d, _)| *d == id))
+                        .map(|(_, code)| code.clone())
                         .unwrap_or_default();
                     UserRow { user, dealer_code }
                 })
