@@ -40,6 +40,8 @@ struct RawSettings {
     db_pool_size: u32,
     session_idle_minutes: u32,
     session_absolute_hours: u32,
+    offer_deadline_hours: u32,
+    max_offers_per_lead: u32,
     hsts: Option<bool>,
     trust_proxy: bool,
     timezone: String,
@@ -65,6 +67,8 @@ impl Default for RawSettings {
             db_pool_size: 8,
             session_idle_minutes: 8 * 60,
             session_absolute_hours: 7 * 24,
+            offer_deadline_hours: 48,
+            max_offers_per_lead: 3,
             hsts: None,
             trust_proxy: false,
             timezone: "Europe/Rome".into(),
@@ -129,6 +133,10 @@ pub struct Settings {
     pub db_pool_size: u32,
     pub session_idle: chrono::TimeDelta,
     pub session_absolute: chrono::TimeDelta,
+    /// How long a dealer has to answer an offer.
+    pub offer_deadline: chrono::TimeDelta,
+    /// How many dealers a lead is offered to before it waits for a channel manager.
+    pub max_offers_per_lead: usize,
     pub hsts: bool,
     pub trust_proxy: bool,
     pub timezone: chrono_tz::Tz,
@@ -232,6 +240,12 @@ impl RawSettings {
         if self.session_absolute_hours == 0 {
             return Err(invalid("session_absolute_hours", "must be at least 1"));
         }
+        if !(1..=24 * 30).contains(&self.offer_deadline_hours) {
+            return Err(invalid("offer_deadline_hours", "must be between 1 and 720"));
+        }
+        if !(1..=50).contains(&self.max_offers_per_lead) {
+            return Err(invalid("max_offers_per_lead", "must be between 1 and 50"));
+        }
         if !(1..=200).contains(&self.db_pool_size) {
             return Err(invalid("db_pool_size", "must be between 1 and 200"));
         }
@@ -307,6 +321,8 @@ impl RawSettings {
             db_pool_size: self.db_pool_size,
             session_idle: chrono::TimeDelta::minutes(self.session_idle_minutes.into()),
             session_absolute: chrono::TimeDelta::hours(self.session_absolute_hours.into()),
+            offer_deadline: chrono::TimeDelta::hours(self.offer_deadline_hours.into()),
+            max_offers_per_lead: usize::try_from(self.max_offers_per_lead).unwrap_or(3),
             hsts: self.hsts.unwrap_or(https),
             trust_proxy: self.trust_proxy,
             timezone,

@@ -411,3 +411,65 @@ pub fn run_next_migration(conn: &mut DbConnection) -> anyhow::Result<Option<Stri
         .transpose()
         .map_err(|e| anyhow::anyhow!("migration failed: {e}"))
 }
+
+/// Locks the allocator's state rows of `dealer_ids` until the transaction ends, so two
+/// instances allocating at once cannot both read the same state. PostgreSQL only: SQLite
+/// has a single writer connection, which already serialises write transactions.
+pub fn lock_allocation_state(conn: &mut DbConnection, dealer_ids: &[i64]) -> QueryResult<()> {
+    use diesel::{ExpressionMethods, QueryDsl, RunQueryDsl};
+
+    use crate::schema::dealer_allocation_state::dsl;
+    if let DbConnection::Postgres(pg) = conn {
+        dsl::dealer_allocation_state
+            .filter(dsl::dealer_id.eq_any(dealer_ids))
+            .select(dsl::dealer_id)
+            .order(dsl::dealer_id)
+            .for_update()
+            .load::<i64>(pg)?;
+    }
+    Ok(())
+}
+
+/// Which open offers a deadline run is looking for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DueOffers {
+    /// Past their deadline.
+    Expiring,
+    /// Past their reminder time and not yet reminded.
+    Reminding,
+}
+
+/// Claims up to `limit` due open offers for the current transaction. On PostgreSQL the
+/// rows are locked with `FOR UPDATE SKIP LOCKED`, so instances running side by side each
+/// take different offers; SQLite's single writer already runs one transaction at a time.
+pub fn claim_due_offers(
+    conn: &mut DbConnection,
+    due: DueOffers,
+    now: chrono::NaiveDateTime,
+    limit: i64,
+) -> QueryResult<Vec<i64>> {
+    use diesel::{BoolExpressionMethods, ExpressionMethods, QueryDsl, RunQueryDsl};
+
+    use crate::schema::offers::dsl;
+    let open = dsl::offers
+        .filter(dsl::status.eq("open"))
+        .select(dsl::id)
+        .limit(limit);
+    let expiring = open
+        .filter(dsl::deadline_at.le(now))
+        .order(dsl::deadline_at);
+    let reminding = open
+        .filter(dsl::reminder_at.le(now).and(dsl::reminded_at.is_null()))
+        .filter(dsl::deadline_at.gt(now))
+        .order(dsl::reminder_at);
+    match (conn, due) {
+        (DbConnection::Postgres(pg), DueOffers::Expiring) => {
+            expiring.for_update().skip_locked().load(pg)
+        }
+        (DbConnection::Postgres(pg), DueOffers::Reminding) => {
+            reminding.for_update().skip_locked().load(pg)
+        }
+        (conn @ DbConnection::Sqlite(_), DueOffers::Expiring) => expiring.load(conn),
+        (conn @ DbConnection::Sqlite(_), DueOffers::Reminding) => reminding.load(conn),
+    }
+}

@@ -3,11 +3,13 @@
 
 pub mod dealer_fields;
 pub mod email;
+pub mod lead_fields;
 pub mod password;
 pub mod role;
 
 pub use dealer_fields::{Capacity, DealerCode, DealerName, ProductLine, Territory};
 pub use email::EmailAddress;
+pub use lead_fields::{LeadStatus, OfferStatus};
 pub use password::NewPassword;
 pub use role::Role;
 

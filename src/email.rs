@@ -103,6 +103,78 @@ impl EmailContent for InvitationEmail {
     }
 }
 
+/// A new lead offered to a dealer, or the reminder that its deadline is near.
+pub struct OfferEmail {
+    pub locale: Locale,
+    pub reminder: bool,
+    pub dealer_name: String,
+    pub product_line: String,
+    pub region: String,
+    /// The deadline, already formatted for the reader.
+    pub deadline: String,
+    pub link: String,
+}
+
+impl OfferEmail {
+    fn subject(&self) -> String {
+        let key = if self.reminder {
+            "email-offer-reminder-subject"
+        } else {
+            "email-offer-subject"
+        };
+        self.locale.t_args(
+            key,
+            &[
+                ("product", self.product_line.as_str().into()),
+                ("region", self.region.as_str().into()),
+            ],
+        )
+    }
+
+    fn body(&self) -> String {
+        let key = if self.reminder {
+            "email-offer-reminder-body"
+        } else {
+            "email-offer-body"
+        };
+        self.locale.t_args(
+            key,
+            &[
+                ("dealer", self.dealer_name.as_str().into()),
+                ("deadline", self.deadline.as_str().into()),
+            ],
+        )
+    }
+}
+
+#[derive(Template)]
+#[template(path = "email/offer/subject.txt")]
+struct OfferSubject<'a> {
+    m: &'a OfferEmail,
+}
+
+#[derive(Template)]
+#[template(path = "email/offer/body.txt")]
+struct OfferText<'a> {
+    m: &'a OfferEmail,
+}
+
+#[derive(Template)]
+#[template(path = "email/offer/body.html")]
+struct OfferHtml<'a> {
+    m: &'a OfferEmail,
+}
+
+impl EmailContent for OfferEmail {
+    fn render(&self) -> askama::Result<(String, String, String)> {
+        Ok((
+            OfferSubject { m: self }.render()?.trim().to_owned(),
+            OfferText { m: self }.render()?,
+            OfferHtml { m: self }.render()?,
+        ))
+    }
+}
+
 /// Renders `content` and puts it in the queue, inside the caller's transaction.
 pub fn enqueue(
     conn: &mut DbConnection,

@@ -1,4 +1,4 @@
-//! The `dealerloop` command: `serve` (the default), `migrate`, `demo` and `user`.
+//! The `dealerloop` command: `serve` (the default), `migrate`, `demo`, `user` and `token`.
 
 use std::io::Read;
 use std::process::ExitCode;
@@ -10,8 +10,10 @@ use clap::{Parser, Subcommand};
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 use dealerloop::config::Settings;
 use dealerloop::db::{self, Db};
+use dealerloop::i18n::Locale;
+use dealerloop::models::api_token::ApiToken;
 use dealerloop::services::audit::Actor;
-use dealerloop::services::{demo, users};
+use dealerloop::services::{api_tokens, demo, users};
 use dealerloop::startup::Application;
 
 #[derive(Parser)]
@@ -37,6 +39,11 @@ enum Command {
     User {
         #[command(subcommand)]
         command: UserCommand,
+    },
+    /// Manage the API tokens of machine clients (the marketing system).
+    Token {
+        #[command(subcommand)]
+        command: TokenCommand,
     },
 }
 
@@ -69,6 +76,24 @@ enum UserCommand {
     },
 }
 
+#[derive(Subcommand)]
+enum TokenCommand {
+    /// Create a token and print it (the last line of standard output); it is shown only once.
+    Add {
+        /// A name to recognise the client by: 2 to 60 letters, digits, dots, dashes or underscores.
+        #[arg(long)]
+        name: String,
+        /// The lead source the client writes as (defaults to marketing).
+        #[arg(long)]
+        source: Option<String>,
+    },
+    /// Revoke a token; requests with it are refused from now on.
+    Revoke {
+        #[arg(long)]
+        name: String,
+    },
+}
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let settings = match Settings::load() {
@@ -84,6 +109,7 @@ fn main() -> ExitCode {
         Command::Migrate { revert_last } => migrate(&settings, revert_last),
         Command::Demo => load_demo(&settings),
         Command::User { command } => user(&settings, command),
+        Command::Token { command } => token(&settings, command),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -177,6 +203,42 @@ fn user(settings: &Settings, command: UserCommand) -> anyhow::Result<()> {
         UserCommand::Disable { email } => {
             users::disable_by_email(&mut conn, &Actor::cli(), &email)?;
             println!("disabled {email}; their sessions have ended");
+        }
+    }
+    Ok(())
+}
+
+fn token(settings: &Settings, command: TokenCommand) -> anyhow::Result<()> {
+    let db = open(settings)?;
+    let mut conn = db.write_conn()?;
+    match command {
+        TokenCommand::Add { name, source } => {
+            let source = source.unwrap_or_default();
+            let issued =
+                api_tokens::issue(&mut conn, &Actor::cli(), &name, &source)?.map_err(|errors| {
+                    let list: Vec<String> = errors
+                        .iter()
+                        .map(|e| format!("{}: {}", e.field, Locale::En.t(e.key)))
+                        .collect();
+                    anyhow::anyhow!(list.join("; "))
+                })?;
+            eprintln!(
+                "created API token {} ({}); copy it now: it will not be shown again",
+                issued.id,
+                name.trim()
+            );
+            println!("{}", issued.secret);
+        }
+        TokenCommand::Revoke { name } => {
+            let name = name.trim();
+            let token = ApiToken::find_by_name(&mut conn, name)?
+                .ok_or_else(|| anyhow::anyhow!("no API token named {name}"))?;
+            if token.revoked_at.is_some() {
+                println!("the API token {name} was already revoked");
+            } else {
+                api_tokens::revoke(&mut conn, &Actor::cli(), token.id)?;
+                println!("revoked the API token {name}; requests with it are refused");
+            }
         }
     }
     Ok(())

@@ -1,9 +1,12 @@
 //! Diesel rows, insert forms and change sets, with the queries over them. No business
 //! rules here: those live in `services`.
 
+pub mod api_token;
 pub mod audit;
 pub mod dealer;
+pub mod lead;
 pub mod login_attempt;
+pub mod offer;
 pub mod outbound_email;
 pub mod session;
 pub mod token;

@@ -1,8 +1,10 @@
 //! HTTP handlers: extract, authorize, call a service, render.
 
 pub mod admin;
+pub mod api;
 pub mod auth;
 pub mod home;
+pub mod inbox;
 pub mod ops;
 
 use actix_web::http::header;
@@ -15,8 +17,10 @@ use crate::web::{FLASH_COOKIE, request_context::cookie};
 /// Registers every route.
 pub fn configure(cfg: &mut web::ServiceConfig) {
     ops::configure(cfg);
+    api::configure(cfg);
     auth::configure(cfg);
     home::configure(cfg);
+    inbox::configure(cfg);
     admin::configure(cfg);
 }
 

@@ -129,4 +129,122 @@ diesel::allow_tables_to_appear_in_same_query!(
     login_attempts,
     audit_events,
     outbound_emails,
+    api_tokens,
+    leads,
+    touchpoints,
+    offers,
+    allocation_decisions,
+    dealer_allocation_state,
+    lead_events,
 );
+
+diesel::table! {
+    api_tokens (id) {
+        id -> BigInt,
+        name -> Text,
+        source -> Text,
+        token_hash -> Text,
+        created_at -> Timestamp,
+        created_by -> Text,
+        last_used_at -> Nullable<Timestamp>,
+        revoked_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    leads (id) {
+        id -> BigInt,
+        source -> Text,
+        external_id -> Text,
+        payload_hash -> Text,
+        received_at -> Timestamp,
+        created_at -> Timestamp,
+        contact_name -> Text,
+        contact_email -> Nullable<Text>,
+        contact_phone -> Nullable<Text>,
+        contact_company -> Nullable<Text>,
+        country -> Text,
+        postcode -> Nullable<Text>,
+        region -> Nullable<Text>,
+        product_line -> Text,
+        grade -> Nullable<Text>,
+        score -> Nullable<Integer>,
+        consent_share -> Bool,
+        status -> Text,
+        dealer_id -> Nullable<BigInt>,
+        unallocated_reason -> Nullable<Text>,
+        status_changed_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    touchpoints (id) {
+        id -> BigInt,
+        lead_id -> BigInt,
+        position -> Integer,
+        occurred_at -> Timestamp,
+        channel -> Text,
+        source -> Nullable<Text>,
+        medium -> Nullable<Text>,
+        campaign -> Nullable<Text>,
+        content -> Nullable<Text>,
+        kind -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    offers (id) {
+        id -> BigInt,
+        lead_id -> BigInt,
+        dealer_id -> BigInt,
+        status -> Text,
+        offered_at -> Timestamp,
+        reminder_at -> Timestamp,
+        deadline_at -> Timestamp,
+        reminded_at -> Nullable<Timestamp>,
+        responded_at -> Nullable<Timestamp>,
+        decline_reason -> Nullable<Text>,
+        decline_note -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    allocation_decisions (id) {
+        id -> BigInt,
+        lead_id -> BigInt,
+        decided_at -> Timestamp,
+        kind -> Text,
+        actor -> Text,
+        chosen_dealer_id -> Nullable<BigInt>,
+        reason -> Text,
+        candidates -> Text,
+    }
+}
+
+diesel::table! {
+    dealer_allocation_state (dealer_id) {
+        dealer_id -> BigInt,
+        entitled -> BigInt,
+        received -> BigInt,
+    }
+}
+
+diesel::table! {
+    lead_events (id) {
+        id -> BigInt,
+        lead_id -> BigInt,
+        occurred_at -> Timestamp,
+        status -> Text,
+        dealer_id -> Nullable<BigInt>,
+        actor -> Text,
+        note -> Text,
+    }
+}
+
+diesel::joinable!(leads -> dealers (dealer_id));
+diesel::joinable!(touchpoints -> leads (lead_id));
+diesel::joinable!(offers -> leads (lead_id));
+diesel::joinable!(offers -> dealers (dealer_id));
+diesel::joinable!(allocation_decisions -> leads (lead_id));
+diesel::joinable!(dealer_allocation_state -> dealers (dealer_id));
+diesel::joinable!(lead_events -> leads (lead_id));

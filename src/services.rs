@@ -1,10 +1,15 @@
 //! Domain rules: who may log in, what a session is, how dealers and users are created and
 //! changed, and what gets audited. No HTTP types here.
 
+pub mod allocation;
+pub mod api_tokens;
 pub mod audit;
 pub mod auth;
+pub mod deadlines;
 pub mod dealers;
 pub mod demo;
+pub mod intake;
+pub mod offers;
 pub mod password;
 pub mod tokens;
 pub mod users;

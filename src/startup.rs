@@ -127,6 +127,34 @@ impl Application {
 
 fn spawn_workers(state: &AppState, shutdown: tokio::sync::watch::Receiver<bool>) {
     tokio::spawn(state.mail.clone().run(shutdown.clone()));
+    let (deadline_db, policy, mail) = (state.db.clone(), state.offer_policy(), state.mail.clone());
+    let mut deadline_shutdown = shutdown.clone();
+    tokio::spawn(async move {
+        loop {
+            let policy = policy.clone();
+            let result = deadline_db
+                .write(move |conn| {
+                    crate::services::deadlines::process_due(conn, &policy, crate::db::now())
+                })
+                .await;
+            match result {
+                Ok(run) if run.reminded + run.expired > 0 => {
+                    tracing::info!(
+                        reminded = run.reminded,
+                        expired = run.expired,
+                        "offer deadlines"
+                    );
+                    mail.wake();
+                }
+                Ok(_) => {}
+                Err(e) => tracing::error!(error = ?e, "offer deadlines"),
+            }
+            tokio::select! {
+                () = tokio::time::sleep(Duration::from_secs(30)) => {}
+                _ = deadline_shutdown.changed() => return,
+            }
+        }
+    });
     let (db, policy) = (state.db.clone(), state.session_policy());
     let mut shutdown = shutdown;
     tokio::spawn(async move {

@@ -31,6 +31,15 @@ pub struct AppState {
 }
 
 impl AppState {
+    /// Offer deadlines and limits from the settings, with this portal's address for links.
+    pub fn offer_policy(&self) -> crate::services::allocation::offering::OfferPolicy {
+        crate::services::allocation::offering::OfferPolicy {
+            deadline: self.settings.offer_deadline,
+            max_offers: self.settings.max_offers_per_lead,
+            base_url: self.base_url.to_string(),
+        }
+    }
+
     pub fn session_policy(&self) -> SessionPolicy {
         SessionPolicy {
             idle: self.settings.session_idle,

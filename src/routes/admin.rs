@@ -1,6 +1,7 @@
 //! The admin area: dealers, users and the audit log. Every handler here requires the
 //! admin role.
 
+mod api_tokens;
 mod audit;
 mod dealers;
 mod users;
@@ -22,6 +23,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     dealers::configure(cfg);
     users::configure(cfg);
     audit::configure(cfg);
+    api_tokens::configure(cfg);
 }
 
 /// Refuses anyone but an admin.

@@ -13,7 +13,7 @@ use crate::models::user::User;
 use crate::web::{AppState, CurrentUser, Page};
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.route("/dealer", web::get().to(dealer_home))
+    cfg.route("/dealer/profile", web::get().to(dealer_home))
         .route("/manager", web::get().to(manager_home))
         .route("/dealers", web::get().to(dealer_list))
         .route("/dealers/{id}", web::get().to(dealer_detail));
@@ -102,7 +102,7 @@ struct DealerHome {
     colleagues: Vec<User>,
 }
 
-/// A dealer user's home: their own dealer, and nothing of any other.
+/// A dealer user's profile page: their own dealer, and nothing of any other.
 async fn dealer_home(
     state: web::Data<AppState>,
     page: Page,

@@ -6,6 +6,7 @@ use crate::db::{self, DbConnection};
 use crate::domain::{Capacity, DealerCode, DealerName, EmailAddress, ProductLine, Territory};
 use crate::error::AppError;
 use crate::models::dealer::{Dealer, DealerChanges, NewDealer};
+use crate::models::offer::AllocationState;
 use crate::services::audit::{self, Actor};
 use crate::services::validation::FieldErrors;
 
@@ -135,7 +136,7 @@ pub fn save(
         let now = db::now();
         let (dealer_id, action) = match id {
             None => (
-                Dealer::insert(
+                insert_with_allocation_state(
                     conn,
                     &NewDealer {
                         code: input.code.as_str(),
@@ -195,4 +196,21 @@ pub fn save(
         )?;
         Ok(Ok(dealer_id))
     })
+}
+
+/// A new dealer starts with an empty allocation history.
+fn insert_with_allocation_state(
+    conn: &mut DbConnection,
+    new: &NewDealer,
+) -> diesel::QueryResult<i64> {
+    let id = Dealer::insert(conn, new)?;
+    AllocationState::save(
+        conn,
+        &AllocationState {
+            dealer_id: id,
+            entitled: 0,
+            received: 0,
+        },
+    )?;
+    Ok(id)
 }

@@ -122,6 +122,21 @@ impl Page {
             .collect()
     }
 
+    /// The name of a lead status (`lead-status-…`).
+    pub fn lead_status(&self, status: &str) -> String {
+        self.t(&format!("lead-status-{status}"))
+    }
+
+    /// The label of a decline reason (`decline-…`).
+    pub fn decline_reason(&self, reason: &str) -> String {
+        self.t(&format!("decline-{reason}"))
+    }
+
+    /// A marketing channel code as words (`paid_search` → `paid search`).
+    pub fn channel(&self, code: &str) -> String {
+        code.replace('_', " ")
+    }
+
     pub fn role_name(&self, role: &str) -> String {
         self.t(&format!("role-{role}"))
     }

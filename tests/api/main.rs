@@ -10,11 +10,15 @@
 mod helpers;
 
 mod admin;
+mod api_tokens;
 mod auth;
 mod browser;
 mod cli;
+mod deadlines;
 mod email;
 mod i18n;
+mod inbox;
+mod intake;
 mod migrations;
 mod ops;
 mod password_links;

@@ -1,0 +1,9 @@
+DROP INDEX dealer_territories_region;
+DROP INDEX dealer_territories_postcode;
+DROP TABLE lead_events;
+DROP TABLE dealer_allocation_state;
+DROP TABLE allocation_decisions;
+DROP TABLE offers;
+DROP TABLE touchpoints;
+DROP TABLE leads;
+DROP TABLE api_tokens;

@@ -1,0 +1,227 @@
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+
+use crate::db::{DbConnection, unique_row};
+use crate::schema::{lead_events, leads, touchpoints};
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = leads)]
+pub struct LeadRow {
+    pub id: i64,
+    pub source: String,
+    pub external_id: String,
+    pub payload_hash: String,
+    pub received_at: NaiveDateTime,
+    pub created_at: NaiveDateTime,
+    pub contact_name: String,
+    pub contact_email: Option<String>,
+    pub contact_phone: Option<String>,
+    pub contact_company: Option<String>,
+    pub country: String,
+    pub postcode: Option<String>,
+    pub region: Option<String>,
+    pub product_line: String,
+    pub grade: Option<String>,
+    pub score: Option<i32>,
+    pub consent_share: bool,
+    pub status: String,
+    pub dealer_id: Option<i64>,
+    pub unallocated_reason: Option<String>,
+    pub status_changed_at: NaiveDateTime,
+}
+
+#[derive(Debug, Insertable)]
+#[diesel(table_name = leads)]
+pub struct NewLead<'a> {
+    pub source: &'a str,
+    pub external_id: &'a str,
+    pub payload_hash: &'a str,
+    pub received_at: NaiveDateTime,
+    pub created_at: NaiveDateTime,
+    pub contact_name: &'a str,
+    pub contact_email: Option<&'a str>,
+    pub contact_phone: Option<&'a str>,
+    pub contact_company: Option<&'a str>,
+    pub country: &'a str,
+    pub postcode: Option<&'a str>,
+    pub region: Option<&'a str>,
+    pub product_line: &'a str,
+    pub grade: Option<&'a str>,
+    pub score: Option<i32>,
+    pub consent_share: bool,
+    pub status: &'a str,
+    pub status_changed_at: NaiveDateTime,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = touchpoints)]
+pub struct TouchpointRow {
+    pub id: i64,
+    pub lead_id: i64,
+    pub position: i32,
+    pub occurred_at: NaiveDateTime,
+    pub channel: String,
+    pub source: Option<String>,
+    pub medium: Option<String>,
+    pub campaign: Option<String>,
+    pub content: Option<String>,
+    pub kind: Option<String>,
+}
+
+#[derive(Debug, Insertable)]
+#[diesel(table_name = touchpoints)]
+pub struct NewTouchpoint<'a> {
+    pub lead_id: i64,
+    pub position: i32,
+    pub occurred_at: NaiveDateTime,
+    pub channel: &'a str,
+    pub source: Option<&'a str>,
+    pub medium: Option<&'a str>,
+    pub campaign: Option<&'a str>,
+    pub content: Option<&'a str>,
+    pub kind: Option<&'a str>,
+}
+
+/// One step in a lead's history (status change, offer, reassignment).
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = lead_events)]
+pub struct LeadEvent {
+    pub id: i64,
+    pub lead_id: i64,
+    pub occurred_at: NaiveDateTime,
+    pub status: String,
+    pub dealer_id: Option<i64>,
+    pub actor: String,
+    pub note: String,
+}
+
+#[derive(Debug, Insertable)]
+#[diesel(table_name = lead_events)]
+pub struct NewLeadEvent<'a> {
+    pub lead_id: i64,
+    pub occurred_at: NaiveDateTime,
+    pub status: &'a str,
+    pub dealer_id: Option<i64>,
+    pub actor: &'a str,
+    pub note: &'a str,
+}
+
+impl LeadRow {
+    pub fn insert(conn: &mut DbConnection, new: &NewLead) -> QueryResult<i64> {
+        diesel::insert_into(leads::table)
+            .values(new)
+            .returning(leads::id)
+            .get_result(conn)
+    }
+
+    pub fn find(conn: &mut DbConnection, id: i64) -> QueryResult<LeadRow> {
+        unique_row(
+            leads::table
+                .find(id)
+                .select(LeadRow::as_select())
+                .load(conn),
+        )?
+        .ok_or(diesel::result::Error::NotFound)
+    }
+
+    pub fn find_by_external_id(
+        conn: &mut DbConnection,
+        source: &str,
+        external_id: &str,
+    ) -> QueryResult<Option<LeadRow>> {
+        unique_row(
+            leads::table
+                .filter(leads::source.eq(source))
+                .filter(leads::external_id.eq(external_id))
+                .select(LeadRow::as_select())
+                .load(conn),
+        )
+    }
+
+    /// Sets the lead's status and current dealer.
+    pub fn set_status(
+        conn: &mut DbConnection,
+        id: i64,
+        status: &str,
+        dealer_id: Option<i64>,
+        unallocated_reason: Option<&str>,
+        now: NaiveDateTime,
+    ) -> QueryResult<()> {
+        diesel::update(leads::table.find(id))
+            .set((
+                leads::status.eq(status),
+                leads::dealer_id.eq(dealer_id),
+                leads::unallocated_reason.eq(unallocated_reason),
+                leads::status_changed_at.eq(now),
+            ))
+            .execute(conn)
+            .map(drop)
+    }
+
+    pub fn touchpoints(conn: &mut DbConnection, lead_id: i64) -> QueryResult<Vec<TouchpointRow>> {
+        touchpoints::table
+            .filter(touchpoints::lead_id.eq(lead_id))
+            .select(TouchpointRow::as_select())
+            .order(touchpoints::position)
+            .load(conn)
+    }
+
+    pub fn insert_touchpoint(conn: &mut DbConnection, new: &NewTouchpoint) -> QueryResult<()> {
+        diesel::insert_into(touchpoints::table)
+            .values(new)
+            .execute(conn)
+            .map(drop)
+    }
+
+    pub fn record_event(conn: &mut DbConnection, new: &NewLeadEvent) -> QueryResult<()> {
+        diesel::insert_into(lead_events::table)
+            .values(new)
+            .execute(conn)
+            .map(drop)
+    }
+
+    pub fn events(conn: &mut DbConnection, lead_id: i64) -> QueryResult<Vec<LeadEvent>> {
+        lead_events::table
+            .filter(lead_events::lead_id.eq(lead_id))
+            .select(LeadEvent::as_select())
+            .order(lead_events::id)
+            .load(conn)
+    }
+}
+
+impl LeadRow {
+    /// Leads of `ids`, in one query.
+    pub fn find_many(conn: &mut DbConnection, ids: &[i64]) -> QueryResult<Vec<LeadRow>> {
+        leads::table
+            .filter(leads::id.eq_any(ids))
+            .select(LeadRow::as_select())
+            .load(conn)
+    }
+
+    /// A dealer's leads in one of `statuses`, most recently changed first. Used for the
+    /// leads a dealer is working, which its capacity bounds.
+    pub fn for_dealer(
+        conn: &mut DbConnection,
+        dealer_id: i64,
+        statuses: &[&str],
+    ) -> QueryResult<Vec<LeadRow>> {
+        leads::table
+            .filter(leads::dealer_id.eq(dealer_id))
+            .filter(leads::status.eq_any(statuses))
+            .select(LeadRow::as_select())
+            .order(leads::status_changed_at.desc())
+            .load(conn)
+    }
+}
+
+/// The touchpoints of several leads, in one query.
+pub fn touchpoints_of(
+    conn: &mut DbConnection,
+    lead_ids: &[i64],
+) -> QueryResult<Vec<TouchpointRow>> {
+    touchpoints::table
+        .filter(touchpoints::lead_id.eq_any(lead_ids))
+        .select(TouchpointRow::as_select())
+        .order((touchpoints::lead_id, touchpoints::position))
+        .load(conn)
+}

@@ -1,0 +1,234 @@
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+
+use crate::db::DbConnection;
+use crate::schema::{allocation_decisions, dealer_allocation_state, offers};
+
+/// An offer of one lead to one dealer.
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = offers)]
+pub struct Offer {
+    pub id: i64,
+    pub lead_id: i64,
+    pub dealer_id: i64,
+    pub status: String,
+    pub offered_at: NaiveDateTime,
+    pub reminder_at: NaiveDateTime,
+    pub deadline_at: NaiveDateTime,
+    pub reminded_at: Option<NaiveDateTime>,
+    pub responded_at: Option<NaiveDateTime>,
+    pub decline_reason: Option<String>,
+    pub decline_note: Option<String>,
+}
+
+#[derive(Debug, Insertable)]
+#[diesel(table_name = offers)]
+pub struct NewOffer<'a> {
+    pub lead_id: i64,
+    pub dealer_id: i64,
+    pub status: &'a str,
+    pub offered_at: NaiveDateTime,
+    pub reminder_at: NaiveDateTime,
+    pub deadline_at: NaiveDateTime,
+}
+
+/// A stored allocation decision: who could take the lead, with what weight and state,
+/// and who was chosen and why (`candidates` is JSON).
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = allocation_decisions)]
+pub struct AllocationDecision {
+    pub id: i64,
+    pub lead_id: i64,
+    pub decided_at: NaiveDateTime,
+    pub kind: String,
+    pub actor: String,
+    pub chosen_dealer_id: Option<i64>,
+    pub reason: String,
+    pub candidates: String,
+}
+
+#[derive(Debug, Insertable)]
+#[diesel(table_name = allocation_decisions)]
+pub struct NewAllocationDecision<'a> {
+    pub lead_id: i64,
+    pub decided_at: NaiveDateTime,
+    pub kind: &'a str,
+    pub actor: &'a str,
+    pub chosen_dealer_id: Option<i64>,
+    pub reason: &'a str,
+    pub candidates: &'a str,
+}
+
+impl Offer {
+    pub fn insert(conn: &mut DbConnection, new: &NewOffer) -> QueryResult<i64> {
+        diesel::insert_into(offers::table)
+            .values(new)
+            .returning(offers::id)
+            .get_result(conn)
+    }
+
+    pub fn for_lead(conn: &mut DbConnection, lead_id: i64) -> QueryResult<Vec<Offer>> {
+        offers::table
+            .filter(offers::lead_id.eq(lead_id))
+            .select(Offer::as_select())
+            .order(offers::id)
+            .load(conn)
+    }
+
+    /// Open offers per dealer among `dealer_ids`, as (dealer id, count).
+    pub fn open_counts(
+        conn: &mut DbConnection,
+        dealer_ids: &[i64],
+    ) -> QueryResult<Vec<(i64, i64)>> {
+        offers::table
+            .filter(offers::dealer_id.eq_any(dealer_ids))
+            .filter(offers::status.eq("open"))
+            .group_by(offers::dealer_id)
+            .select((offers::dealer_id, diesel::dsl::count_star()))
+            .load(conn)
+    }
+}
+
+impl AllocationDecision {
+    pub fn insert(conn: &mut DbConnection, new: &NewAllocationDecision) -> QueryResult<()> {
+        diesel::insert_into(allocation_decisions::table)
+            .values(new)
+            .execute(conn)
+            .map(drop)
+    }
+
+    pub fn for_lead(conn: &mut DbConnection, lead_id: i64) -> QueryResult<Vec<AllocationDecision>> {
+        allocation_decisions::table
+            .filter(allocation_decisions::lead_id.eq(lead_id))
+            .select(AllocationDecision::as_select())
+            .order(allocation_decisions::id)
+            .load(conn)
+    }
+
+    /// Every automatic decision in the order it was made (for replay).
+    pub fn all_automatic(conn: &mut DbConnection) -> QueryResult<Vec<AllocationDecision>> {
+        allocation_decisions::table
+            .filter(allocation_decisions::kind.eq("auto"))
+            .select(AllocationDecision::as_select())
+            .order(allocation_decisions::id)
+            .load(conn)
+    }
+}
+
+/// The allocator's running state for one dealer.
+#[derive(Debug, Clone, Copy, Queryable, Selectable, Insertable)]
+#[diesel(table_name = dealer_allocation_state)]
+pub struct AllocationState {
+    pub dealer_id: i64,
+    pub entitled: i64,
+    pub received: i64,
+}
+
+impl AllocationState {
+    pub fn for_dealers(
+        conn: &mut DbConnection,
+        dealer_ids: &[i64],
+    ) -> QueryResult<Vec<AllocationState>> {
+        dealer_allocation_state::table
+            .filter(dealer_allocation_state::dealer_id.eq_any(dealer_ids))
+            .select(AllocationState::as_select())
+            .load(conn)
+    }
+
+    /// Writes a dealer's new state (creating the row for a dealer that has none yet).
+    pub fn save(conn: &mut DbConnection, state: &AllocationState) -> QueryResult<()> {
+        let updated = diesel::update(dealer_allocation_state::table.find(state.dealer_id))
+            .set((
+                dealer_allocation_state::entitled.eq(state.entitled),
+                dealer_allocation_state::received.eq(state.received),
+            ))
+            .execute(conn)?;
+        if updated == 0 {
+            diesel::insert_into(dealer_allocation_state::table)
+                .values(state)
+                .execute(conn)?;
+        }
+        Ok(())
+    }
+}
+
+impl Offer {
+    pub fn find(conn: &mut DbConnection, id: i64) -> QueryResult<Offer> {
+        crate::db::unique_row(offers::table.find(id).select(Offer::as_select()).load(conn))?
+            .ok_or(diesel::result::Error::NotFound)
+    }
+
+    /// Closes an open offer with `status`, only if it is still open and (for an answer
+    /// from the dealer) not past its deadline. Returns whether this call closed it, so an
+    /// answer racing the deadline has exactly one winner.
+    pub fn close(
+        conn: &mut DbConnection,
+        id: i64,
+        status: &str,
+        before_deadline: bool,
+        now: NaiveDateTime,
+        decline: Option<(&str, &str)>,
+    ) -> QueryResult<bool> {
+        let mut query = diesel::update(offers::table)
+            .filter(offers::id.eq(id))
+            .filter(offers::status.eq("open"))
+            .into_boxed();
+        if before_deadline {
+            query = query.filter(offers::deadline_at.gt(now));
+        }
+        query
+            .set((
+                offers::status.eq(status),
+                offers::responded_at.eq(now),
+                offers::decline_reason.eq(decline.map(|d| d.0)),
+                offers::decline_note.eq(decline.map(|d| d.1).filter(|n| !n.is_empty())),
+            ))
+            .execute(conn)
+            .map(|n| n == 1)
+    }
+
+    /// A dealer's open offers, oldest deadline first.
+    pub fn open_for_dealer(conn: &mut DbConnection, dealer_id: i64) -> QueryResult<Vec<Offer>> {
+        offers::table
+            .filter(offers::dealer_id.eq(dealer_id))
+            .filter(offers::status.eq("open"))
+            .select(Offer::as_select())
+            .order(offers::deadline_at)
+            .load(conn)
+    }
+
+    /// The open offer of `lead_id` to `dealer_id`, if any.
+    pub fn open_for(
+        conn: &mut DbConnection,
+        lead_id: i64,
+        dealer_id: i64,
+    ) -> QueryResult<Option<Offer>> {
+        crate::db::unique_row(
+            offers::table
+                .filter(offers::lead_id.eq(lead_id))
+                .filter(offers::dealer_id.eq(dealer_id))
+                .filter(offers::status.eq("open"))
+                .select(Offer::as_select())
+                .load(conn),
+        )
+    }
+}
+
+impl Offer {
+    /// Marks an open offer reminded, once; returns whether this call did it.
+    pub fn mark_reminded(
+        conn: &mut DbConnection,
+        id: i64,
+        now: NaiveDateTime,
+    ) -> QueryResult<bool> {
+        diesel::update(
+            offers::table
+                .filter(offers::id.eq(id))
+                .filter(offers::status.eq("open"))
+                .filter(offers::reminded_at.is_null()),
+        )
+        .set(offers::reminded_at.eq(now))
+        .execute(conn)
+        .map(|n| n == 1)
+    }
+}

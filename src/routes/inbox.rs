@@ -1,0 +1,330 @@
+//! The dealer's phone inbox: offers waiting for an answer with the time left, leads being
+//! worked, and one lead's page (contact details only once the offer is accepted).
+
+use actix_web::{HttpResponse, web};
+use askama::Template;
+use chrono::NaiveDateTime;
+use serde::Deserialize;
+
+use super::{html, see_other_with_notice};
+use crate::domain::{LeadStatus, Role};
+use crate::error::AppError;
+use crate::i18n::FluentArg;
+use crate::models::dealer::Dealer;
+use crate::models::lead::{LeadEvent, LeadRow, TouchpointRow};
+use crate::models::offer::Offer;
+use crate::services::offers::{self, Answer, DECLINE_REASONS};
+use crate::web::{AppState, CurrentUser, Page};
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.route("/dealer", web::get().to(inbox))
+        .route("/dealer/leads/{id}", web::get().to(lead_page))
+        .route("/dealer/offers/{id}/accept", web::post().to(accept))
+        .route("/dealer/offers/{id}/decline", web::post().to(decline))
+        .route("/dealer/leads/{id}/status", web::post().to(advance));
+}
+
+/// The dealer the current user works for; anyone else is refused.
+fn dealer_of(user: &CurrentUser) -> Result<i64, AppError> {
+    user.require(&[Role::Dealer])?;
+    user.0.user.dealer_id.ok_or(AppError::Forbidden)
+}
+
+/// An offer as the dealer sees it before accepting: no customer identity.
+pub struct OfferCard {
+    pub offer: Offer,
+    pub lead: LeadRow,
+    pub channels: Vec<String>,
+}
+
+impl OfferCard {
+    pub fn area(&self) -> String {
+        lead_area(&self.lead)
+    }
+}
+
+/// Where the customer is, without identifying them: region and postcode area.
+fn lead_area(lead: &LeadRow) -> String {
+    let prefix: String = lead
+        .postcode
+        .as_deref()
+        .unwrap_or_default()
+        .chars()
+        .take(2)
+        .collect();
+    match (&lead.region, prefix.is_empty()) {
+        (Some(r), false) => format!("{r} · {prefix}xxx"),
+        (Some(r), true) => r.clone(),
+        (None, false) => format!("{} {prefix}xxx", lead.country),
+        (None, true) => lead.country.clone(),
+    }
+}
+
+/// Time left until `deadline`, in words ("5 h 20 min").
+fn time_left(page: &Page, deadline: NaiveDateTime) -> String {
+    let minutes = (deadline - crate::db::now()).num_minutes().max(0);
+    page.locale.t_args(
+        "time-left",
+        &[
+            ("hours", FluentArg::from(minutes / 60)),
+            ("minutes", FluentArg::from(minutes % 60)),
+        ],
+    )
+}
+
+#[derive(Template)]
+#[template(path = "dealer/inbox.html")]
+struct InboxPage {
+    page: Page,
+    dealer: Dealer,
+    offers: Vec<OfferCard>,
+    working: Vec<LeadRow>,
+}
+
+impl InboxPage {
+    fn left(&self, offer: &Offer) -> String {
+        time_left(&self.page, offer.deadline_at)
+    }
+}
+
+fn channels_of(touchpoints: &[TouchpointRow], lead_id: i64) -> Vec<String> {
+    let mut channels: Vec<String> = Vec::new();
+    for t in touchpoints.iter().filter(|t| t.lead_id == lead_id) {
+        if !channels.contains(&t.channel) {
+            channels.push(t.channel.clone());
+        }
+    }
+    channels
+}
+
+async fn inbox(
+    state: web::Data<AppState>,
+    page: Page,
+    user: CurrentUser,
+) -> Result<HttpResponse, AppError> {
+    let dealer_id = dealer_of(&user)?;
+    let (dealer, offers, working) = state
+        .db
+        .read_quick(move |conn| -> Result<_, AppError> {
+            let dealer = Dealer::find(conn, dealer_id)?;
+            let offers = Offer::open_for_dealer(conn, dealer_id)?;
+            let ids: Vec<i64> = offers.iter().map(|o| o.lead_id).collect();
+            let leads = LeadRow::find_many(conn, &ids)?;
+            let touchpoints = crate::models::lead::touchpoints_of(conn, &ids)?;
+            let cards = offers
+                .into_iter()
+                .filter_map(|offer| {
+                    let lead = leads.iter().find(|l| l.id == offer.lead_id)?.clone();
+                    let channels = channels_of(&touchpoints, lead.id);
+                    Some(OfferCard {
+                        offer,
+                        lead,
+                        channels,
+                    })
+                })
+                .collect();
+            let open: Vec<&str> = LeadStatus::ALL
+                .iter()
+                .filter(|s| s.is_open_for_dealer())
+                .map(|s| s.as_str())
+                .collect();
+            let working = LeadRow::for_dealer(conn, dealer_id, &open)?;
+            Ok((dealer, cards, working))
+        })
+        .await?;
+    html(&InboxPage {
+        page,
+        dealer,
+        offers,
+        working,
+    })
+}
+
+#[derive(Template)]
+#[template(path = "dealer/lead.html")]
+struct LeadPage {
+    page: Page,
+    lead: LeadRow,
+    /// The open offer to this dealer, when the lead is still waiting for an answer.
+    offer: Option<Offer>,
+    touchpoints: Vec<TouchpointRow>,
+    events: Vec<LeadEvent>,
+    next: Vec<&'static str>,
+    reasons: [&'static str; 5],
+}
+
+impl LeadPage {
+    fn left(&self) -> String {
+        self.offer
+            .as_ref()
+            .map(|o| time_left(&self.page, o.deadline_at))
+            .unwrap_or_default()
+    }
+
+    fn area(&self) -> String {
+        lead_area(&self.lead)
+    }
+
+    /// `tel:` target: the number without spaces or punctuation other than `+`.
+    fn tel(&self) -> String {
+        self.lead
+            .contact_phone
+            .as_deref()
+            .unwrap_or_default()
+            .chars()
+            .filter(|c| c.is_ascii_digit() || *c == '+')
+            .collect()
+    }
+}
+
+async fn lead_page(
+    state: web::Data<AppState>,
+    page: Page,
+    user: CurrentUser,
+    id: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
+    let dealer_id = dealer_of(&user)?;
+    let lead_id: i64 = id.parse().map_err(|_| AppError::NotFound)?;
+    let (lead, offer, touchpoints, events) = state
+        .db
+        .read_quick(move |conn| -> Result<_, AppError> {
+            let lead = LeadRow::find(conn, lead_id)?;
+            let offer = Offer::open_for(conn, lead_id, dealer_id)?;
+            let theirs = lead.dealer_id == Some(dealer_id)
+                && lead
+                    .status
+                    .parse::<LeadStatus>()
+                    .is_ok_and(|s| s != LeadStatus::Offered && s != LeadStatus::Unallocated);
+            // Another dealer's lead, or one this dealer declined, is simply not there.
+            if offer.is_none() && !theirs {
+                return Err(AppError::NotFound);
+            }
+            let touchpoints = LeadRow::touchpoints(conn, lead_id)?;
+            let events = LeadRow::events(conn, lead_id)?
+                .into_iter()
+                .filter(|e| e.dealer_id == Some(dealer_id))
+                .collect();
+            Ok((lead, offer, touchpoints, events))
+        })
+        .await?;
+    let next = lead
+        .status
+        .parse::<LeadStatus>()
+        .map(|s| {
+            offers::next_statuses(s)
+                .iter()
+                .map(|s| s.as_str())
+                .collect()
+        })
+        .unwrap_or_default();
+    html(&LeadPage {
+        page,
+        lead,
+        offer,
+        touchpoints,
+        events,
+        next,
+        reasons: DECLINE_REASONS,
+    })
+}
+
+async fn accept(
+    state: web::Data<AppState>,
+    user: CurrentUser,
+    id: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
+    let dealer_id = dealer_of(&user)?;
+    let offer_id: i64 = id.parse().map_err(|_| AppError::NotFound)?;
+    let actor = user.0.user.email.clone();
+    let (answer, lead_id) = state
+        .db
+        .write(move |conn| -> Result<_, AppError> {
+            let answer = offers::accept(conn, dealer_id, offer_id, &actor)?;
+            Ok((answer, Offer::find(conn, offer_id)?.lead_id))
+        })
+        .await?;
+    let secure = state.settings.served_over_tls();
+    Ok(match answer {
+        Answer::Done => see_other_with_notice(
+            &format!("/dealer/leads/{lead_id}"),
+            "notice-offer-accepted",
+            secure,
+        ),
+        Answer::TooLate => see_other_with_notice("/dealer", "notice-offer-too-late", secure),
+    })
+}
+
+#[derive(Deserialize)]
+struct DeclineForm {
+    #[serde(default)]
+    reason: String,
+    #[serde(default)]
+    note: String,
+}
+
+async fn decline(
+    state: web::Data<AppState>,
+    user: CurrentUser,
+    id: web::Path<String>,
+    form: web::Form<DeclineForm>,
+) -> Result<HttpResponse, AppError> {
+    let dealer_id = dealer_of(&user)?;
+    let offer_id: i64 = id.parse().map_err(|_| AppError::NotFound)?;
+    let actor = user.0.user.email.clone();
+    let DeclineForm { reason, note } = form.into_inner();
+    let policy = state.offer_policy();
+    let (result, lead_id) = state
+        .db
+        .write(move |conn| -> Result<_, AppError> {
+            let result =
+                offers::decline(conn, dealer_id, offer_id, &reason, &note, &actor, &policy)?;
+            Ok((result, Offer::find(conn, offer_id)?.lead_id))
+        })
+        .await?;
+    state.mail.wake();
+    let secure = state.settings.served_over_tls();
+    Ok(match result {
+        Ok((Answer::Done, _)) => see_other_with_notice("/dealer", "notice-offer-declined", secure),
+        Ok((Answer::TooLate, _)) => {
+            see_other_with_notice("/dealer", "notice-offer-too-late", secure)
+        }
+        Err(_) => see_other_with_notice(
+            &format!("/dealer/leads/{lead_id}"),
+            "notice-choose-reason",
+            secure,
+        ),
+    })
+}
+
+#[derive(Deserialize)]
+struct StatusForm {
+    #[serde(default)]
+    status: String,
+}
+
+async fn advance(
+    state: web::Data<AppState>,
+    user: CurrentUser,
+    id: web::Path<String>,
+    form: web::Form<StatusForm>,
+) -> Result<HttpResponse, AppError> {
+    let dealer_id = dealer_of(&user)?;
+    let lead_id: i64 = id.parse().map_err(|_| AppError::NotFound)?;
+    let actor = user.0.user.email.clone();
+    let status = form.into_inner().status;
+    let result = state
+        .db
+        .write(move |conn| offers::advance(conn, dealer_id, lead_id, &status, &actor))
+        .await?;
+    let secure = state.settings.served_over_tls();
+    Ok(match result {
+        Ok(()) => {
+            see_other_with_notice(&format!("/dealer/leads/{lead_id}"), "notice-saved", secure)
+        }
+        Err(_) => see_other_with_notice(
+            &format!("/dealer/leads/{lead_id}"),
+            "notice-status-invalid",
+            secure,
+        ),
+    })
+}

@@ -1,0 +1,656 @@
+//! Which dealers may take a lead: a plain check ([`is_eligible`]) and an in-memory index
+//! over the whole network ([`EligibilityIndex`]) that gives the same answer without
+//! looking at every dealer.
+//!
+//! A dealer is eligible for a lead when it is active, one of its territories matches the
+//! lead (same country, and the lead's postcode starts with the territory's prefix or the
+//! lead's region is the territory's region), it handles the lead's product line, it has
+//! not already declined this lead or let an offer of it expire, and its open load is below
+//! its capacity. Countries, postcodes and product lines are compared ignoring ASCII case,
+//! regions ignoring case (Unicode), all as given (no trimming): the intake and dealer
+//! forms normalise them.
+
+use std::collections::HashMap;
+use std::fmt;
+use std::hash::{BuildHasherDefault, Hasher};
+
+use crate::domain::Territory;
+
+/// What the eligibility check needs to know about a dealer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DealerProfile {
+    pub dealer_id: i64,
+    pub active: bool,
+    /// How many open leads (open offers + accepted leads without outcome) it can work.
+    pub capacity: i64,
+    /// Its open offers plus accepted leads without an outcome.
+    pub open_load: i64,
+    pub territories: Vec<Territory>,
+    pub product_lines: Vec<String>,
+}
+
+/// What the eligibility check needs to know about a lead.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LeadProfile {
+    /// ISO country code, e.g. `IT`.
+    pub country: String,
+    pub postcode: Option<String>,
+    pub region: Option<String>,
+    pub product_line: String,
+}
+
+/// Why a dealer may not take a lead. The checks run in this order, and a later variant is
+/// "closer to eligible" than an earlier one (the derived order), which
+/// [`EligibilityIndex::no_candidate_reason`] uses to name the reason a lead waits.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Ineligible {
+    /// The dealer is deactivated.
+    Inactive,
+    /// None of its territories covers the lead's country and postcode or region.
+    NoTerritoryMatch,
+    /// It does not handle the lead's product line.
+    ProductLine,
+    /// It already declined this lead or let an offer of it expire.
+    AlreadyDeclinedOrExpired,
+    /// Its open load has reached its capacity (may change: the lead can wait).
+    AtCapacity,
+}
+
+impl Ineligible {
+    /// A stable code for storing in a decision or the unallocated queue.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Ineligible::Inactive => "inactive",
+            Ineligible::NoTerritoryMatch => "no_territory_match",
+            Ineligible::ProductLine => "product_line",
+            Ineligible::AlreadyDeclinedOrExpired => "already_declined_or_expired",
+            Ineligible::AtCapacity => "at_capacity",
+        }
+    }
+}
+
+impl fmt::Display for Ineligible {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Whether `dealer` may take `lead`; `excluded` lists the dealers that already declined
+/// this lead or let an offer of it expire (searched linearly: it is short).
+pub fn is_eligible(
+    dealer: &DealerProfile,
+    lead: &LeadProfile,
+    excluded: &[i64],
+) -> Result<(), Ineligible> {
+    if !dealer.active {
+        return Err(Ineligible::Inactive);
+    }
+    if !dealer
+        .territories
+        .iter()
+        .any(|t| territory_matches(t, lead))
+    {
+        return Err(Ineligible::NoTerritoryMatch);
+    }
+    check_beyond_territory(dealer, lead, excluded)
+}
+
+/// The checks after the territory, in [`Ineligible`] order.
+fn check_beyond_territory(
+    dealer: &DealerProfile,
+    lead: &LeadProfile,
+    excluded: &[i64],
+) -> Result<(), Ineligible> {
+    if !dealer
+        .product_lines
+        .iter()
+        .any(|p| p.eq_ignore_ascii_case(&lead.product_line))
+    {
+        return Err(Ineligible::ProductLine);
+    }
+    if excluded.contains(&dealer.dealer_id) {
+        return Err(Ineligible::AlreadyDeclinedOrExpired);
+    }
+    if dealer.open_load >= dealer.capacity {
+        return Err(Ineligible::AtCapacity);
+    }
+    Ok(())
+}
+
+/// Whether `territory` covers `lead`: same country, and the postcode starts with the
+/// prefix or the region is the same.
+pub fn territory_matches(territory: &Territory, lead: &LeadProfile) -> bool {
+    match territory {
+        Territory::Postcode { country, prefix } => {
+            country.eq_ignore_ascii_case(&lead.country)
+                && lead.postcode.as_deref().is_some_and(|postcode| {
+                    postcode.len() >= prefix.len()
+                        && postcode.as_bytes()[..prefix.len()]
+                            .eq_ignore_ascii_case(prefix.as_bytes())
+                })
+        }
+        Territory::Region { country, region } => {
+            country.eq_ignore_ascii_case(&lead.country)
+                && lead
+                    .region
+                    .as_deref()
+                    .is_some_and(|r| fold_region(r).eq(fold_region(region)))
+        }
+    }
+}
+
+/// A region name with case folded, as compared.
+fn fold_region(region: &str) -> impl Iterator<Item = char> + '_ {
+    region.chars().flat_map(char::to_lowercase)
+}
+
+/// Calls `f` with `s` with its ASCII letters upper-cased (`upper`) or lower-cased,
+/// copying (on the stack when short) only when a letter changes.
+fn with_ascii_case<R>(s: &str, upper: bool, f: impl FnOnce(&str) -> R) -> R {
+    let changes = |b: &u8| {
+        if upper {
+            b.is_ascii_lowercase()
+        } else {
+            b.is_ascii_uppercase()
+        }
+    };
+    if !s.as_bytes().iter().any(changes) {
+        return f(s);
+    }
+    let mut buf = [0u8; 64];
+    if let Some(buf) = buf.get_mut(..s.len()) {
+        buf.copy_from_slice(s.as_bytes());
+        if upper {
+            buf.make_ascii_uppercase();
+        } else {
+            buf.make_ascii_lowercase();
+        }
+        // Changing the case of ASCII letters keeps UTF-8 valid.
+        if let Ok(changed) = std::str::from_utf8(buf) {
+            return f(changed);
+        }
+    }
+    if upper {
+        f(&s.to_ascii_uppercase())
+    } else {
+        f(&s.to_ascii_lowercase())
+    }
+}
+
+/// Calls `f` with `region` case-folded as [`fold_region`] does, without allocating when it
+/// is ASCII and short.
+fn with_folded_region<R>(region: &str, f: impl FnOnce(&str) -> R) -> R {
+    if region.is_ascii() {
+        // For ASCII, Unicode lower-casing is ASCII lower-casing.
+        with_ascii_case(region, false, f)
+    } else {
+        f(&fold_region(region).collect::<String>())
+    }
+}
+
+/// FxHash (as in rustc): much faster than the default SipHash for the short keys here.
+/// Keys come from the dealer network, which admins maintain; a lead can only choose which
+/// key to look up, so there is no flooding risk worth SipHash's cost.
+#[derive(Debug, Default, Clone, Copy)]
+struct FxHasher(u64);
+
+impl FxHasher {
+    fn add(&mut self, word: u64) {
+        self.0 = (self.0.rotate_left(5) ^ word).wrapping_mul(0x517c_c1b7_2722_0a95);
+    }
+}
+
+impl Hasher for FxHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        let mut chunks = bytes.chunks_exact(8);
+        for chunk in &mut chunks {
+            let mut word = [0u8; 8];
+            word.copy_from_slice(chunk);
+            self.add(u64::from_le_bytes(word));
+        }
+        let rest = chunks.remainder();
+        if !rest.is_empty() {
+            let mut word = [0u8; 8];
+            word[..rest.len()].copy_from_slice(rest);
+            self.add(u64::from_le_bytes(word));
+        }
+    }
+
+    fn finish(&self) -> u64 {
+        self.0
+    }
+}
+
+type FastMap<V> = HashMap<String, V, BuildHasherDefault<FxHasher>>;
+
+/// Dealer positions by postcode prefix and by region, within one country.
+#[derive(Debug, Default)]
+struct TerritoryIndex {
+    /// Upper-cased prefix → ascending dealer positions.
+    by_prefix: FastMap<Vec<u32>>,
+    /// Case-folded region → ascending dealer positions.
+    by_region: FastMap<Vec<u32>>,
+    /// The shortest and longest prefix in `by_prefix`, to bound the lookups.
+    shortest_prefix: usize,
+    longest_prefix: usize,
+}
+
+impl TerritoryIndex {
+    /// Adds the dealer at `position` (positions come in ascending order) for `territory`.
+    fn insert(&mut self, position: u32, territory: &Territory) {
+        let bucket = match territory {
+            Territory::Postcode { prefix, .. } => {
+                if self.by_prefix.is_empty() {
+                    self.shortest_prefix = prefix.len();
+                }
+                self.shortest_prefix = self.shortest_prefix.min(prefix.len());
+                self.longest_prefix = self.longest_prefix.max(prefix.len());
+                self.by_prefix
+                    .entry(prefix.to_ascii_uppercase())
+                    .or_default()
+            }
+            Territory::Region { region, .. } => self
+                .by_region
+                .entry(fold_region(region).collect())
+                .or_default(),
+        };
+        if bucket.last() != Some(&position) {
+            bucket.push(position);
+        }
+    }
+
+    /// Pushes onto `lists` the buckets of the territories that cover `lead` (whose country
+    /// is this index's).
+    fn covering<'a>(&'a self, lead: &LeadProfile, lists: &mut Vec<&'a [u32]>) {
+        if let Some(postcode) = lead.postcode.as_deref()
+            && !self.by_prefix.is_empty()
+        {
+            with_ascii_case(postcode, true, |postcode| {
+                let longest = self.longest_prefix.min(postcode.len());
+                for len in self.shortest_prefix..=longest {
+                    if let Some(bucket) = postcode.get(..len).and_then(|p| self.by_prefix.get(p)) {
+                        lists.push(bucket);
+                    }
+                }
+            });
+        }
+        if let Some(region) = lead.region.as_deref()
+            && !self.by_region.is_empty()
+        {
+            with_folded_region(region, |region| {
+                if let Some(bucket) = self.by_region.get(region) {
+                    lists.push(bucket);
+                }
+            });
+        }
+    }
+}
+
+/// Calls `f` once for each position in any of the ascending `lists`, in ascending order.
+fn merge_unique(lists: &mut [&[u32]], mut f: impl FnMut(u32)) {
+    loop {
+        let mut lowest: Option<u32> = None;
+        for list in lists.iter() {
+            if let Some(&head) = list.first() {
+                lowest = Some(lowest.map_or(head, |l| l.min(head)));
+            }
+        }
+        let Some(lowest) = lowest else { return };
+        for list in lists.iter_mut() {
+            if let Some((&head, rest)) = list.split_first()
+                && head == lowest
+            {
+                *list = rest;
+            }
+        }
+        f(lowest);
+    }
+}
+
+/// The territories of one country: all dealers (to explain why a lead waits), and active
+/// dealers per product line (to find candidates without looking at the others).
+#[derive(Debug, Default)]
+struct CountryIndex {
+    any: TerritoryIndex,
+    by_line: Vec<TerritoryIndex>,
+}
+
+/// What the hot path checks per dealer, kept small and together.
+#[derive(Debug, Clone, Copy)]
+struct Slot {
+    dealer_id: i64,
+    capacity: i64,
+    open_load: i64,
+}
+
+/// The whole dealer network in memory, indexed by country, product line and territory, so
+/// that finding the eligible dealers for a lead looks only at the active dealers that
+/// handle its product line in a territory covering it. Gives exactly the dealers for which
+/// [`is_eligible`] is `Ok`. Open loads change through [`EligibilityIndex::set_open_load`];
+/// any other change to a dealer means building a new index.
+#[derive(Debug)]
+pub struct EligibilityIndex {
+    /// Sorted by dealer id, ids unique; positions index this and `slots`.
+    dealers: Vec<DealerProfile>,
+    slots: Vec<Slot>,
+    /// ASCII-lower-cased product line → its number in `CountryIndex::by_line`.
+    product_lines: FastMap<u32>,
+    /// Upper-cased country → its territories.
+    countries: FastMap<CountryIndex>,
+}
+
+impl EligibilityIndex {
+    /// Indexes `dealers` (inactive ones too, to explain why a lead waits). Dealer ids are
+    /// expected to be unique; of two profiles with the same id the first is kept.
+    pub fn new(mut dealers: Vec<DealerProfile>) -> Self {
+        dealers.sort_by_key(|d| d.dealer_id);
+        dealers.dedup_by_key(|d| d.dealer_id);
+        let mut product_lines: FastMap<u32> = FastMap::default();
+        for line in dealers.iter().flat_map(|d| &d.product_lines) {
+            let next = product_lines.len() as u32;
+            product_lines
+                .entry(line.to_ascii_lowercase())
+                .or_insert(next);
+        }
+        let mut countries: FastMap<CountryIndex> = FastMap::default();
+        let mut lines: Vec<u32> = Vec::new();
+        for (position, dealer) in dealers.iter().enumerate() {
+            let position = u32::try_from(position).unwrap_or(u32::MAX);
+            lines.clear();
+            lines.extend(
+                dealer
+                    .product_lines
+                    .iter()
+                    .filter_map(|l| product_lines.get(&l.to_ascii_lowercase()).copied()),
+            );
+            for territory in &dealer.territories {
+                let (Territory::Postcode { country, .. } | Territory::Region { country, .. }) =
+                    territory;
+                let area = countries.entry(country.to_ascii_uppercase()).or_default();
+                area.any.insert(position, territory);
+                if dealer.active {
+                    if area.by_line.len() < product_lines.len() {
+                        area.by_line
+                            .resize_with(product_lines.len(), TerritoryIndex::default);
+                    }
+                    for &line in &lines {
+                        area.by_line[line as usize].insert(position, territory);
+                    }
+                }
+            }
+        }
+        let slots = dealers
+            .iter()
+            .map(|d| Slot {
+                dealer_id: d.dealer_id,
+                capacity: d.capacity,
+                open_load: d.open_load,
+            })
+            .collect();
+        EligibilityIndex {
+            dealers,
+            slots,
+            product_lines,
+            countries,
+        }
+    }
+
+    /// The dealer with `dealer_id`, if indexed.
+    pub fn dealer(&self, dealer_id: i64) -> Option<&DealerProfile> {
+        self.position(dealer_id).map(|p| &self.dealers[p])
+    }
+
+    /// Records a dealer's new open load (after an offer, accept, outcome or expiry);
+    /// `false` when the dealer is not indexed.
+    pub fn set_open_load(&mut self, dealer_id: i64, open_load: i64) -> bool {
+        match self.position(dealer_id) {
+            Some(p) => {
+                self.dealers[p].open_load = open_load;
+                self.slots[p].open_load = open_load;
+                true
+            }
+            None => false,
+        }
+    }
+
+    fn position(&self, dealer_id: i64) -> Option<usize> {
+        self.dealers
+            .binary_search_by_key(&dealer_id, |d| d.dealer_id)
+            .ok()
+    }
+
+    /// The ids of the dealers eligible for `lead`, in ascending order (as
+    /// [`super::allocator::allocate_in_place`] is fastest with them). `excluded` lists the
+    /// dealers that already declined this lead or let an offer of it expire (searched
+    /// linearly: it is short).
+    pub fn candidates(&self, lead: &LeadProfile, excluded: &[i64]) -> Vec<i64> {
+        let mut out = Vec::new();
+        let line = with_ascii_case(&lead.product_line, false, |l| {
+            self.product_lines.get(l).copied()
+        });
+        let area = with_ascii_case(&lead.country, true, |c| self.countries.get(c));
+        let Some(index) = area.zip(line).and_then(|(a, l)| a.by_line.get(l as usize)) else {
+            return out;
+        };
+        let mut lists = Vec::with_capacity(8);
+        index.covering(lead, &mut lists);
+        merge_unique(&mut lists, |p| {
+            let slot = &self.slots[p as usize];
+            if slot.open_load < slot.capacity && !excluded.contains(&slot.dealer_id) {
+                out.push(slot.dealer_id);
+            }
+        });
+        out
+    }
+
+    /// Why no dealer may take `lead`, or `None` when one may. When no territory covers the
+    /// lead the reason is [`Ineligible::NoTerritoryMatch`]; otherwise it is the reason of
+    /// the covering dealer that came closest (so "at capacity" wins over "declined": the
+    /// lead may go once capacity frees up).
+    pub fn no_candidate_reason(&self, lead: &LeadProfile, excluded: &[i64]) -> Option<Ineligible> {
+        let mut eligible = false;
+        let mut closest: Option<Ineligible> = None;
+        if let Some(area) = with_ascii_case(&lead.country, true, |c| self.countries.get(c)) {
+            let mut lists = Vec::new();
+            area.any.covering(lead, &mut lists);
+            merge_unique(&mut lists, |p| {
+                match is_eligible(&self.dealers[p as usize], lead, excluded) {
+                    Ok(()) => eligible = true,
+                    Err(reason) => closest = closest.max(Some(reason)),
+                }
+            });
+        }
+        if eligible {
+            None
+        } else {
+            Some(closest.unwrap_or(Ineligible::NoTerritoryMatch))
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used)]
+
+    use super::*;
+
+    fn postcode(country: &str, prefix: &str) -> Territory {
+        Territory::Postcode {
+            country: country.into(),
+            prefix: prefix.into(),
+        }
+    }
+
+    fn region(country: &str, region: &str) -> Territory {
+        Territory::Region {
+            country: country.into(),
+            region: region.into(),
+        }
+    }
+
+    fn dealer(dealer_id: i64, territories: Vec<Territory>, lines: &[&str]) -> DealerProfile {
+        DealerProfile {
+            dealer_id,
+            active: true,
+            capacity: 10,
+            open_load: 0,
+            territories,
+            product_lines: lines.iter().map(|s| s.to_string()).collect(),
+        }
+    }
+
+    fn lead(
+        country: &str,
+        postcode: Option<&str>,
+        region: Option<&str>,
+        line: &str,
+    ) -> LeadProfile {
+        LeadProfile {
+            country: country.into(),
+            postcode: postcode.map(Into::into),
+            region: region.map(Into::into),
+            product_line: line.into(),
+        }
+    }
+
+    #[test]
+    fn a_postcode_prefix_covers_every_postcode_that_starts_with_it() {
+        let d = dealer(1, vec![postcode("IT", "20")], &["lathes"]);
+        assert_eq!(
+            is_eligible(&d, &lead("IT", Some("20121"), None, "lathes"), &[]),
+            Ok(())
+        );
+        assert_eq!(
+            is_eligible(&d, &lead("IT", Some("21100"), None, "lathes"), &[]),
+            Err(Ineligible::NoTerritoryMatch)
+        );
+        assert_eq!(
+            is_eligible(&d, &lead("IT", None, Some("Lombardia"), "lathes"), &[]),
+            Err(Ineligible::NoTerritoryMatch)
+        );
+    }
+
+    #[test]
+    fn the_country_must_match_too() {
+        let d = dealer(
+            1,
+            vec![postcode("IT", "20"), region("IT", "Bayern")],
+            &["lathes"],
+        );
+        let l = lead("DE", Some("20095"), Some("Bayern"), "lathes");
+        assert_eq!(is_eligible(&d, &l, &[]), Err(Ineligible::NoTerritoryMatch));
+    }
+
+    #[test]
+    fn regions_and_countries_match_ignoring_case() {
+        let d = dealer(1, vec![region("IT", "Emilia-Romagna")], &["press-brakes"]);
+        let l = lead("it", None, Some("EMILIA-ROMAGNA"), "Press-Brakes");
+        assert_eq!(is_eligible(&d, &l, &[]), Ok(()));
+        let south = dealer(
+            2,
+            vec![region("IT", "Trentino-Alto Adige/Südtirol")],
+            &["saws"],
+        );
+        let l = lead("IT", None, Some("TRENTINO-ALTO ADIGE/SÜDTIROL"), "saws");
+        assert_eq!(is_eligible(&south, &l, &[]), Ok(()));
+        let idx = EligibilityIndex::new(vec![south]);
+        assert_eq!(idx.candidates(&l, &[]), vec![2]);
+    }
+
+    #[test]
+    fn each_reason_is_reported_in_check_order() {
+        let l = lead("IT", Some("20121"), None, "lathes");
+        let mut d = dealer(1, vec![postcode("IT", "20")], &["lathes"]);
+        d.open_load = 10;
+        assert_eq!(is_eligible(&d, &l, &[]), Err(Ineligible::AtCapacity));
+        assert_eq!(
+            is_eligible(&d, &l, &[1]),
+            Err(Ineligible::AlreadyDeclinedOrExpired)
+        );
+        d.product_lines = vec!["milling".into()];
+        assert_eq!(is_eligible(&d, &l, &[1]), Err(Ineligible::ProductLine));
+        d.territories = vec![postcode("IT", "30")];
+        assert_eq!(is_eligible(&d, &l, &[1]), Err(Ineligible::NoTerritoryMatch));
+        d.active = false;
+        assert_eq!(is_eligible(&d, &l, &[1]), Err(Ineligible::Inactive));
+    }
+
+    #[test]
+    fn a_dealer_with_zero_capacity_never_takes_a_lead() {
+        let mut d = dealer(1, vec![postcode("IT", "2")], &["lathes"]);
+        d.capacity = 0;
+        let l = lead("IT", Some("20121"), None, "lathes");
+        assert_eq!(is_eligible(&d, &l, &[]), Err(Ineligible::AtCapacity));
+    }
+
+    #[test]
+    fn the_index_lists_each_eligible_dealer_once_in_id_order() {
+        let idx = EligibilityIndex::new(vec![
+            dealer(
+                9,
+                vec![postcode("IT", "20"), region("IT", "Lombardia")],
+                &["lathes"],
+            ),
+            dealer(
+                3,
+                vec![postcode("IT", "201"), postcode("IT", "2")],
+                &["lathes", "saws"],
+            ),
+            dealer(5, vec![region("IT", "Veneto")], &["lathes"]),
+            dealer(7, vec![postcode("IT", "20")], &["saws"]),
+        ]);
+        let l = lead("IT", Some("20121"), Some("Lombardia"), "lathes");
+        assert_eq!(idx.candidates(&l, &[]), vec![3, 9]);
+        assert_eq!(idx.candidates(&l, &[3]), vec![9]);
+        assert_eq!(
+            idx.candidates(&lead("FR", Some("20121"), None, "lathes"), &[]),
+            Vec::<i64>::new()
+        );
+    }
+
+    #[test]
+    fn the_reason_a_lead_waits_is_the_closest_any_dealer_came() {
+        let mut full = dealer(1, vec![postcode("IT", "20")], &["lathes"]);
+        full.open_load = 10;
+        let declined = dealer(2, vec![postcode("IT", "20")], &["lathes"]);
+        let mut idx = EligibilityIndex::new(vec![full, declined]);
+        let l = lead("IT", Some("20121"), None, "lathes");
+        assert_eq!(
+            idx.no_candidate_reason(&l, &[2]),
+            Some(Ineligible::AtCapacity)
+        );
+        assert_eq!(
+            idx.no_candidate_reason(&l, &[1, 2]),
+            Some(Ineligible::AlreadyDeclinedOrExpired)
+        );
+        assert_eq!(
+            idx.no_candidate_reason(&lead("IT", Some("30100"), None, "lathes"), &[]),
+            Some(Ineligible::NoTerritoryMatch)
+        );
+        assert_eq!(
+            idx.no_candidate_reason(&lead("IT", Some("20121"), None, "saws"), &[]),
+            Some(Ineligible::ProductLine)
+        );
+        assert!(idx.set_open_load(1, 9));
+        assert_eq!(idx.no_candidate_reason(&l, &[2]), None);
+        assert_eq!(idx.candidates(&l, &[2]), vec![1]);
+        assert!(!idx.set_open_load(42, 0));
+    }
+
+    #[test]
+    fn inactive_dealers_are_indexed_but_never_candidates() {
+        let mut d = dealer(1, vec![postcode("IT", "20")], &["lathes"]);
+        d.active = false;
+        let idx = EligibilityIndex::new(vec![d]);
+        let l = lead("IT", Some("20121"), None, "lathes");
+        assert!(idx.candidates(&l, &[]).is_empty());
+        assert_eq!(idx.no_candidate_reason(&l, &[]), Some(Ineligible::Inactive));
+        assert!(idx.dealer(1).is_some());
+    }
+
+    #[test]
+    fn reasons_have_stable_codes() {
+        assert_eq!(Ineligible::AtCapacity.to_string(), "at_capacity");
+        assert_eq!(Ineligible::NoTerritoryMatch.as_str(), "no_territory_match");
+    }
+}

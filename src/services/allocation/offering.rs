@@ -1,0 +1,386 @@
+//! Offering a lead to the next dealer: load the eligible dealers, let the allocator
+//! choose, and store the offer, the decision (with every candidate's weight and state)
+//! and the allocator's new state in the caller's transaction.
+
+use chrono::{NaiveDateTime, TimeDelta};
+use diesel::prelude::*;
+use serde::{Deserialize, Serialize};
+
+use super::allocator::{self, Candidate};
+use crate::db::{self, DbConnection};
+use crate::domain::{LeadStatus, OfferStatus};
+use crate::error::AppError;
+use crate::models::lead::{LeadRow, NewLeadEvent};
+use crate::models::offer::{
+    AllocationDecision, AllocationState, NewAllocationDecision, NewOffer, Offer,
+};
+use crate::schema::{dealer_product_lines, dealer_territories, dealers, leads};
+
+/// How long a dealer has to answer, how many dealers a lead is offered to before it
+/// waits for a channel manager, and where links in offer emails point.
+#[derive(Debug, Clone)]
+pub struct OfferPolicy {
+    pub deadline: TimeDelta,
+    pub max_offers: usize,
+    /// The portal's address, for the links in offer emails.
+    pub base_url: String,
+}
+
+impl Default for OfferPolicy {
+    fn default() -> Self {
+        Self {
+            deadline: TimeDelta::hours(48),
+            max_offers: 3,
+            base_url: "http://127.0.0.1:8080".into(),
+        }
+    }
+}
+
+/// Why no dealer could take a lead (stored on the lead and shown to managers).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum UnallocatedReason {
+    NoTerritoryMatch,
+    NoDealerForProductLine,
+    AllDeclined,
+    AllAtCapacity,
+    MaxOffersReached,
+}
+
+impl UnallocatedReason {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            UnallocatedReason::NoTerritoryMatch => "no_territory_match",
+            UnallocatedReason::NoDealerForProductLine => "no_dealer_for_product_line",
+            UnallocatedReason::AllDeclined => "all_declined",
+            UnallocatedReason::AllAtCapacity => "all_at_capacity",
+            UnallocatedReason::MaxOffersReached => "max_offers_reached",
+        }
+    }
+}
+
+/// What happened to the lead.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OfferOutcome {
+    Offered { dealer_id: i64, offer_id: i64 },
+    Unallocated(UnallocatedReason),
+}
+
+/// One candidate as stored in the decision.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct StoredCandidate {
+    pub dealer_id: i64,
+    pub weight: f64,
+    pub entitled_before: i64,
+    pub received_before: i64,
+}
+
+/// The postcode prefixes that could match `postcode`: `20121` → `2`, `20`, … `20121`.
+fn prefixes(postcode: &str) -> Vec<String> {
+    let compact: String = postcode.chars().filter(|c| !c.is_whitespace()).collect();
+    (1..=compact.len())
+        .filter_map(|n| compact.get(..n).map(str::to_owned))
+        .collect()
+}
+
+/// Dealers whose territory covers the lead's country and postcode or region.
+fn territory_matches(conn: &mut DbConnection, lead: &LeadRow) -> QueryResult<Vec<i64>> {
+    let prefixes = lead.postcode.as_deref().map(prefixes).unwrap_or_default();
+    let region = lead.region.clone().unwrap_or_default().to_lowercase();
+    let mut ids: Vec<i64> = dealer_territories::table
+        .filter(dealer_territories::country.eq(&lead.country))
+        .filter(
+            dealer_territories::postcode_prefix
+                .eq_any(prefixes)
+                .or(db::lower(dealer_territories::region.assume_not_null()).eq(region)),
+        )
+        .select(dealer_territories::dealer_id)
+        .load(conn)?;
+    ids.sort_unstable();
+    ids.dedup();
+    Ok(ids)
+}
+
+/// Leads accepted and still being worked, per dealer among `dealer_ids`.
+fn accepted_open_counts(
+    conn: &mut DbConnection,
+    dealer_ids: &[i64],
+) -> QueryResult<Vec<(Option<i64>, i64)>> {
+    let open: Vec<&str> = LeadStatus::ALL
+        .iter()
+        .filter(|s| s.is_open_for_dealer())
+        .map(|s| s.as_str())
+        .collect();
+    leads::table
+        .filter(leads::dealer_id.eq_any(dealer_ids))
+        .filter(leads::status.eq_any(open))
+        .group_by(leads::dealer_id)
+        .select((leads::dealer_id, diesel::dsl::count_star()))
+        .load(conn)
+}
+
+/// Offers `lead` to the next eligible dealer, or marks it unallocated with the reason.
+/// Runs inside the caller's transaction.
+pub fn offer_to_next_dealer(
+    conn: &mut DbConnection,
+    lead: &LeadRow,
+    actor: &str,
+    policy: &OfferPolicy,
+    now: NaiveDateTime,
+) -> Result<OfferOutcome, AppError> {
+    let previous = Offer::for_lead(conn, lead.id)?;
+    let excluded: Vec<i64> = previous.iter().map(|o| o.dealer_id).collect();
+
+    let outcome = if previous.len() >= policy.max_offers {
+        Err(UnallocatedReason::MaxOffersReached)
+    } else {
+        choose(conn, lead, &excluded)?
+    };
+
+    match outcome {
+        Err(reason) => {
+            LeadRow::set_status(
+                conn,
+                lead.id,
+                LeadStatus::Unallocated.as_str(),
+                None,
+                Some(reason.as_str()),
+                now,
+            )?;
+            AllocationDecision::insert(
+                conn,
+                &NewAllocationDecision {
+                    lead_id: lead.id,
+                    decided_at: now,
+                    kind: "auto",
+                    actor,
+                    chosen_dealer_id: None,
+                    reason: reason.as_str(),
+                    candidates: "[]",
+                },
+            )?;
+            LeadRow::record_event(
+                conn,
+                &NewLeadEvent {
+                    lead_id: lead.id,
+                    occurred_at: now,
+                    status: LeadStatus::Unallocated.as_str(),
+                    dealer_id: None,
+                    actor,
+                    note: reason.as_str(),
+                },
+            )?;
+            Ok(OfferOutcome::Unallocated(reason))
+        }
+        Ok((candidates, allocation)) => {
+            for state in &allocation.after {
+                AllocationState::save(
+                    conn,
+                    &AllocationState {
+                        dealer_id: state.dealer_id,
+                        entitled: state.entitled,
+                        received: state.received,
+                    },
+                )?;
+            }
+            let dealer_id = allocation.chosen;
+            let offer_id = Offer::insert(
+                conn,
+                &NewOffer {
+                    lead_id: lead.id,
+                    dealer_id,
+                    status: OfferStatus::Open.as_str(),
+                    offered_at: now,
+                    reminder_at: now + policy.deadline * 3 / 4,
+                    deadline_at: now + policy.deadline,
+                },
+            )?;
+            LeadRow::set_status(
+                conn,
+                lead.id,
+                LeadStatus::Offered.as_str(),
+                Some(dealer_id),
+                None,
+                now,
+            )?;
+            let stored: Vec<StoredCandidate> = candidates
+                .iter()
+                .map(|c| StoredCandidate {
+                    dealer_id: c.dealer_id,
+                    weight: c.weight,
+                    entitled_before: c.entitled,
+                    received_before: c.received,
+                })
+                .collect();
+            let json = serde_json::to_string(&stored).map_err(|e| AppError::Internal(e.into()))?;
+            let reason = format!(
+                "largest shortfall among {} eligible dealer(s)",
+                candidates.len()
+            );
+            AllocationDecision::insert(
+                conn,
+                &NewAllocationDecision {
+                    lead_id: lead.id,
+                    decided_at: now,
+                    kind: "auto",
+                    actor,
+                    chosen_dealer_id: Some(dealer_id),
+                    reason: &reason,
+                    candidates: &json,
+                },
+            )?;
+            LeadRow::record_event(
+                conn,
+                &NewLeadEvent {
+                    lead_id: lead.id,
+                    occurred_at: now,
+                    status: LeadStatus::Offered.as_str(),
+                    dealer_id: Some(dealer_id),
+                    actor,
+                    note: "",
+                },
+            )?;
+            notify_dealer(
+                conn,
+                dealer_id,
+                lead,
+                now + policy.deadline,
+                &policy.base_url,
+                false,
+            )?;
+            Ok(OfferOutcome::Offered {
+                dealer_id,
+                offer_id,
+            })
+        }
+    }
+}
+
+type Chosen = (Vec<Candidate>, allocator::Allocation);
+
+fn choose(
+    conn: &mut DbConnection,
+    lead: &LeadRow,
+    excluded: &[i64],
+) -> Result<Result<Chosen, UnallocatedReason>, AppError> {
+    let in_territory = territory_matches(conn, lead)?;
+    if in_territory.is_empty() {
+        return Ok(Err(UnallocatedReason::NoTerritoryMatch));
+    }
+    let mut eligible: Vec<(i64, i32)> = dealers::table
+        .inner_join(dealer_product_lines::table)
+        .filter(dealers::id.eq_any(&in_territory))
+        .filter(dealers::active.eq(true))
+        .filter(dealer_product_lines::product_line.eq(&lead.product_line))
+        .select((dealers::id, dealers::capacity))
+        .load(conn)?;
+    if eligible.is_empty() {
+        return Ok(Err(UnallocatedReason::NoDealerForProductLine));
+    }
+    eligible.retain(|(id, _)| !excluded.contains(id));
+    if eligible.is_empty() {
+        return Ok(Err(UnallocatedReason::AllDeclined));
+    }
+    let ids: Vec<i64> = eligible.iter().map(|(id, _)| *id).collect();
+    let offers = Offer::open_counts(conn, &ids)?;
+    let accepted = accepted_open_counts(conn, &ids)?;
+    let load = |id: i64| {
+        offers
+            .iter()
+            .filter(|(d, _)| *d == id)
+            .map(|(_, n)| n)
+            .sum::<i64>()
+            + accepted
+                .iter()
+                .filter(|(d, _)| *d == Some(id))
+                .map(|(_, n)| n)
+                .sum::<i64>()
+    };
+    eligible.retain(|(id, capacity)| load(*id) < i64::from(*capacity));
+    if eligible.is_empty() {
+        return Ok(Err(UnallocatedReason::AllAtCapacity));
+    }
+    let ids: Vec<i64> = eligible.iter().map(|(id, _)| *id).collect();
+    db::lock_allocation_state(conn, &ids)?;
+    let states = AllocationState::for_dealers(conn, &ids)?;
+    let candidates: Vec<Candidate> = ids
+        .iter()
+        .map(|&dealer_id| {
+            let state = states.iter().find(|s| s.dealer_id == dealer_id);
+            Candidate {
+                dealer_id,
+                weight: allocator::allocation_weight(None),
+                entitled: state.map_or(0, |s| s.entitled),
+                received: state.map_or(0, |s| s.received),
+            }
+        })
+        .collect();
+    match allocator::allocate(&candidates) {
+        Some(allocation) => Ok(Ok((candidates, allocation))),
+        None => Ok(Err(UnallocatedReason::AllAtCapacity)),
+    }
+}
+
+/// Emails the dealer's users (or, if it has none, its contact address) about a new offer,
+/// or reminds them of one whose deadline is near. Queued in the caller's transaction.
+pub fn notify_dealer(
+    conn: &mut DbConnection,
+    dealer_id: i64,
+    lead: &LeadRow,
+    deadline: NaiveDateTime,
+    base_url: &str,
+    reminder: bool,
+) -> Result<(), AppError> {
+    use crate::email::OfferEmail;
+    use crate::i18n::Locale;
+    use crate::models::dealer::Dealer;
+    use crate::models::user::User;
+
+    let dealer = Dealer::find(conn, dealer_id)?;
+    let users: Vec<User> = User::for_dealer(conn, dealer_id)?
+        .into_iter()
+        .filter(|u| u.active)
+        .collect();
+    let recipients: Vec<(String, Locale)> = if users.is_empty() {
+        vec![(dealer.contact_email.clone(), Locale::It)]
+    } else {
+        users
+            .iter()
+            .map(|u| {
+                (
+                    u.email.clone(),
+                    u.locale
+                        .as_deref()
+                        .and_then(|l| l.parse().ok())
+                        .unwrap_or_default(),
+                )
+            })
+            .collect()
+    };
+    for (to, locale) in recipients {
+        crate::email::enqueue(
+            conn,
+            &to,
+            &OfferEmail {
+                locale,
+                reminder,
+                dealer_name: dealer.name.clone(),
+                product_line: lead.product_line.clone(),
+                region: lead.region.clone().unwrap_or_else(|| lead.country.clone()),
+                deadline: locale.datetime(deadline, chrono_tz::Europe::Rome),
+                link: format!("{base_url}/dealer/leads/{}", lead.id),
+            },
+        )?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_prefix_of_a_postcode_is_tried() {
+        assert_eq!(prefixes("20 121"), vec!["2", "20", "201", "2012", "20121"]);
+        assert!(prefixes("").is_empty());
+    }
+}

@@ -1,0 +1,377 @@
+//! Lead intake over the JSON API: validation with field paths, idempotent re-sends,
+//! conflicts, the consent gate, batches, authentication and the first offer.
+
+use dealerloop::services::api_tokens;
+use dealerloop::services::audit::Actor;
+use serde_json::{Value, json};
+
+use crate::helpers::{TestApp, spawn_app};
+
+fn token(app: &TestApp) -> String {
+    api_tokens::issue(&mut app.conn(), &Actor::cli(), "marketing-system", "")
+        .expect("issued")
+        .expect("valid")
+        .secret
+}
+
+fn lead(external_id: &str) -> Value {
+    json!({
+        "external_id": external_id,
+        "received_at": "2026-11-20T09:30:00Z",
+        "contact": { "name": "Giulia Bianchi", "email": "giulia@officine-bianchi.it", "phone": "+39 02 1234567", "company": "Officine Bianchi" },
+        "location": { "country": "IT", "postcode": "20121", "region": "Lombardia" },
+        "product_line": "lathes",
+        "qualification": { "grade": "A", "score": 82 },
+        "consent": { "share_with_dealers": true },
+        "touchpoints": [
+            { "occurred_at": "2026-11-01T10:00:00Z", "channel": "paid_search", "source": "google", "medium": "cpc", "campaign": "torni-autunno", "content": "ad-3", "kind": "click" },
+            { "occurred_at": "2026-11-18T15:00:00Z", "channel": "webinar", "source": "website", "medium": "event", "campaign": "webinar-cnc", "kind": "registration" }
+        ]
+    })
+}
+
+async fn post(app: &TestApp, token: &str, body: &Value) -> (u16, Value) {
+    let response = reqwest::Client::new()
+        .post(format!("{}/api/v1/leads", app.address))
+        .bearer_auth(token)
+        .json(body)
+        .send()
+        .await
+        .unwrap();
+    let status = response.status().as_u16();
+    (status, response.json().await.unwrap_or(Value::Null))
+}
+
+#[tokio::test]
+async fn a_lead_with_consent_is_stored_and_offered_to_a_dealer_covering_its_area() {
+    let app = spawn_app().await;
+    app.create_dealer("MI-01");
+    let token = token(&app);
+
+    let (status, body) = post(&app, &token, &lead("M-1001")).await;
+
+    assert_eq!(status, 201, "{body}");
+    assert_eq!(body["result"], "created");
+    assert_eq!(body["status"], "offered");
+    assert_eq!(body["dealer"]["code"], "MI-01");
+    let got = reqwest::Client::new()
+        .get(format!("{}/api/v1/leads/M-1001", app.address))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(got.status(), 200);
+    let got: Value = got.json().await.unwrap();
+    assert_eq!(got["status"], "offered");
+    assert_eq!(got["assignments"][0]["dealer"]["code"], "MI-01");
+    assert_eq!(got["assignments"][0]["status"], "open");
+    assert_eq!(got["touchpoints"].as_array().map(Vec::len), Some(2));
+    assert_eq!(got["touchpoints"][0]["campaign"], "torni-autunno");
+}
+
+#[tokio::test]
+async fn re_sending_the_same_lead_is_harmless() {
+    let app = spawn_app().await;
+    app.create_dealer("MI-01");
+    let token = token(&app);
+
+    let (first, created) = post(&app, &token, &lead("M-1")).await;
+    let (second, again) = post(&app, &token, &lead("M-1")).await;
+
+    assert_eq!(first, 201);
+    assert_eq!(second, 200);
+    assert_eq!(again["result"], "duplicate");
+    assert_eq!(again["id"], created["id"]);
+    let offers: i64 = {
+        use diesel::prelude::*;
+        dealerloop::schema::offers::table
+            .count()
+            .get_result(&mut *app.conn())
+            .unwrap()
+    };
+    assert_eq!(offers, 1, "no second offer for a re-send");
+}
+
+#[tokio::test]
+async fn a_conflicting_re_send_is_refused_and_names_the_fields_that_differ() {
+    let app = spawn_app().await;
+    let token = token(&app);
+    post(&app, &token, &lead("M-2")).await;
+    let mut changed = lead("M-2");
+    changed["contact"]["email"] = json!("other@officine-bianchi.it");
+    changed["product_line"] = json!("milling");
+
+    let (status, body) = post(&app, &token, &changed).await;
+
+    assert_eq!(status, 409, "{body}");
+    assert_eq!(body["result"], "conflict");
+    assert_eq!(
+        body["differing_fields"],
+        json!(["contact.email", "product_line"])
+    );
+}
+
+#[tokio::test]
+async fn a_lead_without_consent_is_stored_and_never_offered() {
+    let app = spawn_app().await;
+    app.create_dealer("MI-01");
+    let token = token(&app);
+    let mut private = lead("M-3");
+    private["consent"]["share_with_dealers"] = json!(false);
+
+    let (status, body) = post(&app, &token, &private).await;
+
+    assert_eq!(status, 201);
+    assert_eq!(body["status"], "withheld");
+    assert_eq!(body["dealer"], Value::Null);
+}
+
+#[tokio::test]
+async fn a_lead_nobody_covers_waits_with_the_reason() {
+    let app = spawn_app().await;
+    app.create_dealer("MI-01");
+    let token = token(&app);
+    let mut far = lead("M-4");
+    far["location"] = json!({ "country": "IT", "postcode": "90121", "region": "Sicilia" });
+    let mut other_line = lead("M-5");
+    other_line["product_line"] = json!("press-brakes");
+
+    let (_, far) = post(&app, &token, &far).await;
+    let (_, other_line) = post(&app, &token, &other_line).await;
+
+    assert_eq!(far["status"], "unallocated");
+    assert_eq!(far["unallocated_reason"], "no_territory_match");
+    assert_eq!(other_line["status"], "unallocated");
+    assert_eq!(
+        other_line["unallocated_reason"],
+        "no_dealer_for_product_line"
+    );
+}
+
+#[tokio::test]
+async fn every_field_problem_is_reported_with_its_path() {
+    let app = spawn_app().await;
+    let token = token(&app);
+    let bad = json!({
+        "external_id": "M 6",
+        "received_at": "2026-02-30T10:00:00Z",
+        "contact": { "name": "", "email": "not-an-email", "fax": "x" },
+        "location": { "country": "Italy", "postcode": "ABC" },
+        "product_line": "Saws & Blades",
+        "qualification": { "score": "high" },
+        "consent": {},
+        "touchpoints": [{ "channel": 5 }],
+        "colour": "red"
+    });
+
+    let (status, body) = post(&app, &token, &bad).await;
+
+    assert_eq!(status, 422, "{body}");
+    let fields: Vec<&str> = body["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["field"].as_str().unwrap())
+        .collect();
+    for field in [
+        "colour",
+        "external_id",
+        "received_at",
+        "contact.fax",
+        "contact.name",
+        "contact.email",
+        "location.country",
+        "product_line",
+        "qualification.score",
+        "consent.share_with_dealers",
+        "touchpoints[0].occurred_at",
+        "touchpoints[0].channel",
+    ] {
+        assert!(fields.contains(&field), "{field} missing from {fields:?}");
+    }
+    let message = |field: &str| {
+        body["errors"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|e| e["field"] == field)
+            .unwrap()["message"]
+            .clone()
+    };
+    assert_eq!(message("colour"), "unknown field");
+    assert_eq!(message("contact.email"), "is not a valid email address");
+}
+
+#[tokio::test]
+async fn a_batch_stores_the_good_leads_and_reports_the_bad_ones() {
+    let app = spawn_app().await;
+    app.create_dealer("MI-01");
+    let token = token(&app);
+    let mut bad = lead("B-2");
+    bad["location"]["postcode"] = json!("2012");
+
+    let (status, body) = post(
+        &app,
+        &token,
+        &json!({ "leads": [lead("B-1"), bad, lead("B-3")] }),
+    )
+    .await;
+
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(
+        body["summary"],
+        json!({ "created": 2, "duplicate": 0, "conflict": 0, "invalid": 1 })
+    );
+    assert_eq!(body["results"][1]["result"], "invalid");
+    assert_eq!(
+        body["results"][1]["errors"][0]["field"],
+        "leads[1].location.postcode"
+    );
+    assert_eq!(body["results"][2]["result"], "created");
+}
+
+#[tokio::test]
+async fn malformed_json_oversized_batches_and_wrong_types_get_a_precise_client_error() {
+    let app = spawn_app().await;
+    let token = token(&app);
+    let client = reqwest::Client::new();
+    let url = format!("{}/api/v1/leads", app.address);
+
+    let malformed = client
+        .post(&url)
+        .bearer_auth(&token)
+        .header("Content-Type", "application/json")
+        .body("{\"external_id\": ")
+        .send()
+        .await
+        .unwrap();
+    let not_json = client
+        .post(&url)
+        .bearer_auth(&token)
+        .header("Content-Type", "text/plain")
+        .body("hello")
+        .send()
+        .await
+        .unwrap();
+    let too_many: Vec<Value> = (0..1001).map(|i| lead(&format!("X-{i}"))).collect();
+    let (batch_status, batch) = post(&app, &token, &json!({ "leads": too_many })).await;
+    let (array_status, _) = post(&app, &token, &json!([lead("Y-1")])).await;
+
+    assert_eq!(malformed.status(), 400);
+    let malformed: Value = malformed.json().await.unwrap();
+    assert_eq!(malformed["error"], "malformed_json");
+    assert_eq!(not_json.status(), 415);
+    assert_eq!(batch_status, 413, "{batch}");
+    assert_eq!(array_status, 422);
+}
+
+#[tokio::test]
+async fn a_missing_wrong_or_revoked_token_is_refused_without_detail() {
+    let app = spawn_app().await;
+    let issued = api_tokens::issue(&mut app.conn(), &Actor::cli(), "old-system", "")
+        .unwrap()
+        .unwrap();
+    api_tokens::revoke(&mut app.conn(), &Actor::cli(), issued.id).unwrap();
+    let client = reqwest::Client::new();
+    let url = format!("{}/api/v1/leads", app.address);
+
+    let none = client.post(&url).json(&lead("Z-1")).send().await.unwrap();
+    let wrong = client
+        .post(&url)
+        .bearer_auth("dl_not-a-real-token")
+        .json(&lead("Z-1"))
+        .send()
+        .await
+        .unwrap();
+    let revoked = client
+        .post(&url)
+        .bearer_auth(&issued.secret)
+        .json(&lead("Z-1"))
+        .send()
+        .await
+        .unwrap();
+    let get = client
+        .get(format!("{}/api/v1/leads/Z-1", app.address))
+        .send()
+        .await
+        .unwrap();
+
+    for response in [none, wrong, revoked, get] {
+        assert_eq!(response.status(), 401);
+        assert_eq!(response.headers()["www-authenticate"], "Bearer");
+        let body: Value = response.json().await.unwrap();
+        assert_eq!(body["error"], "unauthorized");
+    }
+}
+
+#[tokio::test]
+async fn an_unknown_lead_is_not_found_and_another_sources_leads_are_invisible() {
+    let app = spawn_app().await;
+    let token = token(&app);
+    post(&app, &token, &lead("S-1")).await;
+    let other = api_tokens::issue(&mut app.conn(), &Actor::cli(), "partner-crm", "partner")
+        .unwrap()
+        .unwrap();
+    let client = reqwest::Client::new();
+
+    let unknown = client
+        .get(format!("{}/api/v1/leads/NOPE", app.address))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap();
+    let foreign = client
+        .get(format!("{}/api/v1/leads/S-1", app.address))
+        .bearer_auth(&other.secret)
+        .send()
+        .await
+        .unwrap();
+
+    assert_eq!(unknown.status(), 404);
+    assert_eq!(foreign.status(), 404);
+}
+
+#[tokio::test]
+async fn leads_are_shared_fairly_between_dealers_covering_the_same_area() {
+    let app = spawn_app().await;
+    app.create_dealer("MI-01");
+    app.create_dealer("MI-02");
+    app.create_dealer("MI-03");
+    app.sql("UPDATE dealers SET capacity = 1000");
+    let token = token(&app);
+
+    let leads: Vec<Value> = (0..30).map(|i| lead(&format!("F-{i}"))).collect();
+    let (_, body) = post(&app, &token, &json!({ "leads": leads })).await;
+
+    let mut counts = std::collections::BTreeMap::new();
+    for r in body["results"].as_array().unwrap() {
+        *counts
+            .entry(r["dealer"]["code"].as_str().unwrap().to_owned())
+            .or_insert(0) += 1;
+    }
+    assert_eq!(
+        counts.values().copied().collect::<Vec<i32>>(),
+        vec![10, 10, 10],
+        "{counts:?}"
+    );
+}
+
+#[tokio::test]
+async fn a_dealer_at_capacity_is_skipped() {
+    let app = spawn_app().await;
+    app.create_dealer("MI-01");
+    app.create_dealer("MI-02");
+    app.sql("UPDATE dealers SET capacity = 1 WHERE code = 'MI-01'");
+    let token = token(&app);
+
+    let leads: Vec<Value> = (0..4).map(|i| lead(&format!("C-{i}"))).collect();
+    let (_, body) = post(&app, &token, &json!({ "leads": leads })).await;
+
+    let to_first = body["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| r["dealer"]["code"] == "MI-01")
+        .count();
+    assert_eq!(to_first, 1, "{body}");
+}
