@@ -178,6 +178,80 @@ fn bench(c: &mut Criterion) {
         100.0 * unallocated as f64 / LEADS as f64,
     );
 
+    {
+        use dealerloop::services::allocation::eligibility::{is_eligible, territory_matches};
+        let profiles = network(&mut Rng(0x00de_a1e7_100b));
+        let mut pre = 0usize;
+        let mut terr = 0usize;
+        for l in leads.iter().take(1000) {
+            for d in &profiles {
+                if d.territories.iter().any(|t| territory_matches(t, l)) {
+                    terr += 1;
+                    if d.active && d.product_lines.contains(&l.product_line) {
+                        pre += 1;
+                    }
+                }
+            }
+            let _ = is_eligible;
+        }
+        eprintln!(
+            "per lead: {} covering, {} covering+line+active",
+            terr as f64 / 1000.0,
+            pre as f64 / 1000.0
+        );
+        let noregion: Vec<LeadProfile> = leads
+            .iter()
+            .map(|l| LeadProfile {
+                region: None,
+                ..l.clone()
+            })
+            .collect();
+        let mut k = 0usize;
+        c.bench_function("lookup 64 leads", |b| {
+            b.iter(|| {
+                k += 1;
+                black_box(index.candidates(&leads[k % 64], &[]))
+            })
+        });
+        c.bench_function("lookup 1000 leads", |b| {
+            b.iter(|| {
+                k += 1;
+                black_box(index.candidates(&leads[k % 1000], &[]))
+            })
+        });
+        c.bench_function("lookup no region", |b| {
+            b.iter(|| {
+                k += 1;
+                black_box(index.candidates(&noregion[k % LEADS], &[]))
+            })
+        });
+        let nopc: Vec<LeadProfile> = leads
+            .iter()
+            .map(|l| LeadProfile {
+                postcode: None,
+                ..l.clone()
+            })
+            .collect();
+        c.bench_function("lookup no postcode", |b| {
+            b.iter(|| {
+                k += 1;
+                black_box(index.candidates(&nopc[k % LEADS], &[]))
+            })
+        });
+        let badline: Vec<LeadProfile> = leads
+            .iter()
+            .map(|l| LeadProfile {
+                product_line: "zzz".into(),
+                ..l.clone()
+            })
+            .collect();
+        c.bench_function("lookup unknown line", |b| {
+            b.iter(|| {
+                k += 1;
+                black_box(index.candidates(&badline[k % LEADS], &[]))
+            })
+        });
+    }
     let mut group = c.benchmark_group("allocator");
     group.throughput(Throughput::Elements(1));
 

@@ -41,6 +41,7 @@ struct RawSettings {
     session_idle_minutes: u32,
     session_absolute_hours: u32,
     offer_deadline_hours: u32,
+    offer_deadline_business_hours: bool,
     max_offers_per_lead: u32,
     hsts: Option<bool>,
     trust_proxy: bool,
@@ -68,6 +69,7 @@ impl Default for RawSettings {
             session_idle_minutes: 8 * 60,
             session_absolute_hours: 7 * 24,
             offer_deadline_hours: 48,
+            offer_deadline_business_hours: false,
             max_offers_per_lead: 3,
             hsts: None,
             trust_proxy: false,
@@ -135,6 +137,8 @@ pub struct Settings {
     pub session_absolute: chrono::TimeDelta,
     /// How long a dealer has to answer an offer.
     pub offer_deadline: chrono::TimeDelta,
+    /// Count offer deadlines in business hours only (Monday–Friday, 9:00–18:00 local).
+    pub offer_business_hours: bool,
     /// How many dealers a lead is offered to before it waits for a channel manager.
     pub max_offers_per_lead: usize,
     pub hsts: bool,
@@ -322,6 +326,7 @@ impl RawSettings {
             session_idle: chrono::TimeDelta::minutes(self.session_idle_minutes.into()),
             session_absolute: chrono::TimeDelta::hours(self.session_absolute_hours.into()),
             offer_deadline: chrono::TimeDelta::hours(self.offer_deadline_hours.into()),
+            offer_business_hours: self.offer_deadline_business_hours,
             max_offers_per_lead: usize::try_from(self.max_offers_per_lead).unwrap_or(3),
             hsts: self.hsts.unwrap_or(https),
             trust_proxy: self.trust_proxy,

@@ -113,6 +113,9 @@ pub struct OfferEmail {
     /// The deadline, already formatted for the reader.
     pub deadline: String,
     pub link: String,
+    /// One-tap links that answer without logging in (they open a confirmation page).
+    pub accept_link: Option<String>,
+    pub decline_link: Option<String>,
 }
 
 impl OfferEmail {

@@ -1,4 +1,5 @@
-//! The `dealerloop` command: `serve` (the default), `migrate`, `demo`, `user` and `token`.
+//! The `dealerloop` command: `serve` (the default), `migrate`, `demo`, `user`, `token` and
+//! `import`.
 
 use std::io::Read;
 use std::process::ExitCode;
@@ -33,8 +34,12 @@ enum Command {
         #[arg(long)]
         revert_last: bool,
     },
-    /// Load a realistic demo dealer network (safe to run twice).
-    Demo,
+    /// Load a realistic demo dealer network and its leads (safe to run twice).
+    Demo {
+        /// How many demo leads to load (over the last six months).
+        #[arg(long, default_value_t = 5000)]
+        leads: usize,
+    },
     /// Manage user accounts.
     User {
         #[command(subcommand)]
@@ -44,6 +49,29 @@ enum Command {
     Token {
         #[command(subcommand)]
         command: TokenCommand,
+    },
+    /// Build a large synthetic network for benchmarks (5,000 dealers and 1,000,000 leads
+    /// by default), with the dealer user `carico@dealerloop.demo`.
+    Generate {
+        #[arg(long, default_value_t = 5000)]
+        dealers: usize,
+        #[arg(long, default_value_t = 1_000_000)]
+        leads: usize,
+    },
+    /// Import data from files.
+    Import {
+        #[command(subcommand)]
+        command: ImportCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum ImportCommand {
+    /// Import leads from a CSV file (the format of the upload page, `,` or `;` separated);
+    /// invalid rows are listed with their line and reason, and importing again changes nothing.
+    Leads {
+        /// The CSV file (UTF-8).
+        file: std::path::PathBuf,
     },
 }
 
@@ -107,9 +135,13 @@ fn main() -> ExitCode {
     let result = match cli.command.unwrap_or(Command::Serve) {
         Command::Serve => serve(settings),
         Command::Migrate { revert_last } => migrate(&settings, revert_last),
-        Command::Demo => load_demo(&settings),
+        Command::Demo { leads } => load_demo(&settings, leads),
         Command::User { command } => user(&settings, command),
         Command::Token { command } => token(&settings, command),
+        Command::Generate { dealers, leads } => generate(&settings, dealers, leads),
+        Command::Import {
+            command: ImportCommand::Leads { file },
+        } => import_leads(&settings, &file),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -156,12 +188,17 @@ fn migrate(settings: &Settings, revert_last: bool) -> anyhow::Result<()> {
     Ok(())
 }
 
-fn load_demo(settings: &Settings) -> anyhow::Result<()> {
+fn load_demo(settings: &Settings, lead_count: usize) -> anyhow::Result<()> {
     let db = open(settings)?;
     let summary = demo::load(&mut *db.write_conn()?)?;
+    let leads = demo::load_leads(&mut *db.write_conn()?, lead_count)?;
     println!(
         "demo network ready: {} dealers and {} users created",
         summary.dealers_created, summary.users_created
+    );
+    println!(
+        "demo leads: {} created ({} accepted, {} declined, {} left to expire), {} campaigns with monthly spend",
+        leads.created, leads.accepted, leads.declined, leads.expired, leads.campaigns
     );
     println!(
         "log in at http://{}:{} with password {}",
@@ -240,6 +277,101 @@ fn token(settings: &Settings, command: TokenCommand) -> anyhow::Result<()> {
                 println!("revoked the API token {name}; requests with it are refused");
             }
         }
+    }
+    Ok(())
+}
+
+fn generate(settings: &Settings, dealers: usize, leads: usize) -> anyhow::Result<()> {
+    let db = open(settings)?;
+    let mut conn = db.write_conn()?;
+    let bar = indicatif::ProgressBar::with_draw_target(
+        Some(leads as u64),
+        indicatif::ProgressDrawTarget::stderr(),
+    );
+    bar.set_style(
+        indicatif::ProgressStyle::with_template("{bar:40} {pos}/{len} leads ({eta} left)")
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+    );
+    let started = std::time::Instant::now();
+    let done = dealerloop::services::scale::generate(&mut conn, dealers, leads, &mut |n| {
+        bar.set_position(n as u64);
+    })
+    .map_err(|e| anyhow::anyhow!("{e}"))?;
+    bar.finish_and_clear();
+    println!(
+        "generated {} dealers, {} leads, {} offers and {} touchpoints in {:.0} s",
+        done.dealers,
+        done.leads,
+        done.offers,
+        done.touchpoints,
+        started.elapsed().as_secs_f64()
+    );
+    println!(
+        "dealer user: {} (password {})",
+        dealerloop::services::scale::LOAD_USER,
+        dealerloop::services::demo::DEMO_PASSWORD
+    );
+    Ok(())
+}
+
+fn import_leads(settings: &Settings, file: &std::path::Path) -> anyhow::Result<()> {
+    use dealerloop::services::csv_import;
+
+    let bytes = std::fs::read(file).map_err(|e| anyhow::anyhow!("{}: {e}", file.display()))?;
+    if bytes.len() > csv_import::MAX_FILE_BYTES {
+        anyhow::bail!(
+            "{}: the file is larger than {} MB",
+            file.display(),
+            csv_import::MAX_FILE_BYTES / (1024 * 1024)
+        );
+    }
+    let parsed = csv_import::parse_csv(&bytes, db::now())
+        .map_err(|e| anyhow::anyhow!("{}: {e}", file.display()))?;
+    let db = open(settings)?;
+    let mut conn = db.write_conn()?;
+    let bar = indicatif::ProgressBar::with_draw_target(
+        Some(parsed.rows.len() as u64),
+        indicatif::ProgressDrawTarget::stderr(),
+    );
+    bar.set_style(
+        indicatif::ProgressStyle::with_template("{bar:40} {pos}/{len} rows ({eta} left)")
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+    );
+    let policy = dealerloop::services::allocation::offering::OfferPolicy {
+        deadline: settings.offer_deadline,
+        business_hours: settings.offer_business_hours.then(|| {
+            dealerloop::services::allocation::offer_clock::BusinessHours::office(settings.timezone)
+        }),
+        max_offers: settings.max_offers_per_lead,
+        base_url: settings.public_url.as_ref().map_or_else(
+            || format!("http://{}:{}", settings.host, settings.port),
+            |u| u.as_str().trim_end_matches('/').to_owned(),
+        ),
+    };
+    let name = file.file_name().map_or_else(
+        || file.display().to_string(),
+        |n| n.to_string_lossy().into_owned(),
+    );
+    let summary = csv_import::import(
+        &mut conn,
+        &Actor::cli(),
+        &name,
+        parsed.rows,
+        &policy,
+        &mut |done| bar.set_position(done as u64),
+    )?;
+    bar.finish_and_clear();
+    println!(
+        "{}: {} rows: {} imported, {} already imported (unchanged), {} conflicts, {} invalid",
+        file.display(),
+        summary.rows,
+        summary.created,
+        summary.duplicate,
+        summary.conflicts.len(),
+        summary.invalid_rows
+    );
+    for problem in summary.problems() {
+        println!("{problem}");
     }
     Ok(())
 }

@@ -3,6 +3,7 @@
 
 pub mod api_token;
 pub mod audit;
+pub mod campaign;
 pub mod dealer;
 pub mod lead;
 pub mod login_attempt;

@@ -5,6 +5,9 @@ pub mod api;
 pub mod auth;
 pub mod home;
 pub mod inbox;
+pub mod lead_import;
+pub mod leads;
+pub mod offer_links;
 pub mod ops;
 
 use actix_web::http::header;
@@ -21,6 +24,9 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     auth::configure(cfg);
     home::configure(cfg);
     inbox::configure(cfg);
+    lead_import::configure(cfg);
+    leads::configure(cfg);
+    offer_links::configure(cfg);
     admin::configure(cfg);
 }
 

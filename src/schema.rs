@@ -136,6 +136,9 @@ diesel::allow_tables_to_appear_in_same_query!(
     allocation_decisions,
     dealer_allocation_state,
     lead_events,
+    offer_links,
+    campaigns,
+    campaign_spend,
 );
 
 diesel::table! {
@@ -241,6 +244,36 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    offer_links (id) {
+        id -> BigInt,
+        offer_id -> BigInt,
+        token_hash -> Text,
+        created_at -> Timestamp,
+        expires_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    campaigns (id) {
+        id -> BigInt,
+        code -> Text,
+        channel -> Text,
+        name -> Text,
+    }
+}
+
+diesel::table! {
+    campaign_spend (campaign_id, month) {
+        campaign_id -> BigInt,
+        month -> Text,
+        amount_cents -> BigInt,
+        currency -> Text,
+    }
+}
+
+diesel::joinable!(campaign_spend -> campaigns (campaign_id));
+diesel::joinable!(offer_links -> offers (offer_id));
 diesel::joinable!(leads -> dealers (dealer_id));
 diesel::joinable!(touchpoints -> leads (lead_id));
 diesel::joinable!(offers -> leads (lead_id));

@@ -35,6 +35,11 @@ impl AppState {
     pub fn offer_policy(&self) -> crate::services::allocation::offering::OfferPolicy {
         crate::services::allocation::offering::OfferPolicy {
             deadline: self.settings.offer_deadline,
+            business_hours: self.settings.offer_business_hours.then(|| {
+                crate::services::allocation::offer_clock::BusinessHours::office(
+                    self.settings.timezone,
+                )
+            }),
             max_offers: self.settings.max_offers_per_lead,
             base_url: self.base_url.to_string(),
         }

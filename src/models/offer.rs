@@ -232,3 +232,46 @@ impl Offer {
         .map(|n| n == 1)
     }
 }
+
+/// A link in an offer email that lets the dealer answer without logging in. Only the
+/// hash of its token is stored; it dies with the offer's deadline.
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = crate::schema::offer_links)]
+pub struct OfferLink {
+    pub id: i64,
+    pub offer_id: i64,
+    pub token_hash: String,
+    pub created_at: NaiveDateTime,
+    pub expires_at: NaiveDateTime,
+}
+
+impl OfferLink {
+    pub fn insert(
+        conn: &mut DbConnection,
+        offer_id: i64,
+        token_hash: &str,
+        now: NaiveDateTime,
+        expires_at: NaiveDateTime,
+    ) -> QueryResult<()> {
+        use crate::schema::offer_links::dsl;
+        diesel::insert_into(dsl::offer_links)
+            .values((
+                dsl::offer_id.eq(offer_id),
+                dsl::token_hash.eq(token_hash),
+                dsl::created_at.eq(now),
+                dsl::expires_at.eq(expires_at),
+            ))
+            .execute(conn)
+            .map(drop)
+    }
+
+    pub fn find_by_hash(conn: &mut DbConnection, hash: &str) -> QueryResult<Option<OfferLink>> {
+        use crate::schema::offer_links::dsl;
+        crate::db::unique_row(
+            dsl::offer_links
+                .filter(dsl::token_hash.eq(hash))
+                .select(OfferLink::as_select())
+                .load(conn),
+        )
+    }
+}

@@ -28,7 +28,16 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .app_data(web::PayloadConfig::new(MAX_API_BODY))
             .route(web::post().to(post_leads)),
     )
+    .route("/api/v1/openapi.json", web::get().to(openapi))
     .route("/api/v1/leads/{external_id}", web::get().to(get_lead));
+}
+
+/// The OpenAPI description of this API (public: it holds no data).
+async fn openapi() -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type("application/json")
+        .insert_header((header::CACHE_CONTROL, "public, max-age=3600"))
+        .body(include_str!("openapi.json"))
 }
 
 /// A JSON error body: `{"error": code, "message": text, …}`.

@@ -44,7 +44,7 @@ impl OfferCard {
 }
 
 /// Where the customer is, without identifying them: region and postcode area.
-fn lead_area(lead: &LeadRow) -> String {
+pub(crate) fn lead_area(lead: &LeadRow) -> String {
     let prefix: String = lead
         .postcode
         .as_deref()

@@ -7,4 +7,6 @@
 
 pub mod allocator;
 pub mod eligibility;
+pub mod offer_clock;
 pub mod offering;
+pub mod replay;

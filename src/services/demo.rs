@@ -151,7 +151,7 @@ pub fn load(conn: &mut DbConnection) -> Result<DemoSummary, anyhow::Error> {
             code: code.clone(),
             name,
             contact_email: format!("vendite@{domain}"),
-            capacity: (10 + (i * 7) % 31).to_string(),
+            capacity: (60 + (i * 37) % 140).to_string(),
             postcodes,
             regions: format!("IT {region}"),
             product_lines: lines.join(", "),
@@ -191,4 +191,250 @@ pub fn load(conn: &mut DbConnection) -> Result<DemoSummary, anyhow::Error> {
 pub fn first_dealer_user() -> String {
     let (city, _, _, family) = DEALERS[0];
     format!("{}@{}{}.it", slug(city), slug(family), slug(city))
+}
+
+/// Marketing channels and the campaigns that run on them in the demo.
+const CHANNELS: &[(&str, &str, &str, &[&str])] = &[
+    (
+        "paid_search",
+        "google",
+        "cpc",
+        &["torni-autunno", "frese-cnc-2026", "brand-search"],
+    ),
+    (
+        "linkedin",
+        "linkedin",
+        "paid_social",
+        &["linkedin-decisori", "linkedin-retargeting"],
+    ),
+    (
+        "trade_fair",
+        "emo-milano",
+        "event",
+        &["emo-2026", "lamiera-bologna"],
+    ),
+    (
+        "email_nurturing",
+        "newsletter",
+        "email",
+        &["nurturing-q3", "nurturing-q4"],
+    ),
+    ("organic", "google", "organic", &["seo-guide"]),
+    (
+        "webinar",
+        "website",
+        "webinar",
+        &["webinar-cnc", "webinar-laser"],
+    ),
+    ("referral", "partner", "referral", &["programma-referenze"]),
+];
+
+/// A small deterministic generator, so the demo is the same every time.
+struct Dice(u64);
+
+impl Dice {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        self.0
+    }
+
+    fn below(&mut self, n: usize) -> usize {
+        usize::try_from(self.next() % (n.max(1) as u64)).unwrap_or(0)
+    }
+
+    fn pick<'a, T>(&mut self, items: &'a [T]) -> &'a T {
+        &items[self.below(items.len())]
+    }
+}
+
+/// What `demo` added in leads.
+pub struct LeadSummary {
+    /// Campaigns created (each with six months of spend).
+    pub campaigns: usize,
+    pub created: usize,
+    pub accepted: usize,
+    pub declined: usize,
+    pub expired: usize,
+}
+
+/// Loads `count` leads over the last six months with multi-touch paths, pushed through
+/// the same intake as the API, and a history of accepts, declines and expiries. Leads
+/// already loaded (by `external_id`) are left alone.
+pub fn load_leads(conn: &mut DbConnection, count: usize) -> Result<LeadSummary, anyhow::Error> {
+    use chrono::TimeDelta;
+
+    use crate::models::offer::Offer;
+    use crate::services::allocation::offering::{self, OfferPolicy};
+    use crate::services::intake::{self, IntakeOutcome};
+    use crate::services::offers;
+
+    let policy = OfferPolicy::default();
+    let mut dice = Dice(0x5EED_1EAD_CAFE_F00D);
+    let mut summary = LeadSummary {
+        campaigns: 0,
+        created: 0,
+        accepted: 0,
+        declined: 0,
+        expired: 0,
+    };
+    let now = crate::db::now();
+    summary.campaigns = load_campaigns(conn, now)?;
+    let names = [
+        "Rossi", "Bianchi", "Ferrari", "Esposito", "Romano", "Colombo", "Ricci", "Marino", "Greco",
+        "Bruno",
+    ];
+    let firsts = [
+        "Marco", "Giulia", "Luca", "Sara", "Paolo", "Anna", "Davide", "Elena",
+    ];
+    for i in 0..count {
+        let (city, region, prefixes, _) = *dice.pick(DEALERS);
+        let prefix = dice.pick(prefixes);
+        let postcode = format!("{prefix}{:03}", dice.below(1000));
+        let age_minutes = i64::try_from(dice.below(180 * 24 * 60)).unwrap_or(0);
+        let received = now - TimeDelta::minutes(age_minutes);
+        let touches = 1 + dice.below(5);
+        let mut touchpoints = Vec::new();
+        for t in 0..touches {
+            let (channel, source, medium, campaigns) = *dice.pick(CHANNELS);
+            let back =
+                TimeDelta::days(i64::try_from((touches - t) * (1 + dice.below(10))).unwrap_or(1));
+            touchpoints.push(serde_json::json!({
+                "occurred_at": (received - back).and_utc().to_rfc3339(),
+                "channel": channel, "source": source, "medium": medium,
+                "campaign": dice.pick(campaigns), "kind": if t + 1 == touches { "conversion" } else { "touch" },
+            }));
+        }
+        let (first, last) = (dice.pick(&firsts), dice.pick(&names));
+        let grade = *dice.pick(&["A", "B", "C"]);
+        let company = ["Meccanica", "Carpenteria", "Stampi", "Automazione"][dice.below(4)];
+        let lead = serde_json::json!({
+            "external_id": format!("DEMO-{i:05}"),
+            "received_at": received.and_utc().to_rfc3339(),
+            "contact": {
+                "name": format!("{first} {last}"),
+                "email": format!("{}.{}@{}-{}.it", first.to_lowercase(), last.to_lowercase(), slug(last), slug(city)),
+                "phone": format!("+39 3{:02} {:07}", dice.below(100), dice.below(10_000_000)),
+                "company": format!("{last} {company} S.r.l."),
+            },
+            "location": { "country": "IT", "postcode": postcode, "region": region },
+            "product_line": dice.pick(LINES),
+            "qualification": { "grade": grade, "score": 40 + dice.below(60) },
+            "consent": { "share_with_dealers": dice.below(20) != 0 },
+            "touchpoints": touchpoints,
+        });
+        let input = intake::validate_lead(&lead, "", now)
+            .map_err(|p| anyhow::anyhow!("demo lead {i} invalid: {p:?}"))?;
+        let IntakeOutcome::Created(stored) = intake::store_lead(conn, "demo", &input, &policy)?
+        else {
+            continue;
+        };
+        summary.created += 1;
+        // Older leads have been answered: mostly accepted, some declined, some left to expire.
+        if age_minutes < 3 * 24 * 60 {
+            continue;
+        }
+        let Some(dealer_id) = stored.dealer_id else {
+            continue;
+        };
+        let Some(offer) = Offer::open_for(conn, stored.id, dealer_id)? else {
+            continue;
+        };
+        match dice.below(20) {
+            0..=13 => {
+                offers::accept(conn, dealer_id, offer.id, "demo")?;
+                summary.accepted += 1;
+                let steps: &[&str] = match dice.below(10) {
+                    0 => &[],
+                    1 => &["contacted"],
+                    2 => &["contacted", "quote_sent"],
+                    3..=5 => &["contacted", "quote_sent", "won"],
+                    6 => &["won"],
+                    _ => &["contacted", "lost"],
+                };
+                for step in steps {
+                    let _ = offers::advance(conn, dealer_id, stored.id, step, "demo")?;
+                }
+            }
+            14..=16 => {
+                let reason = *dice.pick(&offers::DECLINE_REASONS);
+                let _ = offers::decline(conn, dealer_id, offer.id, reason, "", "demo", &policy)?;
+                summary.declined += 1;
+            }
+            _ => {
+                conn.transaction(|conn| -> Result<(), AppError> {
+                    if Offer::close(conn, offer.id, "expired", false, now, None)? {
+                        let lead = crate::models::lead::LeadRow::find(conn, stored.id)?;
+                        offering::offer_to_next_dealer(conn, &lead, "system", &policy, now)?;
+                    }
+                    Ok(())
+                })?;
+                summary.expired += 1;
+            }
+        }
+    }
+    Ok(summary)
+}
+
+/// Monthly spend in euro per channel, before the per-campaign variation.
+fn monthly_budget_eur(channel: &str) -> i64 {
+    match channel {
+        "paid_search" => 4_500,
+        "linkedin" => 3_200,
+        "trade_fair" => 9_000,
+        "email_nurturing" => 600,
+        "organic" => 1_200,
+        "webinar" => 1_500,
+        _ => 800,
+    }
+}
+
+/// The demo campaigns of every channel, with their spend for the six months up to `now`
+/// (trade fairs spend in the month they happen). Returns how many campaigns were created.
+fn load_campaigns(
+    conn: &mut DbConnection,
+    now: chrono::NaiveDateTime,
+) -> Result<usize, anyhow::Error> {
+    use chrono::{Datelike, Months};
+
+    use crate::models::campaign::{Campaign, CampaignSpend};
+
+    let mut created = 0;
+    for (channel, _, _, campaigns) in CHANNELS {
+        for (n, code) in campaigns.iter().enumerate() {
+            if Campaign::find_by_code(conn, code)?.is_some() {
+                continue;
+            }
+            let name = code.replace('-', " ");
+            let campaign = Campaign::find_or_create(conn, code, channel, &name)?;
+            created += 1;
+            for back in 0..6u32 {
+                let Some(month) = now.date().checked_sub_months(Months::new(back)) else {
+                    continue;
+                };
+                let base = monthly_budget_eur(channel);
+                let amount = if *channel == "trade_fair" {
+                    // One fair per campaign, in a different month each.
+                    if usize::try_from(back).unwrap_or(0) % 3 != n % 3 {
+                        continue;
+                    }
+                    base * 3
+                } else {
+                    base + (i64::from(back) * 137 + i64::try_from(n).unwrap_or(0) * 311)
+                        % (base / 3 + 1)
+                };
+                CampaignSpend::set(
+                    conn,
+                    &CampaignSpend {
+                        campaign_id: campaign.id,
+                        month: format!("{:04}-{:02}", month.year(), month.month()),
+                        amount_cents: amount * 100,
+                        currency: "EUR".into(),
+                    },
+                )?;
+            }
+        }
+    }
+    Ok(created)
 }

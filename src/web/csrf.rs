@@ -59,6 +59,37 @@ fn token_in_multipart(body: &[u8]) -> Option<String> {
     std::str::from_utf8(&value[..end]).ok().map(str::to_owned)
 }
 
+/// How far into a multipart body the `csrf_token` part may start (forms put it first).
+const MULTIPART_TOKEN_WINDOW: usize = 64 * 1024;
+
+/// Reads a multipart body only as far as its `csrf_token` part, then hands the whole body
+/// on (what was read, then the rest of the stream), so an upload is bounded by its own
+/// route's limit rather than by the app's form limit.
+async fn multipart_token(req: &mut ServiceRequest) -> Result<Option<String>, actix_web::Error> {
+    use futures_util::StreamExt;
+
+    let mut payload = req.take_payload();
+    let mut prefix = actix_web::web::BytesMut::new();
+    let mut token = None;
+    while prefix.len() < MULTIPART_TOKEN_WINDOW {
+        match payload.next().await {
+            Some(chunk) => {
+                prefix.extend_from_slice(&chunk?);
+                token = token_in_multipart(&prefix);
+                if token.is_some() {
+                    break;
+                }
+            }
+            None => break,
+        }
+    }
+    let prefix = prefix.freeze();
+    let body = futures_util::stream::once(async move { Ok(prefix) }).chain(payload);
+    let body: actix_http::BoxedPayloadStream = Box::pin(body);
+    req.set_payload(body.into());
+    Ok(token)
+}
+
 /// Middleware enforcing both checks.
 pub async fn protect(
     mut req: ServiceRequest,
@@ -98,17 +129,18 @@ pub async fn protect(
         .map(str::to_owned);
     let presented = match header_token {
         Some(t) => Some(t),
+        None if req.content_type().starts_with("multipart/") => {
+            match multipart_token(&mut req).await {
+                Ok(token) => token,
+                Err(e) => return Ok(req.error_response(e).map_into_right_body()),
+            }
+        }
         None => {
             let body = match req.extract::<Bytes>().await {
                 Ok(b) => b,
                 Err(e) => return Ok(req.error_response(e).map_into_right_body()),
             };
-            let is_multipart = req.content_type().starts_with("multipart/");
-            let token = if is_multipart {
-                token_in_multipart(&body)
-            } else {
-                token_in_urlencoded(&body)
-            };
+            let token = token_in_urlencoded(&body);
             let (_, mut payload) = actix_http::h1::Payload::create(true);
             payload.unread_data(body);
             req.set_payload(payload.into());

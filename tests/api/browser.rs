@@ -260,3 +260,102 @@ async fn on_a_phone_a_dealer_logs_in_switches_to_english_and_logs_out() {
         .unwrap_or_else(|e| panic!("browser step failed: {e:?}"));
     drop(chromedriver);
 }
+
+#[tokio::test]
+async fn on_a_phone_a_dealer_opens_the_offer_email_logs_in_accepts_and_sees_the_customer() {
+    if chromedriver_available().is_none() {
+        return;
+    }
+    let app = spawn_app().await;
+    app.create_dealer("MI-01");
+    app.create_user("dealer@example.it", "dealer", Some("MI-01"));
+    let token = dealerloop::services::api_tokens::issue(
+        &mut app.conn(),
+        &dealerloop::services::audit::Actor::cli(),
+        "marketing",
+        "",
+    )
+    .unwrap()
+    .unwrap()
+    .secret;
+    let lead = serde_json::json!({
+        "external_id": "E2E-1",
+        "received_at": "2026-11-20T09:30:00Z",
+        "contact": { "name": "Giulia Bianchi", "email": "giulia@officine-bianchi.it", "phone": "+39 02 1234567" },
+        "location": { "country": "IT", "postcode": "20121", "region": "Lombardia" },
+        "product_line": "lathes",
+        "consent": { "share_with_dealers": true }
+    });
+    reqwest::Client::new()
+        .post(format!("{}/api/v1/leads", app.address))
+        .bearer_auth(token)
+        .json(&lead)
+        .send()
+        .await
+        .unwrap();
+    let mail = app
+        .emails_to("dealer@example.it")
+        .await
+        .pop()
+        .expect("the offer email");
+    let link = mail
+        .text
+        .lines()
+        .find_map(|l| l.strip_prefix("Apri la proposta: "))
+        .expect("the link to the offer")
+        .to_owned();
+
+    let scratch = tempfile::tempdir().unwrap();
+    let profile = tempfile::tempdir().unwrap();
+    let chromedriver = Chromedriver::start(&scratch.path().join("chromedriver.log"));
+    chromedriver.wait_until_ready().await;
+    let driver = WebDriver::new(&chromedriver.url, phone_sized_chromium(profile.path()))
+        .await
+        .unwrap_or_else(|e| panic!("no browser session: {e}"));
+    driver
+        .run_and_quit(|driver| async move {
+            // The link asks to log in first, then comes back to the offer.
+            driver.goto(&link).await?;
+            wait_for_page(&driver, "/login", "Accedi").await;
+            driver
+                .find(By::Id("email"))
+                .await?
+                .send_keys("dealer@example.it")
+                .await?;
+            driver
+                .find(By::Id("password"))
+                .await?
+                .send_keys(PASSWORD)
+                .await?;
+            driver
+                .find(By::Css("button[type='submit'].primary"))
+                .await?
+                .click()
+                .await?;
+            let offer_path = url::Url::parse(&link).unwrap().path().to_owned();
+            wait_for_page(&driver, &offer_path, "Accetta questo lead").await;
+            let before = driver.find(By::Tag("main")).await?.text().await?;
+            assert!(
+                !before.contains("Giulia"),
+                "no customer name before accepting"
+            );
+            assert_no_horizontal_overflow(&driver).await;
+
+            driver
+                .find(By::Css("form[action$='/accept'] button"))
+                .await?
+                .click()
+                .await?;
+            wait_for_page(&driver, &offer_path, "Giulia Bianchi").await;
+            let call = driver.find(By::Css("a[href^='tel:']")).await?;
+            assert_eq!(
+                call.attr("href").await?.as_deref(),
+                Some("tel:+39021234567")
+            );
+            assert_no_horizontal_overflow(&driver).await;
+            Ok::<(), WebDriverError>(())
+        })
+        .await
+        .unwrap_or_else(|e| panic!("browser step failed: {e:?}"));
+    drop(chromedriver);
+}

@@ -291,8 +291,8 @@ async fn demo_loads_a_dealer_network_whose_printed_accounts_work_and_a_second_ru
 {
     let (url, _database) = fresh_database();
 
-    let first = dealerloop(Some(&url), &["demo"], "", &[]).await;
-    let second = dealerloop(Some(&url), &["demo"], "", &[]).await;
+    let first = dealerloop(Some(&url), &["demo", "--leads", "200"], "", &[]).await;
+    let second = dealerloop(Some(&url), &["demo", "--leads", "200"], "", &[]).await;
 
     assert!(first.succeeded(), "{first:?}");
     assert!(
@@ -306,6 +306,14 @@ async fn demo_loads_a_dealer_network_whose_printed_accounts_work_and_a_second_ru
         second
             .stdout
             .contains("demo network ready: 0 dealers and 0 users created"),
+        "{second:?}"
+    );
+    assert!(
+        first.stdout.contains("demo leads: 200 created"),
+        "{first:?}"
+    );
+    assert!(
+        second.stdout.contains("demo leads: 0 created"),
         "{second:?}"
     );
 

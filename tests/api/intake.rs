@@ -375,3 +375,30 @@ async fn a_dealer_at_capacity_is_skipped() {
         .count();
     assert_eq!(to_first, 1, "{body}");
 }
+
+#[tokio::test]
+async fn the_api_describes_itself_in_openapi() {
+    let app = spawn_app().await;
+
+    let response = reqwest::get(format!("{}/api/v1/openapi.json", app.address))
+        .await
+        .unwrap();
+
+    assert_eq!(response.status(), 200);
+    let spec: Value = response.json().await.unwrap();
+    assert_eq!(spec["openapi"], "3.1.0");
+    assert!(spec["paths"]["/api/v1/leads"]["post"].is_object());
+    assert!(spec["paths"]["/api/v1/leads/{external_id}"]["get"].is_object());
+    let required = &spec["components"]["schemas"]["Lead"]["required"];
+    assert_eq!(
+        required,
+        &json!([
+            "external_id",
+            "received_at",
+            "contact",
+            "location",
+            "product_line",
+            "consent"
+        ])
+    );
+}

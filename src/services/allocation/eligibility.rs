@@ -259,9 +259,9 @@ impl TerritoryIndex {
         }
     }
 
-    /// Pushes onto `lists` the buckets of the territories that cover `lead` (whose country
-    /// is this index's).
-    fn covering<'a>(&'a self, lead: &LeadProfile, lists: &mut Vec<&'a [u32]>) {
+    /// Calls `f` with the bucket of each territory that covers `lead` (whose country is
+    /// this index's).
+    fn covering(&self, lead: &LeadProfile, mut f: impl FnMut(&[u32])) {
         if let Some(postcode) = lead.postcode.as_deref()
             && !self.by_prefix.is_empty()
         {
@@ -269,7 +269,7 @@ impl TerritoryIndex {
                 let longest = self.longest_prefix.min(postcode.len());
                 for len in self.shortest_prefix..=longest {
                     if let Some(bucket) = postcode.get(..len).and_then(|p| self.by_prefix.get(p)) {
-                        lists.push(bucket);
+                        f(bucket);
                     }
                 }
             });
@@ -279,31 +279,56 @@ impl TerritoryIndex {
         {
             with_folded_region(region, |region| {
                 if let Some(bucket) = self.by_region.get(region) {
-                    lists.push(bucket);
+                    f(bucket);
                 }
             });
         }
     }
 }
 
-/// Calls `f` once for each position in any of the ascending `lists`, in ascending order.
-fn merge_unique(lists: &mut [&[u32]], mut f: impl FnMut(u32)) {
-    loop {
-        let mut lowest: Option<u32> = None;
-        for list in lists.iter() {
-            if let Some(&head) = list.first() {
-                lowest = Some(lowest.map_or(head, |l| l.min(head)));
+/// Up to this many dealers (times 64), the set of dealers covering a lead lives on the
+/// stack.
+const STACK_WORDS: usize = 128;
+
+/// Calls `f` once for each dealer position in the buckets that `index` finds for `lead`,
+/// in ascending order, skipping positions whose bit in `mask` (if given) is clear. The
+/// buckets are merged through a bit set, which deduplicates and sorts without branching
+/// on the data.
+fn each_covering(
+    index: &TerritoryIndex,
+    lead: &LeadProfile,
+    dealers: usize,
+    mask: Option<&[u64]>,
+    mut f: impl FnMut(usize),
+) {
+    let words = dealers.div_ceil(64);
+    let mut stack = [0u64; STACK_WORDS];
+    let mut heap = Vec::new();
+    let seen: &mut [u64] = if words <= STACK_WORDS {
+        &mut stack[..words]
+    } else {
+        heap.resize(words, 0u64);
+        &mut heap
+    };
+    let (mut first, mut last) = (usize::MAX, 0usize);
+    index.covering(lead, |bucket| {
+        for &position in bucket {
+            if let Some(bits) = seen.get_mut(position as usize / 64) {
+                *bits |= 1u64 << (position % 64);
             }
         }
-        let Some(lowest) = lowest else { return };
-        for list in lists.iter_mut() {
-            if let Some((&head, rest)) = list.split_first()
-                && head == lowest
-            {
-                *list = rest;
-            }
+        if let (Some(&low), Some(&high)) = (bucket.first(), bucket.last()) {
+            first = first.min(low as usize / 64);
+            last = last.max(high as usize / 64);
         }
-        f(lowest);
+    });
+    for (word, &found) in seen.iter().enumerate().take(last + 1).skip(first) {
+        let allowed = mask.and_then(|m| m.get(word)).copied().unwrap_or(u64::MAX);
+        let mut bits = found & allowed;
+        while bits != 0 {
+            f(word * 64 + bits.trailing_zeros() as usize);
+            bits &= bits - 1;
+        }
     }
 }
 
@@ -315,14 +340,6 @@ struct CountryIndex {
     by_line: Vec<TerritoryIndex>,
 }
 
-/// What the hot path checks per dealer, kept small and together.
-#[derive(Debug, Clone, Copy)]
-struct Slot {
-    dealer_id: i64,
-    capacity: i64,
-    open_load: i64,
-}
-
 /// The whole dealer network in memory, indexed by country, product line and territory, so
 /// that finding the eligible dealers for a lead looks only at the active dealers that
 /// handle its product line in a territory covering it. Gives exactly the dealers for which
@@ -330,9 +347,12 @@ struct Slot {
 /// any other change to a dealer means building a new index.
 #[derive(Debug)]
 pub struct EligibilityIndex {
-    /// Sorted by dealer id, ids unique; positions index this and `slots`.
+    /// Sorted by dealer id, ids unique; positions index this, `ids` and `below_capacity`.
     dealers: Vec<DealerProfile>,
-    slots: Vec<Slot>,
+    /// Dealer ids by position, kept apart for the hot path.
+    ids: Vec<i64>,
+    /// Bit per position: open load below capacity.
+    below_capacity: Vec<u64>,
     /// ASCII-lower-cased product line → its number in `CountryIndex::by_line`.
     product_lines: FastMap<u32>,
     /// Upper-cased country → its territories.
@@ -379,20 +399,18 @@ impl EligibilityIndex {
                 }
             }
         }
-        let slots = dealers
-            .iter()
-            .map(|d| Slot {
-                dealer_id: d.dealer_id,
-                capacity: d.capacity,
-                open_load: d.open_load,
-            })
-            .collect();
-        EligibilityIndex {
+        let ids = dealers.iter().map(|d| d.dealer_id).collect();
+        let mut index = EligibilityIndex {
+            below_capacity: vec![0; dealers.len().div_ceil(64)],
             dealers,
-            slots,
+            ids,
             product_lines,
             countries,
+        };
+        for position in 0..index.dealers.len() {
+            index.update_capacity_bit(position);
         }
+        index
     }
 
     /// The dealer with `dealer_id`, if indexed.
@@ -406,10 +424,21 @@ impl EligibilityIndex {
         match self.position(dealer_id) {
             Some(p) => {
                 self.dealers[p].open_load = open_load;
-                self.slots[p].open_load = open_load;
+                self.update_capacity_bit(p);
                 true
             }
             None => false,
+        }
+    }
+
+    fn update_capacity_bit(&mut self, position: usize) {
+        let dealer = &self.dealers[position];
+        let bit = 1u64 << (position % 64);
+        let word = &mut self.below_capacity[position / 64];
+        if dealer.open_load < dealer.capacity {
+            *word |= bit;
+        } else {
+            *word &= !bit;
         }
     }
 
@@ -432,13 +461,19 @@ impl EligibilityIndex {
         let Some(index) = area.zip(line).and_then(|(a, l)| a.by_line.get(l as usize)) else {
             return out;
         };
-        let mut lists = Vec::with_capacity(8);
-        index.covering(lead, &mut lists);
-        merge_unique(&mut lists, |p| {
-            let slot = &self.slots[p as usize];
-            if slot.open_load < slot.capacity && !excluded.contains(&slot.dealer_id) {
-                out.push(slot.dealer_id);
+        index.covering(lead, |bucket| {
+            for &p in bucket {
+                let below = self.below_capacity[p as usize / 64] >> (p % 64) & 1;
+                if below != 0 {
+                    out.push(i64::from(p));
+                }
             }
+        });
+        out.sort_unstable();
+        out.dedup();
+        out.retain_mut(|p| {
+            *p = self.ids[*p as usize];
+            !excluded.contains(p)
         });
         out
     }
@@ -451,14 +486,16 @@ impl EligibilityIndex {
         let mut eligible = false;
         let mut closest: Option<Ineligible> = None;
         if let Some(area) = with_ascii_case(&lead.country, true, |c| self.countries.get(c)) {
-            let mut lists = Vec::new();
-            area.any.covering(lead, &mut lists);
-            merge_unique(&mut lists, |p| {
-                match is_eligible(&self.dealers[p as usize], lead, excluded) {
+            each_covering(
+                &area.any,
+                lead,
+                self.dealers.len(),
+                None,
+                |p| match is_eligible(&self.dealers[p], lead, excluded) {
                     Ok(()) => eligible = true,
                     Err(reason) => closest = closest.max(Some(reason)),
-                }
-            });
+                },
+            );
         }
         if eligible {
             None

@@ -21,15 +21,29 @@ use crate::schema::{dealer_product_lines, dealer_territories, dealers, leads};
 #[derive(Debug, Clone)]
 pub struct OfferPolicy {
     pub deadline: TimeDelta,
+    /// Count the deadline in business hours only (Monday to Friday, 9:00–18:00 local).
+    pub business_hours: Option<super::offer_clock::BusinessHours>,
     pub max_offers: usize,
     /// The portal's address, for the links in offer emails.
     pub base_url: String,
+}
+
+impl OfferPolicy {
+    /// The reminder time and the deadline of an offer made at `now`.
+    pub fn reminder_and_deadline(&self, now: NaiveDateTime) -> (NaiveDateTime, NaiveDateTime) {
+        super::offer_clock::OfferClock {
+            time_to_answer: self.deadline,
+            business_hours: self.business_hours,
+        }
+        .reminder_and_deadline(now)
+    }
 }
 
 impl Default for OfferPolicy {
     fn default() -> Self {
         Self {
             deadline: TimeDelta::hours(48),
+            business_hours: None,
             max_offers: 3,
             base_url: "http://127.0.0.1:8080".into(),
         }
@@ -183,6 +197,7 @@ pub fn offer_to_next_dealer(
                 )?;
             }
             let dealer_id = allocation.chosen;
+            let (reminder_at, deadline_at) = policy.reminder_and_deadline(now);
             let offer_id = Offer::insert(
                 conn,
                 &NewOffer {
@@ -190,8 +205,8 @@ pub fn offer_to_next_dealer(
                     dealer_id,
                     status: OfferStatus::Open.as_str(),
                     offered_at: now,
-                    reminder_at: now + policy.deadline * 3 / 4,
-                    deadline_at: now + policy.deadline,
+                    reminder_at,
+                    deadline_at,
                 },
             )?;
             LeadRow::set_status(
@@ -239,14 +254,7 @@ pub fn offer_to_next_dealer(
                     note: "",
                 },
             )?;
-            notify_dealer(
-                conn,
-                dealer_id,
-                lead,
-                now + policy.deadline,
-                &policy.base_url,
-                false,
-            )?;
+            notify_dealer(conn, dealer_id, lead, deadline_at, &policy.base_url, false)?;
             Ok(OfferOutcome::Offered {
                 dealer_id,
                 offer_id,
@@ -356,6 +364,24 @@ pub fn notify_dealer(
             })
             .collect()
     };
+    // One-tap answer links, bound to this open offer and dying with its deadline.
+    let (accept_link, decline_link) = match Offer::open_for(conn, lead.id, dealer_id)? {
+        Some(offer) => {
+            let secret = crate::services::tokens::random_secret();
+            crate::models::offer::OfferLink::insert(
+                conn,
+                offer.id,
+                &crate::services::tokens::hash_secret(&secret),
+                db::now(),
+                offer.deadline_at,
+            )?;
+            (
+                Some(format!("{base_url}/offers/answer/{secret}/accept")),
+                Some(format!("{base_url}/offers/answer/{secret}/decline")),
+            )
+        }
+        None => (None, None),
+    };
     for (to, locale) in recipients {
         crate::email::enqueue(
             conn,
@@ -368,6 +394,8 @@ pub fn notify_dealer(
                 region: lead.region.clone().unwrap_or_else(|| lead.country.clone()),
                 deadline: locale.datetime(deadline, chrono_tz::Europe::Rome),
                 link: format!("{base_url}/dealer/leads/{}", lead.id),
+                accept_link: accept_link.clone(),
+                decline_link: decline_link.clone(),
             },
         )?;
     }

@@ -1,0 +1,3 @@
+DROP TABLE campaign_spend;
+DROP TABLE campaigns;
+DROP TABLE offer_links;

@@ -1,0 +1,148 @@
+//! Answering an offer from the email, without logging in: the link opens a confirmation
+//! page and the answer is posted from it.
+
+use actix_web::http::header::{HeaderValue, REFERRER_POLICY};
+use actix_web::{HttpResponse, web};
+use askama::Template;
+use serde::Deserialize;
+
+use super::html;
+use super::inbox::lead_area;
+use crate::error::AppError;
+use crate::models::lead::LeadRow;
+use crate::services::offer_links;
+use crate::services::offers::{self, Answer, DECLINE_REASONS};
+use crate::web::{AppState, Page};
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.route("/offers/answer/{token}/{action}", web::get().to(confirm))
+        .route("/offers/answer/{token}/{action}", web::post().to(answer));
+}
+
+/// The token must not leak to other sites through the referrer.
+fn no_referrer(mut res: HttpResponse) -> HttpResponse {
+    res.headers_mut()
+        .insert(REFERRER_POLICY, HeaderValue::from_static("no-referrer"));
+    res
+}
+
+#[derive(Template)]
+#[template(path = "dealer/answer.html")]
+struct ConfirmPage {
+    page: Page,
+    lead: LeadRow,
+    accept: bool,
+    action: String,
+    reasons: [&'static str; 5],
+    error: Option<String>,
+}
+
+impl ConfirmPage {
+    fn area(&self) -> String {
+        lead_area(&self.lead)
+    }
+}
+
+#[derive(Template)]
+#[template(path = "dealer/answered.html")]
+struct AnsweredPage {
+    page: Page,
+    lead_id: i64,
+    accepted: bool,
+}
+
+fn is_accept(action: &str) -> Result<bool, AppError> {
+    match action {
+        "accept" => Ok(true),
+        "decline" => Ok(false),
+        _ => Err(AppError::NotFound),
+    }
+}
+
+async fn confirm(
+    state: web::Data<AppState>,
+    page: Page,
+    path: web::Path<(String, String)>,
+) -> Result<HttpResponse, AppError> {
+    let (token, action) = path.into_inner();
+    let accept = is_accept(&action)?;
+    let secret = token.clone();
+    let (_, lead) = state
+        .db
+        .read(move |conn| offer_links::resolve(conn, &secret, crate::db::now()))
+        .await?;
+    let action = format!("/offers/answer/{token}/{action}");
+    Ok(no_referrer(html(&ConfirmPage {
+        page,
+        lead,
+        accept,
+        action,
+        reasons: DECLINE_REASONS,
+        error: None,
+    })?))
+}
+
+#[derive(Deserialize)]
+struct AnswerForm {
+    #[serde(default)]
+    reason: String,
+    #[serde(default)]
+    note: String,
+}
+
+async fn answer(
+    state: web::Data<AppState>,
+    page: Page,
+    path: web::Path<(String, String)>,
+    form: web::Form<AnswerForm>,
+) -> Result<HttpResponse, AppError> {
+    let (token, action) = path.into_inner();
+    let accept = is_accept(&action)?;
+    let AnswerForm { reason, note } = form.into_inner();
+    let policy = state.offer_policy();
+    let secret = token.clone();
+    let outcome = state
+        .db
+        .write(move |conn| -> Result<_, AppError> {
+            let (offer, lead) = offer_links::resolve(conn, &secret, crate::db::now())?;
+            let actor = "email link";
+            if accept {
+                let answer = offers::accept(conn, offer.dealer_id, offer.id, actor)?;
+                return Ok((lead, Ok(answer)));
+            }
+            let result = offers::decline(
+                conn,
+                offer.dealer_id,
+                offer.id,
+                &reason,
+                &note,
+                actor,
+                &policy,
+            )?;
+            Ok((lead, result.map(|(answer, _)| answer)))
+        })
+        .await?;
+    state.mail.wake();
+    match outcome {
+        (_, Ok(Answer::TooLate)) => Err(AppError::InvalidLink),
+        (lead, Ok(Answer::Done)) => Ok(no_referrer(html(&AnsweredPage {
+            page,
+            lead_id: lead.id,
+            accepted: accept,
+        })?)),
+        (lead, Err(key)) => {
+            let error = Some(page.t(key));
+            let action = format!("/offers/answer/{token}/{action}");
+            let mut res = html(&ConfirmPage {
+                page,
+                lead,
+                accept,
+                action,
+                reasons: DECLINE_REASONS,
+                error,
+            })?;
+            *res.status_mut() = actix_web::http::StatusCode::UNPROCESSABLE_ENTITY;
+            Ok(no_referrer(res))
+        }
+    }
+}

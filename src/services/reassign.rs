@@ -1,0 +1,153 @@
+//! A channel manager assigns or reassigns a lead by hand: the open offer (if any) is
+//! withdrawn, the chosen dealer gets a fresh offer, and the decision is stored with the
+//! manager's reason. Capacity and territory are not checked: the manager decides.
+
+use diesel::Connection;
+
+use crate::db::{self, DbConnection};
+use crate::domain::{DealerCode, LeadStatus, OfferStatus};
+use crate::error::AppError;
+use crate::models::dealer::Dealer;
+use crate::models::lead::{LeadRow, NewLeadEvent};
+use crate::models::offer::{AllocationDecision, NewAllocationDecision, NewOffer, Offer};
+use crate::services::allocation::offering::{self, OfferPolicy};
+use crate::services::audit::{self, Actor};
+use crate::services::validation::FieldErrors;
+
+/// The longest reason kept, in characters.
+pub const MAX_REASON_CHARS: usize = 500;
+
+/// What a manual assignment did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Assigned {
+    pub dealer_id: i64,
+    pub offer_id: i64,
+    /// The dealer whose open offer was withdrawn, if there was one.
+    pub withdrawn_from: Option<i64>,
+}
+
+/// Offers lead `lead_id` to the dealer with `dealer_code`, for `reason`, in one
+/// transaction. A form mistake comes back as field errors with nothing written.
+pub fn assign(
+    conn: &mut DbConnection,
+    actor: &Actor,
+    lead_id: i64,
+    dealer_code: &str,
+    reason: &str,
+    policy: &OfferPolicy,
+) -> Result<Result<Assigned, FieldErrors>, AppError> {
+    let reason: String = reason.trim().chars().take(MAX_REASON_CHARS).collect();
+    conn.transaction(|conn| {
+        let lead = LeadRow::find(conn, lead_id)?;
+        let mut errors = FieldErrors::default();
+        match lead.status.parse::<LeadStatus>() {
+            Ok(LeadStatus::Withheld) => errors.add("lead", "leads-error-withheld"),
+            Ok(LeadStatus::Won | LeadStatus::Lost) => errors.add("lead", "leads-error-closed"),
+            Ok(_) => {}
+            Err(key) => errors.add("lead", key),
+        }
+        let dealer = match DealerCode::parse(dealer_code) {
+            Err(key) => {
+                errors.add("dealer_code", key);
+                None
+            }
+            Ok(code) => match Dealer::find_by_code(conn, code.as_str())? {
+                None => {
+                    errors.add("dealer_code", "leads-error-dealer-unknown");
+                    None
+                }
+                Some(d) if !d.active => {
+                    errors.add("dealer_code", "leads-error-dealer-inactive");
+                    None
+                }
+                Some(d) => Some(d),
+            },
+        };
+        if reason.is_empty() {
+            errors.add("reason", "error-required");
+        }
+        let Some(dealer) = dealer.filter(|_| errors.is_empty()) else {
+            return Ok(Err(errors));
+        };
+
+        let now = db::now();
+        let mut withdrawn_from = None;
+        for open in Offer::for_lead(conn, lead_id)?
+            .into_iter()
+            .filter(|o| o.status == OfferStatus::Open.as_str())
+        {
+            if Offer::close(
+                conn,
+                open.id,
+                OfferStatus::Withdrawn.as_str(),
+                false,
+                now,
+                None,
+            )? {
+                withdrawn_from = Some(open.dealer_id);
+            }
+        }
+        let (reminder_at, deadline) = policy.reminder_and_deadline(now);
+        let offer_id = Offer::insert(
+            conn,
+            &NewOffer {
+                lead_id,
+                dealer_id: dealer.id,
+                status: OfferStatus::Open.as_str(),
+                offered_at: now,
+                reminder_at,
+                deadline_at: deadline,
+            },
+        )?;
+        LeadRow::set_status(
+            conn,
+            lead_id,
+            LeadStatus::Offered.as_str(),
+            Some(dealer.id),
+            None,
+            now,
+        )?;
+        AllocationDecision::insert(
+            conn,
+            &NewAllocationDecision {
+                lead_id,
+                decided_at: now,
+                kind: "manual",
+                actor: &actor.label,
+                chosen_dealer_id: Some(dealer.id),
+                reason: &reason,
+                candidates: "[]",
+            },
+        )?;
+        LeadRow::record_event(
+            conn,
+            &NewLeadEvent {
+                lead_id,
+                occurred_at: now,
+                status: LeadStatus::Offered.as_str(),
+                dealer_id: Some(dealer.id),
+                actor: &actor.label,
+                note: &reason,
+            },
+        )?;
+        let previous = match withdrawn_from {
+            Some(id) if id != dealer.id => {
+                format!(" (withdrawn from {})", Dealer::find(conn, id)?.code)
+            }
+            _ => String::new(),
+        };
+        audit::record(
+            conn,
+            actor,
+            "lead_reassigned",
+            ("lead", &lead_id.to_string()),
+            &format!("offered to {}{previous}: {reason}", dealer.code),
+        )?;
+        offering::notify_dealer(conn, dealer.id, &lead, deadline, &policy.base_url, false)?;
+        Ok(Ok(Assigned {
+            dealer_id: dealer.id,
+            offer_id,
+            withdrawn_from,
+        }))
+    })
+}

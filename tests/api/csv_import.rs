@@ -1,0 +1,404 @@
+//! CSV lead import: the upload page for channel managers, per-line errors, idempotent
+//! re-imports, refused files, the upload size, and `dealerloop import leads FILE`.
+
+use std::process::Command;
+
+use dealerloop::models::lead::LeadRow;
+use diesel::prelude::*;
+
+use crate::helpers::{Browser, PASSWORD, Page, TestApp, fresh_database, spawn_app};
+
+const HEADER: &str = "external_id;received_at;contact_name;contact_email;contact_phone;contact_company;country;postcode;region;product_line;grade;score;consent_share_with_dealers;touchpoints";
+
+/// A file as an Italian spreadsheet saves it: BOM, `;`, CRLF, a quoted newline, two good
+/// rows (lines 2 and 4) and three bad ones (lines 5, 6 and 7).
+fn leads_file() -> Vec<u8> {
+    let rows = [
+        HEADER.to_owned(),
+        "CSV-1;2026-11-20T09:30:00Z;Giulia Bianchi;giulia@officine-bianchi.it;+39 02 1234567;\"Officine Bianchi; S.r.l.\";IT;20121;Lombardia;lathes;A;82;sì;\"[{\"\"occurred_at\"\":\"\"2026-11-01T10:00:00Z\"\",\"\"channel\"\":\"\"paid_search\"\",\"\"campaign\"\":\"\"torni-autunno\"\"}]\"".to_owned(),
+        "CSV-2;2026-11-21T08:00:00Z;\"Marco\r\nRossi\";marco@rossi.it;;;IT;20900;;milling;B;60;1;".to_owned(),
+        "CSV-3;2026-11-21T08:00:00Z;Anna Verdi;not-an-email;;;IT;20121;;lathes;;;yes;".to_owned(),
+        "CSV-4;yesterday;Luca Neri;luca@neri.it;;;IT;20121;;lathes;;;forse;".to_owned(),
+        "CSV-5;2026-11-21T08:00:00Z;Sara Blu;sara@blu.it;;;IT;20121;;lathes;;;true;[not json".to_owned(),
+    ];
+    let mut bytes = b"\xEF\xBB\xBF".to_vec();
+    bytes.extend_from_slice(rows.join("\r\n").as_bytes());
+    bytes.extend_from_slice(b"\r\n");
+    bytes
+}
+
+fn lead(app: &TestApp, external_id: &str) -> Option<LeadRow> {
+    LeadRow::find_by_external_id(&mut app.conn(), "csv", external_id).unwrap()
+}
+
+fn lead_count(app: &TestApp) -> i64 {
+    use dealerloop::schema::leads::dsl::*;
+    leads.count().get_result(&mut *app.conn()).unwrap()
+}
+
+/// Posts `file` from the upload page like a browser: multipart, the CSRF token first.
+async fn upload(browser: &mut Browser, name: &str, file: &[u8]) -> Page {
+    browser.get("/leads/import").await;
+    let token = browser.csrf_token();
+    let boundary = "----dealerloopTestBoundary7MA4YWxkTrZu0gW";
+    let mut body = Vec::new();
+    body.extend_from_slice(
+        format!(
+            "--{boundary}\r\nContent-Disposition: form-data; name=\"csrf_token\"\r\n\r\n{token}\r\n\
+             --{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{name}\"\r\n\
+             Content-Type: text/csv\r\n\r\n"
+        )
+        .as_bytes(),
+    );
+    body.extend_from_slice(file);
+    body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
+    let response = browser
+        .client
+        .post(browser.url("/leads/import"))
+        .header("Origin", &browser.base)
+        .header("Sec-Fetch-Site", "same-origin")
+        .header(
+            "Content-Type",
+            format!("multipart/form-data; boundary={boundary}"),
+        )
+        .body(body)
+        .send()
+        .await
+        .expect("POST");
+    let status = response.status().as_u16();
+    let url = response.url().to_string();
+    let headers = response.headers().clone();
+    let html = response.text().await.expect("body");
+    browser.last_html = html.clone();
+    Page {
+        status,
+        url,
+        html,
+        headers,
+    }
+}
+
+async fn manager(app: &TestApp) -> Browser {
+    app.create_user("canale@example.it", "manager", None);
+    let mut browser = app.browser_with_language("en");
+    browser.login("canale@example.it", PASSWORD).await;
+    browser
+}
+
+/// The number shown in a summary cell (`<td … id="count-created">2</td>`).
+fn count(page: &Page, id: &str) -> String {
+    let marker = format!("id=\"count-{id}\">");
+    let start = page
+        .html
+        .find(&marker)
+        .unwrap_or_else(|| panic!("no {id} count in:\n{}", page.html))
+        + marker.len();
+    page.html[start..].split('<').next().unwrap().to_owned()
+}
+
+#[tokio::test]
+async fn a_manager_uploads_a_csv_the_good_rows_are_offered_and_every_bad_line_is_listed() {
+    let app = spawn_app().await;
+    let dealer_id = app.create_dealer("MI-01");
+    let mut browser = manager(&app).await;
+
+    let form = browser.get("/leads/import").await;
+    assert_eq!(form.status, 200);
+    assert!(form.contains("enctype=\"multipart/form-data\""));
+    assert!(form.contains("accept=\".csv,text/csv\""));
+    let token_at = form.html.find("name=\"csrf_token\"").unwrap();
+    let file_at = form.html.find("name=\"file\"").unwrap();
+    assert!(token_at < file_at, "the CSRF token comes before the file");
+
+    let page = upload(&mut browser, "leads.csv", &leads_file()).await;
+
+    assert_eq!(page.status, 200, "{}", page.html);
+    assert_eq!(count(&page, "rows"), "5");
+    assert_eq!(count(&page, "created"), "2");
+    assert_eq!(count(&page, "duplicate"), "0");
+    assert_eq!(count(&page, "invalid"), "3");
+    for expected in [
+        "<td class=\"num\">5</td><td><code>CSV-3</code></td><td><code>contact_email</code></td><td>is not a valid email address</td>",
+        "<td class=\"num\">6</td><td><code>CSV-4</code></td><td><code>received_at</code></td>",
+        "<td class=\"num\">6</td><td><code>CSV-4</code></td><td><code>consent_share_with_dealers</code></td>",
+        "<td class=\"num\">7</td><td><code>CSV-5</code></td><td><code>touchpoints</code></td>",
+    ] {
+        assert!(page.contains(expected), "{expected} in:\n{}", page.html);
+    }
+
+    let first = lead(&app, "CSV-1").expect("CSV-1 stored");
+    assert_eq!(first.status, "offered");
+    assert_eq!(first.dealer_id, Some(dealer_id));
+    assert_eq!(
+        first.contact_company.as_deref(),
+        Some("Officine Bianchi; S.r.l.")
+    );
+    let touchpoints = LeadRow::touchpoints(&mut app.conn(), first.id).unwrap();
+    assert_eq!(touchpoints.len(), 1);
+    assert_eq!(touchpoints[0].campaign.as_deref(), Some("torni-autunno"));
+    let second = lead(&app, "CSV-2").expect("CSV-2 stored");
+    assert_eq!(second.contact_name, "Marco\r\nRossi");
+    assert_eq!(second.dealer_id, Some(dealer_id));
+    assert!(lead(&app, "CSV-3").is_none());
+    assert!(app.audit_actions().contains(&"leads_imported".to_owned()));
+}
+
+#[tokio::test]
+async fn reimporting_the_same_file_changes_nothing_and_changed_rows_are_conflicts() {
+    let app = spawn_app().await;
+    app.create_dealer("MI-01");
+    let mut browser = manager(&app).await;
+    upload(&mut browser, "leads.csv", &leads_file()).await;
+    assert_eq!(lead_count(&app), 2);
+    let before = lead(&app, "CSV-1").unwrap();
+
+    let again = upload(&mut browser, "leads.csv", &leads_file()).await;
+
+    assert_eq!(again.status, 200);
+    assert_eq!(count(&again, "created"), "0");
+    assert_eq!(count(&again, "duplicate"), "2");
+    assert_eq!(count(&again, "conflict"), "0");
+    assert_eq!(lead_count(&app), 2);
+    let after = lead(&app, "CSV-1").unwrap();
+    assert_eq!(
+        (after.status, after.dealer_id, after.status_changed_at),
+        (before.status, before.dealer_id, before.status_changed_at)
+    );
+
+    let changed = String::from_utf8(leads_file())
+        .unwrap()
+        .replace("Giulia Bianchi", "Giulia Bianchi-Rossi");
+    let conflict = upload(&mut browser, "leads.csv", changed.as_bytes()).await;
+    assert_eq!(count(&conflict, "conflict"), "1");
+    assert!(
+        conflict.contains(
+            "<td class=\"num\">2</td><td><code>CSV-1</code></td><td><code>contact_name</code></td>"
+        ),
+        "{}",
+        conflict.html
+    );
+    assert_eq!(lead(&app, "CSV-1").unwrap().contact_name, "Giulia Bianchi");
+}
+
+#[tokio::test]
+async fn files_in_the_wrong_encoding_or_with_a_wrong_header_are_refused_with_a_clear_message() {
+    let app = spawn_app().await;
+    let mut browser = manager(&app).await;
+
+    let mut latin1 = HEADER.as_bytes().to_vec();
+    latin1.extend_from_slice(
+        b"\nL-1;2026-11-20T09:30:00Z;Nicol\xf2 Verdi;n@verdi.it;;;IT;20121;;lathes;;;s\xec;\n",
+    );
+    let page = upload(&mut browser, "latin1.csv", &latin1).await;
+    assert_eq!(page.status, 422);
+    assert!(page.contains("Line 2"), "{}", page.html);
+    assert!(page.contains("CSV UTF-8"), "{}", page.html);
+
+    let header = HEADER
+        .replace("contact_phone;", "")
+        .replace("grade", "rating");
+    let page = upload(
+        &mut browser,
+        "header.csv",
+        format!("{header}\nH-1;2026-11-20T09:30:00Z;A;a@b.it;;IT;20121;;lathes;;;1;\n").as_bytes(),
+    )
+    .await;
+    assert_eq!(page.status, 422);
+    assert!(
+        page.contains("Missing columns: contact_phone, grade"),
+        "{}",
+        page.html
+    );
+    assert!(page.contains("Unknown columns: rating"), "{}", page.html);
+
+    let page = upload(&mut browser, "empty.csv", b"").await;
+    assert_eq!(page.status, 422);
+    assert!(page.contains("Choose a CSV file"), "{}", page.html);
+    assert_eq!(lead_count(&app), 0);
+}
+
+#[tokio::test]
+async fn a_file_of_over_a_megabyte_passes_the_csrf_check_and_is_imported() {
+    let app = spawn_app().await;
+    let mut browser = manager(&app).await;
+    let mut file = HEADER.to_owned();
+    let company = "Meccanica di precisione ".repeat(8);
+    let touchpoint = format!(
+        "{{\"\"occurred_at\"\":\"\"2026-11-01T10:00:00Z\"\",\"\"channel\"\":\"\"email\"\",\"\"content\"\":\"\"{}\"\"}}",
+        "x".repeat(190)
+    );
+    let rows = 1_400;
+    for i in 0..rows {
+        file.push_str(&format!(
+            "\nBIG-{i};2026-11-20T09:30:00Z;Cliente {i};c{i}@example.it;;{company};IT;20121;;lathes;;;no;\"[{touchpoint},{touchpoint}]\""
+        ));
+    }
+    assert!(file.len() > 1024 * 1024, "{} bytes", file.len());
+
+    let page = upload(&mut browser, "big.csv", file.as_bytes()).await;
+
+    assert_eq!(
+        page.status,
+        200,
+        "{}",
+        &page.html[..page.html.len().min(2000)]
+    );
+    let created = count(&page, "created").replace([',', '.', '\u{a0}', '\u{202f}'], "");
+    assert_eq!(created, rows.to_string());
+    assert_eq!(lead_count(&app), rows);
+}
+
+#[tokio::test]
+async fn dealer_users_may_not_import() {
+    let app = spawn_app().await;
+    app.create_dealer("MI-01");
+    app.create_user("officina@mi01.it", "dealer", Some("MI-01"));
+    let mut browser = app.browser();
+    browser.login("officina@mi01.it", PASSWORD).await;
+
+    assert_eq!(browser.get("/leads/import").await.status, 403);
+    browser.get("/dealer/profile").await;
+    let token = browser.csrf_token();
+    let boundary = "b0undary";
+    let body = format!(
+        "--{boundary}\r\nContent-Disposition: form-data; name=\"csrf_token\"\r\n\r\n{token}\r\n\
+         --{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"x.csv\"\r\n\r\n{HEADER}\r\n\
+         --{boundary}--\r\n"
+    );
+    let response = browser
+        .client
+        .post(browser.url("/leads/import"))
+        .header("Origin", &browser.base)
+        .header("Sec-Fetch-Site", "same-origin")
+        .header(
+            "Content-Type",
+            format!("multipart/form-data; boundary={boundary}"),
+        )
+        .body(body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status().as_u16(), 403);
+    assert_eq!(lead_count(&app), 0);
+}
+
+/// Runs the real binary with only the settings given here.
+fn dealerloop(database_url: &str, args: &[&str]) -> (Option<i32>, String, String) {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_dealerloop"));
+    for (name, _) in std::env::vars_os() {
+        if name.to_string_lossy().starts_with("DEALERLOOP_") {
+            command.env_remove(&name);
+        }
+    }
+    let workdir = tempfile::tempdir().unwrap();
+    let output = command
+        .current_dir(workdir.path())
+        .env_remove("RUST_LOG")
+        .env("DATABASE_URL", database_url)
+        .env("DEALERLOOP_EMAIL_BACKEND", "memory")
+        .env("DEALERLOOP_LOG", "warn")
+        .args(args)
+        .output()
+        .unwrap();
+    (
+        output.status.code(),
+        String::from_utf8_lossy(&output.stdout).into_owned(),
+        String::from_utf8_lossy(&output.stderr).into_owned(),
+    )
+}
+
+#[tokio::test]
+async fn the_command_line_imports_the_same_file_idempotently_and_refuses_a_bad_one() {
+    let (url, _database) = fresh_database();
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("leads.csv");
+    std::fs::write(&path, leads_file()).unwrap();
+    let file = path.to_str().unwrap().to_owned();
+
+    let (code, stdout, stderr) = tokio::task::spawn_blocking({
+        let (url, file) = (url.clone(), file.clone());
+        move || dealerloop(&url, &["import", "leads", &file])
+    })
+    .await
+    .unwrap();
+    assert_eq!(code, Some(0), "{stdout}\n{stderr}");
+    assert!(
+        stdout
+            .contains("5 rows: 2 imported, 0 already imported (unchanged), 0 conflicts, 3 invalid"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("line 5: contact_email: is not a valid email address"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("line 6: consent_share_with_dealers:"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("line 7: touchpoints:"), "{stdout}");
+
+    let (code, stdout, _) = tokio::task::spawn_blocking({
+        let (url, file) = (url.clone(), file.clone());
+        move || dealerloop(&url, &["import", "leads", &file])
+    })
+    .await
+    .unwrap();
+    assert_eq!(code, Some(0));
+    assert!(
+        stdout.contains("2 already imported (unchanged)") && stdout.contains(": 0 imported"),
+        "{stdout}"
+    );
+
+    let bad = dir.path().join("latin1.csv");
+    std::fs::write(&bad, b"external_id;received_at\nA;\xe8\n").unwrap();
+    let bad = bad.to_str().unwrap().to_owned();
+    let (code, stdout, stderr) = tokio::task::spawn_blocking({
+        let url = url.clone();
+        move || dealerloop(&url, &["import", "leads", &bad])
+    })
+    .await
+    .unwrap();
+    assert_eq!(code, Some(1), "{stdout}\n{stderr}");
+    assert!(stderr.contains("line 2"), "{stderr}");
+    assert!(stderr.contains("CSV UTF-8"), "{stderr}");
+
+    let url = dealerloop::db::DatabaseUrl::parse(&url).unwrap();
+    let db = dealerloop::db::Db::connect(&url, 1).unwrap();
+    let stored: i64 = dealerloop::schema::leads::table
+        .count()
+        .get_result(&mut *db.write_conn().unwrap())
+        .unwrap();
+    assert_eq!(stored, 2);
+}
+
+#[tokio::test]
+async fn an_upload_without_the_csrf_token_or_over_the_limit_is_refused() {
+    let app = spawn_app().await;
+    let mut browser = manager(&app).await;
+    browser.get("/leads/import").await;
+    let boundary = "n0token";
+    let body = format!(
+        "--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"x.csv\"\r\n\r\n{HEADER}\r\n\
+         --{boundary}--\r\n"
+    );
+    let response = browser
+        .client
+        .post(browser.url("/leads/import"))
+        .header("Origin", &browser.base)
+        .header("Sec-Fetch-Site", "same-origin")
+        .header(
+            "Content-Type",
+            format!("multipart/form-data; boundary={boundary}"),
+        )
+        .body(body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status().as_u16(), 403);
+
+    let mut huge = HEADER.as_bytes().to_vec();
+    huge.resize(21 * 1024 * 1024, b'x');
+    let page = upload(&mut browser, "huge.csv", &huge).await;
+    assert_eq!(page.status, 413);
+    assert_eq!(lead_count(&app), 0);
+}

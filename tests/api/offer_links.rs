@@ -1,0 +1,164 @@
+//! One-tap Accept and Decline links in offer emails: a confirmation page first, bound to
+//! one offer, dead once the offer closes or its deadline passes.
+
+use dealerloop::services::api_tokens;
+use dealerloop::services::audit::Actor;
+use serde_json::json;
+
+use crate::helpers::{TestApp, spawn_app};
+
+/// One dealer user per dealer; the lead goes to one of them. Returns that user's email.
+async fn offer_by_email(app: &TestApp) -> String {
+    app.create_dealer("MI-01");
+    app.create_dealer("MI-02");
+    app.create_user("uno@example.it", "dealer", Some("MI-01"));
+    app.create_user("due@example.it", "dealer", Some("MI-02"));
+    let token = api_tokens::issue(&mut app.conn(), &Actor::cli(), "marketing", "")
+        .unwrap()
+        .unwrap()
+        .secret;
+    let lead = json!({
+        "external_id": "EL-1",
+        "received_at": "2026-11-20T09:30:00Z",
+        "contact": { "name": "Giulia Bianchi", "email": "giulia@officine-bianchi.it" },
+        "location": { "country": "IT", "postcode": "20121", "region": "Lombardia" },
+        "product_line": "lathes",
+        "consent": { "share_with_dealers": true }
+    });
+    let body: serde_json::Value = reqwest::Client::new()
+        .post(format!("{}/api/v1/leads", app.address))
+        .bearer_auth(token)
+        .json(&lead)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    if body["dealer"]["code"] == "MI-01" {
+        "uno@example.it".into()
+    } else {
+        "due@example.it".into()
+    }
+}
+
+async fn links(app: &TestApp, to: &str) -> (String, String) {
+    let mail = app.emails_to(to).await.pop().expect("an offer email");
+    let accept = mail
+        .text
+        .lines()
+        .find_map(|l| l.strip_prefix("Accetta: "))
+        .expect("accept link")
+        .to_owned();
+    let decline = mail
+        .text
+        .lines()
+        .find_map(|l| l.strip_prefix("Rifiuta: "))
+        .expect("decline link")
+        .to_owned();
+    (accept, decline)
+}
+
+fn offer_status(app: &TestApp) -> Vec<String> {
+    use dealerloop::schema::offers::dsl::*;
+    use diesel::prelude::*;
+    offers
+        .order(id)
+        .select(status)
+        .load(&mut *app.conn())
+        .unwrap()
+}
+
+#[tokio::test]
+async fn the_accept_link_asks_for_confirmation_then_accepts_and_then_stops_working() {
+    let app = spawn_app().await;
+    let dealer = offer_by_email(&app).await;
+    let (accept, _) = links(&app, &dealer).await;
+    let mut phone = app.browser();
+
+    let confirm = phone.get(&accept).await;
+    assert_eq!(confirm.status, 200);
+    assert_eq!(confirm.headers["referrer-policy"], "no-referrer");
+    assert!(confirm.contains("lathes") && !confirm.contains("Giulia"));
+    assert_eq!(
+        offer_status(&app),
+        ["open"],
+        "opening the link changes nothing"
+    );
+
+    let done = phone.post(&accept, &[]).await;
+    assert!(done.contains("Il lead è tuo"), "{}", done.html);
+    assert_eq!(offer_status(&app), ["accepted"]);
+
+    let again = phone.get(&accept).await;
+    assert_eq!(again.status, 410);
+}
+
+#[tokio::test]
+async fn the_decline_link_needs_a_reason_and_passes_the_lead_on() {
+    let app = spawn_app().await;
+    let dealer = offer_by_email(&app).await;
+    let (_, decline) = links(&app, &dealer).await;
+    let mut phone = app.browser_with_language("en");
+
+    phone.get(&decline).await;
+    let no_reason = phone.post(&decline, &[]).await;
+    assert_eq!(no_reason.status, 422);
+    assert!(no_reason.contains("Choose a reason from the list."));
+    phone.get(&decline).await;
+    let done = phone.post(&decline, &[("reason", "out_of_area")]).await;
+
+    assert!(done.contains("Lead declined"), "{}", done.html);
+    assert_eq!(
+        offer_status(&app),
+        ["declined", "open"],
+        "offered to the other dealer"
+    );
+}
+
+#[tokio::test]
+async fn a_tampered_expired_or_closed_offer_link_is_refused() {
+    let app = spawn_app().await;
+    let dealer = offer_by_email(&app).await;
+    let (accept, decline) = links(&app, &dealer).await;
+    let mut phone = app.browser();
+
+    let token = accept
+        .trim_end_matches("/accept")
+        .rsplit('/')
+        .next()
+        .unwrap()
+        .to_owned();
+    let flipped: String = token
+        .chars()
+        .enumerate()
+        .map(|(i, c)| {
+            if i == 10 {
+                if c == 'A' { 'B' } else { 'A' }
+            } else {
+                c
+            }
+        })
+        .collect();
+    let tampered = accept.replace(&token, &flipped);
+    let wrong_action = accept.replace("/accept", "/approve");
+    assert_eq!(phone.get(&tampered).await.status, 410);
+    assert_eq!(phone.get(&wrong_action).await.status, 404);
+
+    app.sql("UPDATE offers SET deadline_at = '2000-01-01 00:00:00'");
+    assert_eq!(phone.get(&accept).await.status, 410);
+    assert_eq!(phone.get(&decline).await.status, 410);
+}
+
+#[tokio::test]
+async fn a_link_stops_working_once_the_dealer_has_answered_in_the_portal() {
+    let app = spawn_app().await;
+    let dealer = offer_by_email(&app).await;
+    let (accept, _) = links(&app, &dealer).await;
+    app.sql("UPDATE offers SET status = 'declined'");
+
+    let page = app.browser().get(&accept).await;
+
+    assert_eq!(page.status, 410);
+    assert!(page.contains("Questo link non funziona più"));
+}
