@@ -42,6 +42,8 @@ struct RawSettings {
     session_absolute_hours: u32,
     offer_deadline_hours: u32,
     offer_deadline_business_hours: bool,
+    feedback_after_days: u32,
+    feedback_window_days: u32,
     max_offers_per_lead: u32,
     hsts: Option<bool>,
     trust_proxy: bool,
@@ -70,6 +72,8 @@ impl Default for RawSettings {
             session_absolute_hours: 7 * 24,
             offer_deadline_hours: 48,
             offer_deadline_business_hours: false,
+            feedback_after_days: 30,
+            feedback_window_days: 14,
             max_offers_per_lead: 3,
             hsts: None,
             trust_proxy: false,
@@ -139,6 +143,10 @@ pub struct Settings {
     pub offer_deadline: chrono::TimeDelta,
     /// Count offer deadlines in business hours only (Monday–Friday, 9:00–18:00 local).
     pub offer_business_hours: bool,
+    /// A feedback request opens this long after acceptance when no outcome was reported.
+    pub feedback_after: chrono::TimeDelta,
+    /// A feedback request can be filled in and edited this long after it opens.
+    pub feedback_window: chrono::TimeDelta,
     /// How many dealers a lead is offered to before it waits for a channel manager.
     pub max_offers_per_lead: usize,
     pub hsts: bool,
@@ -247,6 +255,12 @@ impl RawSettings {
         if !(1..=24 * 30).contains(&self.offer_deadline_hours) {
             return Err(invalid("offer_deadline_hours", "must be between 1 and 720"));
         }
+        if !(1..=365).contains(&self.feedback_after_days) {
+            return Err(invalid("feedback_after_days", "must be between 1 and 365"));
+        }
+        if !(1..=90).contains(&self.feedback_window_days) {
+            return Err(invalid("feedback_window_days", "must be between 1 and 90"));
+        }
         if !(1..=50).contains(&self.max_offers_per_lead) {
             return Err(invalid("max_offers_per_lead", "must be between 1 and 50"));
         }
@@ -327,6 +341,8 @@ impl RawSettings {
             session_absolute: chrono::TimeDelta::hours(self.session_absolute_hours.into()),
             offer_deadline: chrono::TimeDelta::hours(self.offer_deadline_hours.into()),
             offer_business_hours: self.offer_deadline_business_hours,
+            feedback_after: chrono::TimeDelta::days(self.feedback_after_days.into()),
+            feedback_window: chrono::TimeDelta::days(self.feedback_window_days.into()),
             max_offers_per_lead: usize::try_from(self.max_offers_per_lead).unwrap_or(3),
             hsts: self.hsts.unwrap_or(https),
             trust_proxy: self.trust_proxy,

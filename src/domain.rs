@@ -3,6 +3,7 @@
 
 pub mod dealer_fields;
 pub mod email;
+pub mod feedback_fields;
 pub mod lead_fields;
 pub mod password;
 pub mod role;

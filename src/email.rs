@@ -16,6 +16,10 @@ use lettre::transport::smtp::authentication::Credentials;
 use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 use tokio::sync::Notify;
 
+mod feedback;
+
+pub use feedback::{FeedbackEmail, FeedbackEmailKind};
+
 use crate::config::{EmailSettings, SmtpTls};
 use crate::db::{self, Db, DbConnection};
 use crate::i18n::Locale;
@@ -348,38 +352,50 @@ impl MailQueue {
                 OutboundEmail::due_ids(conn, now, 50).map_err(crate::error::AppError::from)
             })
             .await?;
-        let mut sent = 0;
-        for id in ids {
-            let now = db::now();
-            let lease = now + chrono::TimeDelta::minutes(2);
-            let claimed = self
-                .db
-                .write(move |conn| {
-                    OutboundEmail::claim(conn, id, now, lease).map_err(crate::error::AppError::from)
-                })
-                .await?;
-            let Some(email) = claimed else { continue };
+        if ids.is_empty() {
+            return Ok(0);
+        }
+        // One write claims the batch and one records how each delivery went, so a busy
+        // queue costs the single SQLite writer two commits per 50 messages, not two each.
+        let now = db::now();
+        let lease = now + chrono::TimeDelta::minutes(5);
+        let claimed = self
+            .db
+            .write(move |conn| {
+                OutboundEmail::claim_many(conn, &ids, now, lease)
+                    .map_err(crate::error::AppError::from)
+            })
+            .await?;
+        let mut outcomes = Vec::with_capacity(claimed.len());
+        for email in claimed {
             let outcome = self.mailer.deliver(&self.from, &email).await;
-            let delivered = outcome.is_ok();
-            let attempts = email.attempts;
-            self.db
-                .write(move |conn| {
+            outcomes.push((
+                email.id,
+                email.attempts,
+                outcome.map_err(|e| format!("{e:#}")),
+            ));
+        }
+        let sent = outcomes.iter().filter(|(_, _, o)| o.is_ok()).count();
+        self.db
+            .write(move |conn| {
+                use diesel::Connection;
+                conn.transaction(|conn| {
                     let now = db::now();
-                    match &outcome {
-                        Ok(()) => OutboundEmail::mark_sent(conn, id, now),
-                        Err(e) => {
-                            let retry = (attempts < MAX_ATTEMPTS).then(|| now + retry_delay(attempts));
-                            tracing::warn!(email_id = id, attempts, error = %e, "email delivery failed");
-                            OutboundEmail::mark_failed(conn, id, &format!("{e:#}"), retry, now)
+                    for (id, attempts, outcome) in &outcomes {
+                        match outcome {
+                            Ok(()) => OutboundEmail::mark_sent(conn, *id, now)?,
+                            Err(e) => {
+                                let retry = (*attempts < MAX_ATTEMPTS)
+                                    .then(|| now + retry_delay(*attempts));
+                                tracing::warn!(email_id = id, attempts, error = %e, "email delivery failed");
+                                OutboundEmail::mark_failed(conn, *id, e, retry, now)?;
+                            }
                         }
                     }
-                    .map_err(crate::error::AppError::from)
+                    Ok::<_, crate::error::AppError>(())
                 })
-                .await?;
-            if delivered {
-                sent += 1;
-            }
-        }
+            })
+            .await?;
         Ok(sent)
     }
 

@@ -3,6 +3,8 @@
 pub mod admin;
 pub mod api;
 pub mod auth;
+pub mod feedback;
+pub mod feedback_review;
 pub mod home;
 pub mod inbox;
 pub mod lead_import;
@@ -27,6 +29,9 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     lead_import::configure(cfg);
     leads::configure(cfg);
     offer_links::configure(cfg);
+    feedback::configure(cfg);
+    feedback_review::configure(cfg);
+    feedback::configure_form(cfg);
     admin::configure(cfg);
 }
 

@@ -139,6 +139,12 @@ diesel::allow_tables_to_appear_in_same_query!(
     offer_links,
     campaigns,
     campaign_spend,
+    feedback_requests,
+    feedback_links,
+    feedback_sessions,
+    feedback,
+    sale_outcomes,
+    outcome_events,
 );
 
 diesel::table! {
@@ -272,6 +278,100 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    feedback_requests (id) {
+        id -> BigInt,
+        lead_id -> BigInt,
+        dealer_id -> BigInt,
+        opened_by -> Text,
+        opened_at -> Timestamp,
+        closes_at -> Timestamp,
+        open_lead_id -> Nullable<BigInt>,
+        reminders_sent -> Integer,
+        submitted_at -> Nullable<Timestamp>,
+        revoked_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    feedback_links (id) {
+        id -> BigInt,
+        request_id -> BigInt,
+        token_hash -> Text,
+        created_at -> Timestamp,
+        expires_at -> Timestamp,
+        revoked_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    feedback_sessions (id_hash) {
+        id_hash -> Text,
+        request_id -> BigInt,
+        created_at -> Timestamp,
+        expires_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    feedback (request_id) {
+        request_id -> BigInt,
+        outcome -> Nullable<Text>,
+        close_date -> Nullable<Date>,
+        revenue_cents -> Nullable<BigInt>,
+        currency -> Text,
+        products -> Text,
+        products_other -> Text,
+        lost_reason -> Nullable<Text>,
+        competitor -> Text,
+        decision_factors -> Text,
+        first_heard -> Nullable<Text>,
+        lead_quality -> Nullable<Integer>,
+        notes -> Text,
+        completeness_permille -> Nullable<Integer>,
+        answered -> Integer,
+        applicable -> Integer,
+        response_seconds -> Nullable<BigInt>,
+        saved_at -> Timestamp,
+        submitted_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    sale_outcomes (lead_id) {
+        lead_id -> BigInt,
+        dealer_id -> BigInt,
+        outcome -> Text,
+        revenue_cents -> Nullable<BigInt>,
+        currency -> Text,
+        close_date -> Nullable<Date>,
+        lost_reason -> Nullable<Text>,
+        competitor -> Nullable<Text>,
+        recorded_at -> Timestamp,
+        updated_at -> Timestamp,
+        last_event_id -> Text,
+    }
+}
+
+diesel::table! {
+    outcome_events (id) {
+        id -> BigInt,
+        event_id -> Text,
+        lead_id -> BigInt,
+        kind -> Text,
+        corrects_event_id -> Nullable<Text>,
+        payload -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::joinable!(feedback_requests -> leads (lead_id));
+diesel::joinable!(feedback_requests -> dealers (dealer_id));
+diesel::joinable!(feedback_links -> feedback_requests (request_id));
+diesel::joinable!(feedback_sessions -> feedback_requests (request_id));
+diesel::joinable!(feedback -> feedback_requests (request_id));
+diesel::joinable!(sale_outcomes -> leads (lead_id));
+diesel::joinable!(outcome_events -> leads (lead_id));
 diesel::joinable!(campaign_spend -> campaigns (campaign_id));
 diesel::joinable!(offer_links -> offers (offer_id));
 diesel::joinable!(leads -> dealers (dealer_id));

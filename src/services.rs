@@ -9,6 +9,7 @@ pub mod csv_import;
 pub mod deadlines;
 pub mod dealers;
 pub mod demo;
+pub mod feedback;
 pub mod intake;
 pub mod offer_links;
 pub mod offers;

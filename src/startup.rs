@@ -128,15 +128,34 @@ impl Application {
 fn spawn_workers(state: &AppState, shutdown: tokio::sync::watch::Receiver<bool>) {
     tokio::spawn(state.mail.clone().run(shutdown.clone()));
     let (deadline_db, policy, mail) = (state.db.clone(), state.offer_policy(), state.mail.clone());
+    let feedback_policy = state.feedback_policy();
     let mut deadline_shutdown = shutdown.clone();
     tokio::spawn(async move {
         loop {
             let policy = policy.clone();
+            let feedback_policy = feedback_policy.clone();
             let result = deadline_db
                 .write(move |conn| {
                     crate::services::deadlines::process_due(conn, &policy, crate::db::now())
                 })
                 .await;
+            let feedback = deadline_db
+                .write(move |conn| {
+                    crate::services::feedback::process_due(conn, &feedback_policy, crate::db::now())
+                })
+                .await;
+            match feedback {
+                Ok(run) if run.opened + run.reminded > 0 => {
+                    tracing::info!(
+                        opened = run.opened,
+                        reminded = run.reminded,
+                        "feedback requests"
+                    );
+                    mail.wake();
+                }
+                Ok(_) => {}
+                Err(e) => tracing::error!(error = ?e, "feedback requests"),
+            }
             match result {
                 Ok(run) if run.reminded + run.expired > 0 => {
                     tracing::info!(

@@ -45,6 +45,17 @@ impl AppState {
         }
     }
 
+    /// Feedback request timings from the settings, with this portal's address for links.
+    pub fn feedback_policy(&self) -> crate::services::feedback::FeedbackPolicy {
+        crate::services::feedback::FeedbackPolicy {
+            open_after: self.settings.feedback_after,
+            window: self.settings.feedback_window,
+            base_url: self.base_url.to_string(),
+            tz: self.settings.timezone,
+            ..Default::default()
+        }
+    }
+
     pub fn session_policy(&self) -> SessionPolicy {
         SessionPolicy {
             idle: self.settings.session_idle,

@@ -62,17 +62,18 @@ impl OutboundEmail {
             .load(conn)
     }
 
-    /// Takes a lease on one due message. Returns the message only if this caller won it,
-    /// so several instances never send the same message at once.
-    pub fn claim(
+    /// Takes a lease on each of `ids` that is still due and unleased, in one statement;
+    /// returns the messages this caller won (several instances never send one twice at
+    /// the same time).
+    pub fn claim_many(
         conn: &mut DbConnection,
-        id: i64,
+        ids: &[i64],
         now: NaiveDateTime,
         lease_until: NaiveDateTime,
-    ) -> QueryResult<Option<OutboundEmail>> {
-        let won = diesel::update(
+    ) -> QueryResult<Vec<OutboundEmail>> {
+        let won: Vec<i64> = diesel::update(
             outbound_emails::table
-                .filter(outbound_emails::id.eq(id))
+                .filter(outbound_emails::id.eq_any(ids))
                 .filter(outbound_emails::sent_at.is_null())
                 .filter(outbound_emails::failed_at.is_null())
                 .filter(
@@ -85,15 +86,13 @@ impl OutboundEmail {
             outbound_emails::lease_until.eq(lease_until),
             outbound_emails::attempts.eq(outbound_emails::attempts + 1),
         ))
-        .execute(conn)?;
-        if won == 0 {
-            return Ok(None);
-        }
+        .returning(outbound_emails::id)
+        .get_results(conn)?;
         outbound_emails::table
-            .find(id)
+            .filter(outbound_emails::id.eq_any(won))
             .select(OutboundEmail::as_select())
-            .first(conn)
-            .optional()
+            .order(outbound_emails::id)
+            .load(conn)
     }
 
     pub fn mark_sent(conn: &mut DbConnection, id: i64, now: NaiveDateTime) -> QueryResult<()> {

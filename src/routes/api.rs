@@ -1,6 +1,7 @@
 //! The JSON API for machine clients (bearer token): lead intake and lead status.
 //! The paths and fields here are an external contract (`DESIGN.md`): keep them stable.
 
+use diesel::Connection;
 use std::future::Future;
 use std::pin::Pin;
 
@@ -249,25 +250,9 @@ async fn post_leads(
     let results = state
         .db
         .write(move |conn| -> Result<Vec<LeadResult>, AppError> {
-            let mut results = Vec::with_capacity(validated.len());
-            for (external_id, input) in validated {
-                results.push(match input {
-                    Err(problems) => invalid(external_id.as_deref(), &problems),
-                    Ok(input) => {
-                        let outcome = intake::store_lead(conn, &source, &input, &policy)?;
-                        let lead = match &outcome {
-                            IntakeOutcome::Created(l) | IntakeOutcome::Duplicate(l) => l,
-                            IntakeOutcome::Conflict { existing, .. } => existing,
-                        };
-                        let dealer = match lead.dealer_id {
-                            Some(id) => Some(Dealer::find(conn, id)?),
-                            None => None,
-                        };
-                        describe(&outcome, dealer.as_ref())
-                    }
-                });
-            }
-            Ok(results)
+            // One transaction for the batch, a savepoint per lead: a lead that fails rolls
+            // back alone, and the batch costs one commit instead of one per lead.
+            conn.transaction(|conn| store_batch(conn, validated, &source, &policy))
         })
         .await?;
     state.mail.wake();
@@ -365,4 +350,33 @@ async fn get_lead(
         })).collect::<Vec<_>>(),
         "outcome": outcome,
     })))
+}
+
+/// Stores each valid lead of a batch (each in a savepoint of the caller's transaction) and
+/// describes every lead's result, in order.
+fn store_batch(
+    conn: &mut crate::db::DbConnection,
+    validated: Vec<Validated>,
+    source: &str,
+    policy: &crate::services::allocation::offering::OfferPolicy,
+) -> Result<Vec<LeadResult>, AppError> {
+    let mut results = Vec::with_capacity(validated.len());
+    for (external_id, input) in validated {
+        results.push(match input {
+            Err(problems) => invalid(external_id.as_deref(), &problems),
+            Ok(input) => {
+                let outcome = intake::store_lead(conn, source, &input, policy)?;
+                let lead = match &outcome {
+                    IntakeOutcome::Created(l) | IntakeOutcome::Duplicate(l) => l,
+                    IntakeOutcome::Conflict { existing, .. } => existing,
+                };
+                let dealer = match lead.dealer_id {
+                    Some(id) => Some(Dealer::find(conn, id)?),
+                    None => None,
+                };
+                describe(&outcome, dealer.as_ref())
+            }
+        });
+    }
+    Ok(results)
 }

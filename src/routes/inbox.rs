@@ -312,10 +312,12 @@ async fn advance(
     let lead_id: i64 = id.parse().map_err(|_| AppError::NotFound)?;
     let actor = user.0.user.email.clone();
     let status = form.into_inner().status;
+    let feedback = state.feedback_policy();
     let result = state
         .db
-        .write(move |conn| offers::advance(conn, dealer_id, lead_id, &status, &actor))
+        .write(move |conn| offers::advance(conn, dealer_id, lead_id, &status, &actor, &feedback))
         .await?;
+    state.mail.wake();
     let secure = state.settings.served_over_tls();
     Ok(match result {
         Ok(()) => {

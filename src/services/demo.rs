@@ -271,6 +271,7 @@ pub fn load_leads(conn: &mut DbConnection, count: usize) -> Result<LeadSummary, 
     use crate::services::offers;
 
     let policy = OfferPolicy::default();
+    let feedback = crate::services::feedback::FeedbackPolicy::default();
     let mut dice = Dice(0x5EED_1EAD_CAFE_F00D);
     let mut summary = LeadSummary {
         campaigns: 0,
@@ -354,7 +355,7 @@ pub fn load_leads(conn: &mut DbConnection, count: usize) -> Result<LeadSummary, 
                     _ => &["contacted", "lost"],
                 };
                 for step in steps {
-                    let _ = offers::advance(conn, dealer_id, stored.id, step, "demo")?;
+                    let _ = offers::advance(conn, dealer_id, stored.id, step, "demo", &feedback)?;
                 }
             }
             14..=16 => {

@@ -142,6 +142,7 @@ pub fn advance(
     lead_id: i64,
     to: &str,
     actor: &str,
+    feedback: &crate::services::feedback::FeedbackPolicy,
 ) -> Result<Result<(), &'static str>, AppError> {
     conn.transaction(|conn| {
         let lead = LeadRow::find(conn, lead_id)?;
@@ -171,6 +172,18 @@ pub fn advance(
                 note: "",
             },
         )?;
+        // Reporting won or lost asks for the details of the sale.
+        if matches!(target, LeadStatus::Won | LeadStatus::Lost) {
+            let lead = LeadRow::find(conn, lead_id)?;
+            crate::services::feedback::requests::open(
+                conn,
+                &lead,
+                dealer_id,
+                crate::services::feedback::requests::OPENED_BY_OUTCOME,
+                feedback,
+                now,
+            )?;
+        }
         Ok(Ok(()))
     })
 }

@@ -174,14 +174,17 @@ pub fn generate(
                     let line = LINES[usize::try_from((r >> 8) % LINES.len() as u64).unwrap_or(0)];
                     let minutes = i64::try_from((r >> 16) % (180 * 24 * 60)).unwrap_or(0);
                     let received = now - chrono::TimeDelta::minutes(minutes + 60);
-                    // 2 % still offered, the rest accepted and moving towards an outcome.
-                    let status = match (r >> 40) % 100 {
-                        0..=1 => "offered",
-                        2..=21 => "accepted",
-                        22..=41 => "contacted",
-                        42..=56 => "quote_sent",
-                        57..=79 => "won",
-                        _ => "lost",
+                    // Leads older than 25 days have their outcome (as their feedback would
+                    // have given it); recent ones are still offered or being worked.
+                    let status = if minutes > 25 * 24 * 60 {
+                        if (r >> 40) % 100 < 55 { "won" } else { "lost" }
+                    } else {
+                        match (r >> 40) % 100 {
+                            0..=9 => "offered",
+                            10..=44 => "accepted",
+                            45..=74 => "contacted",
+                            _ => "quote_sent",
+                        }
                     };
                     let dealer_id = dealer_ids[dealer_index];
                     rows.push(format!(

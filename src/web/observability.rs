@@ -28,6 +28,31 @@ struct RouteStats {
     buckets: [AtomicU64; BUCKETS.len()],
 }
 
+/// Paths whose next segment is a secret from an emailed link.
+const TOKEN_PATHS: [&str; 4] = [
+    "/password/reset/",
+    "/invite/",
+    "/offers/answer/",
+    "/feedback/t/",
+];
+
+/// Whether `path` carries the secret of an emailed link.
+pub fn holds_token(path: &str) -> bool {
+    TOKEN_PATHS.iter().any(|prefix| path.starts_with(prefix))
+}
+
+/// `path` with the secret of an emailed link replaced by `…`, so tokens never reach the
+/// logs.
+pub fn loggable_path(path: &str) -> String {
+    for prefix in TOKEN_PATHS {
+        if let Some(rest) = path.strip_prefix(prefix) {
+            let after = rest.find('/').map_or("", |i| &rest[i..]);
+            return format!("{prefix}…{after}");
+        }
+    }
+    path.to_owned()
+}
+
 /// Counters shared by all workers; lock-free on the hot path once a route has been seen.
 #[derive(Default)]
 pub struct Metrics {
@@ -145,7 +170,7 @@ pub async fn observe(
         .app_data::<web::Data<AppState>>()
         .map(|s| s.metrics.clone());
     let method = req.method().to_string();
-    let path = req.path().to_owned();
+    let path = loggable_path(req.path());
     let span =
         tracing::info_span!("request", request_id = %request_id, method = %method, path = %path);
     let mut res = next.call(req).instrument(span.clone()).await?;
@@ -166,4 +191,20 @@ pub async fn observe(
             .insert(HeaderName::from_static("x-request-id"), value);
     }
     Ok(res)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::loggable_path;
+
+    #[test]
+    fn secrets_in_emailed_links_never_reach_the_logs() {
+        assert_eq!(
+            loggable_path("/offers/answer/abcDEF123/accept"),
+            "/offers/answer/…/accept"
+        );
+        assert_eq!(loggable_path("/feedback/t/abcDEF123"), "/feedback/t/…");
+        assert_eq!(loggable_path("/password/reset/abc"), "/password/reset/…");
+        assert_eq!(loggable_path("/dealer/leads/12"), "/dealer/leads/12");
+    }
 }

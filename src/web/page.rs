@@ -33,7 +33,10 @@ impl Page {
         let tz = req
             .app_data::<web::Data<AppState>>()
             .map_or(chrono_tz::Europe::Rome, |s| s.settings.timezone);
+        // The language switcher comes back to this page, but never to an address that
+        // holds an emailed link's secret (redirect targets carry no tokens).
         let path = match req.query_string() {
+            _ if super::observability::holds_token(req.path()) => "/".to_owned(),
             "" => req.path().to_owned(),
             q => format!("{}?{q}", req.path()),
         };

@@ -359,3 +359,167 @@ async fn on_a_phone_a_dealer_opens_the_offer_email_logs_in_accepts_and_sees_the_
         .unwrap_or_else(|e| panic!("browser step failed: {e:?}"));
     drop(chromedriver);
 }
+
+#[tokio::test]
+async fn on_a_phone_a_dealer_opens_the_feedback_email_fills_the_form_and_sees_the_thanks() {
+    use dealerloop::config::{EmailSettings, SmtpTls};
+
+    if chromedriver_available().is_none() {
+        return;
+    }
+    let (port, inbox) = crate::email::smtp_server();
+    let app = crate::helpers::spawn_app_with(|s| {
+        s.email = EmailSettings::Smtp {
+            host: "127.0.0.1".into(),
+            port,
+            tls: SmtpTls::None,
+            username: None,
+            password: None,
+        };
+    })
+    .await;
+    let dealer = app.create_dealer("MI-01");
+    let token = dealerloop::services::api_tokens::issue(
+        &mut app.conn(),
+        &dealerloop::services::audit::Actor::cli(),
+        "marketing",
+        "",
+    )
+    .unwrap()
+    .unwrap()
+    .secret;
+    let lead = serde_json::json!({
+        "external_id": "E2E-FB",
+        "received_at": "2026-10-20T09:30:00Z",
+        "contact": { "name": "Giulia Bianchi", "email": "giulia@officine-bianchi.it", "company": "Officine Bianchi" },
+        "location": { "country": "IT", "postcode": "20121", "region": "Lombardia" },
+        "product_line": "lathes",
+        "consent": { "share_with_dealers": true }
+    });
+    let body: serde_json::Value = reqwest::Client::new()
+        .post(format!("{}/api/v1/leads", app.address))
+        .bearer_auth(token)
+        .json(&lead)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let lead_id = body["id"].as_i64().unwrap();
+    let offer = dealerloop::models::offer::Offer::open_for(&mut app.conn(), lead_id, dealer)
+        .unwrap()
+        .unwrap();
+    dealerloop::services::offers::accept(&mut app.conn(), dealer, offer.id, "test").unwrap();
+    let policy = dealerloop::services::feedback::FeedbackPolicy {
+        base_url: app.address.clone(),
+        ..Default::default()
+    };
+    dealerloop::services::offers::advance(&mut app.conn(), dealer, lead_id, "won", "test", &policy)
+        .unwrap()
+        .unwrap();
+    let form_path = {
+        use dealerloop::schema::feedback_requests::dsl::*;
+        use diesel::prelude::*;
+        let request: i64 = feedback_requests
+            .select(id)
+            .first(&mut *app.conn())
+            .unwrap();
+        format!("/feedback/{request}")
+    };
+    app.mail.deliver_due().await.unwrap();
+    let mut link = None;
+    while let Ok(message) = inbox.recv_timeout(Duration::from_secs(30)) {
+        let (_, _, parts) = crate::email::parse_multipart(&message.data);
+        if let Some(text) = parts
+            .iter()
+            .find(|p| p.content_type.starts_with("text/plain"))
+            && text.body.contains("/feedback/t/")
+        {
+            link = Some(crate::helpers::link_in(
+                &text.body,
+                &format!("{}/feedback/t/", app.address),
+            ));
+            break;
+        }
+    }
+    let link = link.expect("the feedback email arrived over SMTP");
+
+    let scratch = tempfile::tempdir().unwrap();
+    let profile = tempfile::tempdir().unwrap();
+    let chromedriver = Chromedriver::start(&scratch.path().join("chromedriver.log"));
+    chromedriver.wait_until_ready().await;
+    let driver = WebDriver::new(&chromedriver.url, phone_sized_chromium(profile.path()))
+        .await
+        .unwrap_or_else(|e| panic!("no browser session: {e}"));
+    driver
+        .run_and_quit(|driver| async move {
+            driver.goto(&link).await?;
+            wait_for_page(&driver, &form_path, "Com'è andata?").await;
+            assert!(
+                !driver
+                    .current_url()
+                    .await?
+                    .as_str()
+                    .contains("/feedback/t/"),
+                "the token is gone from the address"
+            );
+            assert_no_horizontal_overflow(&driver).await;
+            // "Won" came preselected from the status; the revenue field is on screen.
+            let revenue = driver.find(By::Id("revenue")).await?;
+            assert!(
+                revenue.is_displayed().await?,
+                "the won questions show without a reload"
+            );
+            revenue.send_keys("48.500,00").await?;
+            driver
+                .find(By::Css("label[for='product-lathes']"))
+                .await?
+                .click()
+                .await?;
+            driver
+                .find(By::Css("label[for='quality-4']"))
+                .await?
+                .click()
+                .await?;
+            // Choosing "lost" shows the reasons at once, and hides the revenue.
+            driver
+                .find(By::Css("label[for='outcome-lost']"))
+                .await?
+                .click()
+                .await?;
+            assert!(
+                driver
+                    .find(By::Css("label[for='lost-price']"))
+                    .await?
+                    .is_displayed()
+                    .await?
+            );
+            assert!(!driver.find(By::Id("revenue")).await?.is_displayed().await?);
+            driver
+                .find(By::Css("label[for='outcome-won']"))
+                .await?
+                .click()
+                .await?;
+            driver
+                .find(By::Css("button[value='submit']"))
+                .await?
+                .click()
+                .await?;
+            wait_for_page(&driver, &form_path, "Grazie! Il riscontro è stato inviato.").await;
+            assert_no_horizontal_overflow(&driver).await;
+            Ok::<(), WebDriverError>(())
+        })
+        .await
+        .unwrap_or_else(|e| panic!("browser step failed: {e:?}"));
+    drop(chromedriver);
+    let revenue: Option<i64> = {
+        use dealerloop::schema::sale_outcomes::dsl::*;
+        use diesel::prelude::*;
+        sale_outcomes
+            .select(revenue_cents)
+            .first(&mut *app.conn())
+            .unwrap()
+    };
+    assert_eq!(revenue, Some(4_850_000));
+}

@@ -16,15 +16,15 @@ const RESET_SUBJECT: &str = "Reimposta la password di dealerloop";
 
 /// A message as an SMTP server received it: the envelope and the raw DATA.
 #[derive(Debug)]
-struct Received {
-    mail_from: String,
-    rcpt_to: Vec<String>,
-    data: String,
+pub(crate) struct Received {
+    pub(crate) mail_from: String,
+    pub(crate) rcpt_to: Vec<String>,
+    pub(crate) data: String,
 }
 
 /// A minimal SMTP server on a port of its own, in a thread: it accepts every message and
 /// hands it over through the returned channel.
-fn smtp_server_on(listener: TcpListener) -> mpsc::Receiver<Received> {
+pub(crate) fn smtp_server_on(listener: TcpListener) -> mpsc::Receiver<Received> {
     let (tx, rx) = mpsc::channel();
     std::thread::spawn(move || {
         for stream in listener.incoming() {
@@ -38,7 +38,7 @@ fn smtp_server_on(listener: TcpListener) -> mpsc::Receiver<Received> {
     rx
 }
 
-fn smtp_server() -> (u16, mpsc::Receiver<Received>) {
+pub(crate) fn smtp_server() -> (u16, mpsc::Receiver<Received>) {
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let port = listener.local_addr().unwrap().port();
     (port, smtp_server_on(listener))
@@ -99,9 +99,9 @@ fn serve_smtp_session(stream: TcpStream, tx: &mpsc::Sender<Received>) -> std::io
 }
 
 /// One part of a MIME message, its body decoded.
-struct Part {
-    content_type: String,
-    body: String,
+pub(crate) struct Part {
+    pub(crate) content_type: String,
+    pub(crate) body: String,
 }
 
 /// The header block and body of a message or part, with folded header lines joined.
@@ -158,7 +158,7 @@ fn decode_body(headers: &str, body: &str) -> String {
 }
 
 /// The top-level headers and the parts of a `multipart/*` message.
-fn parse_multipart(raw: &str) -> (String, String, Vec<Part>) {
+pub(crate) fn parse_multipart(raw: &str) -> (String, String, Vec<Part>) {
     let (headers, body) = split_headers(raw);
     let content_type = header(&headers, "Content-Type")
         .unwrap_or_else(|| panic!("no Content-Type in:\n{raw}"))

@@ -17,6 +17,7 @@ mod cli;
 mod csv_import;
 mod deadlines;
 mod email;
+mod feedback;
 mod i18n;
 mod inbox;
 mod intake;

@@ -22,3 +22,6 @@ CREATE TABLE campaign_spend (
     currency TEXT NOT NULL,
     PRIMARY KEY (campaign_id, month)
 );
+
+-- Region territories are matched case-insensitively: index what is compared.
+CREATE INDEX dealer_territories_region_folded ON dealer_territories (country, lower(region));

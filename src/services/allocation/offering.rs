@@ -96,19 +96,32 @@ fn prefixes(postcode: &str) -> Vec<String> {
         .collect()
 }
 
-/// Dealers whose territory covers the lead's country and postcode or region.
+/// Dealers whose territory covers the lead's country and postcode or region: two index
+/// lookups (postcode prefixes, then the case-folded region) rather than one `OR` that
+/// would scan every territory of the country.
 fn territory_matches(conn: &mut DbConnection, lead: &LeadRow) -> QueryResult<Vec<i64>> {
     let prefixes = lead.postcode.as_deref().map(prefixes).unwrap_or_default();
-    let region = lead.region.clone().unwrap_or_default().to_lowercase();
-    let mut ids: Vec<i64> = dealer_territories::table
-        .filter(dealer_territories::country.eq(&lead.country))
-        .filter(
-            dealer_territories::postcode_prefix
-                .eq_any(prefixes)
-                .or(db::lower(dealer_territories::region.assume_not_null()).eq(region)),
-        )
-        .select(dealer_territories::dealer_id)
-        .load(conn)?;
+    let mut ids: Vec<i64> = if prefixes.is_empty() {
+        Vec::new()
+    } else {
+        dealer_territories::table
+            .filter(dealer_territories::country.eq(&lead.country))
+            .filter(dealer_territories::postcode_prefix.eq_any(prefixes))
+            .select(dealer_territories::dealer_id)
+            .load(conn)?
+    };
+    if let Some(region) = lead.region.as_deref().filter(|r| !r.trim().is_empty()) {
+        ids.extend(
+            dealer_territories::table
+                .filter(dealer_territories::country.eq(&lead.country))
+                .filter(
+                    db::lower(dealer_territories::region.assume_not_null())
+                        .eq(region.to_lowercase()),
+                )
+                .select(dealer_territories::dealer_id)
+                .load::<i64>(conn)?,
+        );
+    }
     ids.sort_unstable();
     ids.dedup();
     Ok(ids)

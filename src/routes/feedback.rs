@@ -1,0 +1,514 @@
+//! The feedback form: opened from an emailed link without logging in (the link is traded
+//! for a short form session, then the browser lands on an address without the token), or
+//! from the dealer portal. Channel managers read it.
+
+use actix_web::cookie::{Cookie, SameSite};
+use actix_web::http::StatusCode;
+use actix_web::http::header::{self, HeaderValue};
+use actix_web::{HttpRequest, HttpResponse, web};
+use askama::Template;
+use chrono::NaiveDateTime;
+
+use super::{html_with_status, see_other_with_notice};
+use crate::domain::Role;
+use crate::domain::feedback_fields::{Currency, DecisionFactor, FirstHeard, LostReason, Outcome};
+use crate::error::AppError;
+use crate::models::feedback::FeedbackRequest;
+use crate::services::feedback::completeness::Completeness;
+use crate::services::feedback::form::{self, Answers, FeedbackForm, FormContext};
+use crate::services::feedback::requests::{self, LinkUse};
+use crate::services::feedback::{self, RequestView, Saved};
+use crate::web::page::Errors;
+use crate::web::{AppState, CurrentUser, Page, RequestContext};
+
+/// Cookie holding the form session a link was exchanged for; sent only to `/feedback`.
+pub const FORM_SESSION_COOKIE: &str = "dl_fb";
+
+/// An unsubmitted request is overdue this long after it opened (after both reminders).
+pub const OVERDUE_AFTER_DAYS: i64 = 7;
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.route("/feedback/t/{token}", web::get().to(open_link))
+        .route("/feedback/t/{token}/fresh", web::post().to(fresh_link))
+        .route("/dealer/feedback", web::get().to(dealer_list));
+}
+
+/// The form routes, registered after the channel manager's `/feedback/…` pages.
+pub fn configure_form(cfg: &mut web::ServiceConfig) {
+    cfg.route("/feedback/{id}", web::get().to(show))
+        .route("/feedback/{id}", web::post().to(submit));
+}
+
+/// Pages of the form never send the address (which may hold a token) anywhere, and are
+/// never cached.
+fn private(mut res: HttpResponse) -> HttpResponse {
+    let headers = res.headers_mut();
+    headers.insert(
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("no-referrer"),
+    );
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    res
+}
+
+// ---------------------------------------------------------------------------------------
+// Emailed links
+
+#[derive(Template)]
+#[template(path = "feedback/link.html")]
+struct LinkPage {
+    page: Page,
+    /// `expired`, `ended` (the form session ran out) or `sent` (a fresh link was asked for).
+    state: &'static str,
+    fresh_action: Option<String>,
+}
+
+async fn open_link(
+    state: web::Data<AppState>,
+    page: Page,
+    token: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
+    let token = token.into_inner();
+    let policy = state.feedback_policy();
+    let secret = token.clone();
+    let used = state
+        .db
+        .write(move |conn| requests::exchange(conn, &secret, &policy, crate::db::now()))
+        .await?;
+    match used {
+        LinkUse::Session {
+            request_id,
+            session_secret,
+        } => {
+            let cookie = Cookie::build(FORM_SESSION_COOKIE, session_secret)
+                .path("/feedback")
+                .http_only(true)
+                .same_site(SameSite::Lax)
+                .secure(state.settings.served_over_tls())
+                .finish();
+            Ok(private(
+                HttpResponse::SeeOther()
+                    .insert_header((header::LOCATION, format!("/feedback/{request_id}")))
+                    .cookie(cookie)
+                    .finish(),
+            ))
+        }
+        LinkUse::Closed { request_id } => {
+            let view = state
+                .db
+                .read(move |conn| feedback::load_view(conn, request_id))
+                .await?;
+            render_form(page, view, None, Errors::default(), false, StatusCode::OK)
+        }
+        LinkUse::Expired | LinkUse::Unknown => {
+            let fresh_action = Some(format!("/feedback/t/{token}/fresh"));
+            link_page(page, "expired", fresh_action, StatusCode::GONE)
+        }
+    }
+}
+
+fn link_page(
+    page: Page,
+    state: &'static str,
+    fresh_action: Option<String>,
+    status: StatusCode,
+) -> Result<HttpResponse, AppError> {
+    Ok(private(html_with_status(
+        status,
+        &LinkPage {
+            page,
+            state,
+            fresh_action,
+        },
+    )?))
+}
+
+async fn fresh_link(
+    state: web::Data<AppState>,
+    page: Page,
+    token: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
+    let policy = state.feedback_policy();
+    let secret = token.into_inner();
+    state
+        .db
+        .write(move |conn| requests::fresh_link(conn, &secret, &policy, crate::db::now()))
+        .await?;
+    state.mail.wake();
+    link_page(page, "sent", None, StatusCode::OK)
+}
+
+// ---------------------------------------------------------------------------------------
+// The form
+
+/// Who is looking at a request's form.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Viewer {
+    /// Through a form session from an emailed link.
+    Link,
+    /// A user of the dealer that holds the request.
+    Dealer,
+    /// A channel manager or admin: read only.
+    Staff,
+}
+
+/// Who may see request `id`: a live form session bound to it, a user of its dealer, or
+/// staff. Anyone else is told the link has ended (without saying whether it exists).
+async fn viewer(
+    state: &AppState,
+    req: &HttpRequest,
+    ctx: &RequestContext,
+    request_id: i64,
+) -> Result<Option<Viewer>, AppError> {
+    if let Some(cookie) = req.cookie(FORM_SESSION_COOKIE) {
+        let secret = cookie.value().to_owned();
+        let bound = state
+            .db
+            .read_quick(move |conn| requests::session_request(conn, &secret, crate::db::now()))
+            .await?;
+        if bound == Some(request_id) {
+            return Ok(Some(Viewer::Link));
+        }
+    }
+    let Some(session) = &ctx.session else {
+        return Ok(None);
+    };
+    match session.user.role {
+        Role::Admin | Role::Manager => Ok(Some(Viewer::Staff)),
+        Role::Dealer => {
+            let request = state
+                .db
+                .read_quick(move |conn| {
+                    FeedbackRequest::find(conn, request_id).map_err(AppError::from)
+                })
+                .await?;
+            if session.user.dealer_id == Some(request.dealer_id) {
+                Ok(Some(Viewer::Dealer))
+            } else {
+                Err(AppError::NotFound)
+            }
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "feedback/form.html")]
+struct FormPage {
+    page: Page,
+    view: RequestView,
+    form: FeedbackForm,
+    errors: Errors,
+    editable: bool,
+    progress: Completeness,
+    submitted: bool,
+    outcomes: Vec<&'static str>,
+    lost_reasons: Vec<&'static str>,
+    factors: Vec<&'static str>,
+    first_heard: Vec<&'static str>,
+    currencies: Vec<&'static str>,
+}
+
+impl FormPage {
+    /// `shown` when the field group applies to the outcome chosen so far (for browsers
+    /// that cannot reveal it themselves).
+    fn shown(&self, outcomes: &str) -> &'static str {
+        let chosen = match self.form.chosen_outcome() {
+            Some(Outcome::Won) => 'w',
+            Some(Outcome::Lost) => 'l',
+            Some(Outcome::StillOpen) => 'o',
+            Some(Outcome::Unreached) => 'u',
+            None => return "",
+        };
+        if outcomes.contains(chosen) {
+            " shown"
+        } else {
+            ""
+        }
+    }
+
+    fn checked(&self, list: &[String], value: &str) -> bool {
+        list.iter().any(|v| v == value)
+    }
+
+    fn label(&self, group: &str, code: &str) -> String {
+        self.page.t(&format!("feedback-{group}-{code}"))
+    }
+
+    fn customer(&self) -> String {
+        self.view
+            .lead
+            .contact_company
+            .clone()
+            .unwrap_or_else(|| self.view.lead.contact_name.clone())
+    }
+
+    /// "4 of 6 answered".
+    fn progress_text(&self) -> String {
+        self.page.locale.t_args(
+            "feedback-progress",
+            &[
+                ("answered", i64::from(self.progress.answered).into()),
+                ("applicable", i64::from(self.progress.applicable).into()),
+            ],
+        )
+    }
+
+    fn closed(&self) -> bool {
+        !self.view.request.is_open(crate::db::now())
+    }
+
+    fn until(&self) -> String {
+        self.page.datetime(&self.view.request.closes_at)
+    }
+
+    fn percent(&self) -> i64 {
+        self.view
+            .answers
+            .as_ref()
+            .and_then(|a| a.completeness_permille)
+            .map_or(0, |p| i64::from(p) / 10)
+    }
+
+    fn revenue(&self) -> String {
+        let Some(row) = &self.view.answers else {
+            return "—".into();
+        };
+        match row.revenue_cents {
+            Some(c) if row.currency == "EUR" => self.page.money(&c),
+            Some(c) => format!(
+                "{} {}",
+                crate::domain::feedback_fields::format_amount(c, self.page.locale),
+                row.currency
+            ),
+            None => "—".into(),
+        }
+    }
+
+    fn list_labels(&self, group: &str, list: &[String]) -> String {
+        if list.is_empty() {
+            return "—".into();
+        }
+        list.iter()
+            .map(|c| self.label(group, c))
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+}
+
+fn render_form(
+    page: Page,
+    view: RequestView,
+    form: Option<FeedbackForm>,
+    errors: Errors,
+    editable: bool,
+    status: StatusCode,
+) -> Result<HttpResponse, AppError> {
+    let form = form.unwrap_or_else(|| {
+        view.answers
+            .as_ref()
+            .map(|row| FeedbackForm::from_row(row, page.locale))
+            .unwrap_or_default()
+    });
+    let progress = progress_of(&view, &form, &page);
+    let submitted = view.request.submitted_at.is_some();
+    let editable = editable && view.request.is_open(crate::db::now());
+    Ok(private(html_with_status(
+        status,
+        &FormPage {
+            page,
+            view,
+            form,
+            errors,
+            editable,
+            progress,
+            submitted,
+            outcomes: Outcome::codes(),
+            lost_reasons: LostReason::codes(),
+            factors: DecisionFactor::codes(),
+            first_heard: FirstHeard::codes(),
+            currencies: Currency::codes(),
+        },
+    )?))
+}
+
+/// The progress line: how many of the fields that apply are answered as the form stands;
+/// a form with mistakes counts what was last saved.
+fn progress_of(view: &RequestView, form: &FeedbackForm, page: &Page) -> Completeness {
+    match form::check(form, &form_context(view, page), false) {
+        Ok(answers) => answers.completeness(),
+        Err(_) => view
+            .answers
+            .as_ref()
+            .map(Answers::from_row)
+            .unwrap_or_default()
+            .completeness(),
+    }
+}
+
+fn local_date(at: NaiveDateTime, tz: chrono_tz::Tz) -> chrono::NaiveDate {
+    use chrono::TimeZone;
+    tz.from_utc_datetime(&at).date_naive()
+}
+
+fn form_context<'a>(view: &'a RequestView, page: &Page) -> FormContext<'a> {
+    FormContext {
+        locale: page.locale,
+        today: local_date(crate::db::now(), page.tz),
+        lead_received: local_date(view.lead.received_at, page.tz),
+        product_lines: &view.product_lines,
+    }
+}
+
+fn request_id(id: &str) -> Result<i64, AppError> {
+    id.parse().map_err(|_| AppError::NotFound)
+}
+
+async fn show(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    page: Page,
+    ctx: RequestContext,
+    id: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
+    let id = request_id(&id)?;
+    let Some(who) = viewer(&state, &req, &ctx, id).await? else {
+        return link_page(page, "ended", None, StatusCode::GONE);
+    };
+    let view = state
+        .db
+        .read_quick(move |conn| feedback::load_view(conn, id))
+        .await?;
+    render_form(
+        page,
+        view,
+        None,
+        Errors::default(),
+        who != Viewer::Staff,
+        StatusCode::OK,
+    )
+}
+
+async fn submit(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    page: Page,
+    ctx: RequestContext,
+    id: web::Path<String>,
+    body: web::Bytes,
+) -> Result<HttpResponse, AppError> {
+    let id = request_id(&id)?;
+    let who = match viewer(&state, &req, &ctx, id).await? {
+        None => return link_page(page, "ended", None, StatusCode::GONE),
+        Some(Viewer::Staff) => return Err(AppError::Forbidden),
+        Some(who) => who,
+    };
+    let (typed, action) = FeedbackForm::from_urlencoded(&body);
+    let submitting = action == "submit";
+    let view = state
+        .db
+        .read(move |conn| feedback::load_view(conn, id))
+        .await?;
+    let answers = match form::check(&typed, &form_context(&view, &page), submitting) {
+        Ok(answers) => answers,
+        Err(errors) => {
+            let errors = Errors::translate(&errors, page.locale);
+            return render_form(
+                page,
+                view,
+                Some(typed),
+                errors,
+                true,
+                StatusCode::UNPROCESSABLE_ENTITY,
+            );
+        }
+    };
+    let actor = match (&ctx.session, who) {
+        (Some(s), Viewer::Dealer) => s.user.email.clone(),
+        _ => "feedback link".to_owned(),
+    };
+    let saved = state
+        .db
+        .write(move |conn| feedback::save(conn, id, &answers, submitting, &actor, crate::db::now()))
+        .await?;
+    let notice = match saved {
+        Saved::Closed => "notice-feedback-closed",
+        Saved::Draft => "notice-feedback-saved",
+        Saved::Submitted { .. } => "notice-feedback-submitted",
+    };
+    Ok(private(see_other_with_notice(
+        &format!("/feedback/{id}"),
+        notice,
+        state.settings.served_over_tls(),
+    )))
+}
+
+// ---------------------------------------------------------------------------------------
+// The dealer's list
+
+/// A request in a list, with its answers' state.
+pub struct RequestLine {
+    pub request: FeedbackRequest,
+    pub lead: crate::models::lead::LeadRow,
+    pub dealer_code: String,
+    pub completeness: Option<i32>,
+}
+
+impl RequestLine {
+    /// `pending`, `overdue`, `done` or `closed`.
+    pub fn state(&self, now: NaiveDateTime) -> &'static str {
+        if self.request.submitted_at.is_some() {
+            "done"
+        } else if !self.request.is_open(now) {
+            "closed"
+        } else if now - self.request.opened_at >= chrono::TimeDelta::days(OVERDUE_AFTER_DAYS) {
+            "overdue"
+        } else {
+            "pending"
+        }
+    }
+
+    pub fn customer(&self) -> String {
+        self.lead
+            .contact_company
+            .clone()
+            .unwrap_or_else(|| self.lead.contact_name.clone())
+    }
+}
+
+#[derive(Template)]
+#[template(path = "dealer/feedback.html")]
+struct DealerListPage {
+    page: Page,
+    lines: Vec<RequestLine>,
+    now: NaiveDateTime,
+}
+
+impl DealerListPage {
+    fn of(&self, state: &str) -> Vec<&RequestLine> {
+        self.lines
+            .iter()
+            .filter(|l| l.state(self.now) == state)
+            .collect()
+    }
+}
+
+async fn dealer_list(
+    state: web::Data<AppState>,
+    page: Page,
+    user: CurrentUser,
+) -> Result<HttpResponse, AppError> {
+    user.require(&[Role::Dealer])?;
+    let dealer_id = user.0.user.dealer_id.ok_or(AppError::Forbidden)?;
+    let lines = state
+        .db
+        .read_quick(move |conn| {
+            let requests = FeedbackRequest::for_dealer(conn, dealer_id, 200)?;
+            super::feedback_review::lines_of(conn, requests)
+        })
+        .await?;
+    super::html(&DealerListPage {
+        page,
+        lines,
+        now: crate::db::now(),
+    })
+}

@@ -1,0 +1,233 @@
+//! Post-sale feedback: the one-minute form a dealer fills in for each accepted lead, by an
+//! emailed link (no login) or in the portal. Saving part-way keeps a draft; submitting
+//! stores the completeness and, for won or lost, records the sale outcome and its outbox
+//! event in the same transaction.
+
+pub mod completeness;
+pub mod form;
+pub mod outcomes;
+pub mod requests;
+
+use chrono::{NaiveDateTime, TimeDelta};
+use diesel::Connection;
+
+use crate::db::DbConnection;
+use crate::domain::LeadStatus;
+use crate::domain::feedback_fields::Outcome;
+use crate::error::AppError;
+use crate::models::dealer::Dealer;
+use crate::models::feedback::{FeedbackRequest, FeedbackRow};
+use crate::models::lead::{LeadRow, NewLeadEvent};
+use form::Answers;
+
+/// Timings and addresses of feedback requests.
+#[derive(Debug, Clone)]
+pub struct FeedbackPolicy {
+    /// An accepted lead without an outcome gets a request this long after acceptance.
+    pub open_after: TimeDelta,
+    /// A request can be filled in and edited this long after it opens.
+    pub window: TimeDelta,
+    /// An emailed link works this long (or until the request closes, if sooner).
+    pub link_lifetime: TimeDelta,
+    /// A form session (what a link is exchanged for) lasts this long.
+    pub session_lifetime: TimeDelta,
+    /// The portal's address, for the links in emails.
+    pub base_url: String,
+    pub tz: chrono_tz::Tz,
+}
+
+impl Default for FeedbackPolicy {
+    fn default() -> Self {
+        Self {
+            open_after: TimeDelta::days(30),
+            window: TimeDelta::days(14),
+            link_lifetime: TimeDelta::days(7),
+            session_lifetime: TimeDelta::hours(2),
+            base_url: "http://127.0.0.1:8080".into(),
+            tz: chrono_tz::Europe::Rome,
+        }
+    }
+}
+
+/// What one background run did.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct FeedbackRun {
+    pub opened: usize,
+    pub reminded: usize,
+}
+
+/// Opens the requests and sends the reminders due at `now`, a transaction per batch.
+pub fn process_due(
+    conn: &mut DbConnection,
+    policy: &FeedbackPolicy,
+    now: NaiveDateTime,
+) -> Result<FeedbackRun, AppError> {
+    const BATCH: i64 = 50;
+    let mut run = FeedbackRun::default();
+    loop {
+        let opened = conn.transaction(|conn| requests::open_overdue(conn, policy, now, BATCH))?;
+        run.opened += opened;
+        if opened < usize::try_from(BATCH).unwrap_or(50) {
+            break;
+        }
+    }
+    loop {
+        let reminded = conn.transaction(|conn| requests::remind(conn, policy, now, BATCH))?;
+        run.reminded += reminded;
+        if reminded == 0 {
+            break;
+        }
+    }
+    Ok(run)
+}
+
+/// What saving the form did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Saved {
+    Draft,
+    Submitted {
+        /// An outcome event was appended to the outbox.
+        event: bool,
+    },
+    /// The request has closed, or was withdrawn: nothing was written.
+    Closed,
+}
+
+/// Stores `answers` for `request_id` (a draft, or a submission when `submit`). A
+/// submission stores the completeness and the time since the request opened, records a
+/// won or lost outcome on the lead with its outbox event, and is a no-op when nothing
+/// changed (a double submit).
+pub fn save(
+    conn: &mut DbConnection,
+    request_id: i64,
+    answers: &Answers,
+    submit: bool,
+    actor: &str,
+    now: NaiveDateTime,
+) -> Result<Saved, AppError> {
+    conn.transaction(|conn| {
+        let request = FeedbackRequest::find(conn, request_id)?;
+        if !request.is_open(now) {
+            return Ok(Saved::Closed);
+        }
+        let stored = FeedbackRow::find(conn, request_id)?;
+        let score = answers.completeness();
+        let submitted_at = if submit {
+            stored.as_ref().and_then(|s| s.submitted_at).or(Some(now))
+        } else {
+            stored.as_ref().and_then(|s| s.submitted_at)
+        };
+        let row = FeedbackRow {
+            request_id,
+            outcome: answers.outcome.map(|o| o.as_str().to_owned()),
+            close_date: answers.close_date,
+            revenue_cents: answers.revenue_cents,
+            currency: answers
+                .currency
+                .map_or_else(|| "EUR".to_owned(), |c| c.as_str().to_owned()),
+            products: answers.products.join(","),
+            products_other: answers.products_other.clone(),
+            lost_reason: answers.lost_reason.map(|r| r.as_str().to_owned()),
+            competitor: answers.competitor.clone(),
+            decision_factors: answers
+                .decision_factors
+                .iter()
+                .map(|f| f.as_str())
+                .collect::<Vec<_>>()
+                .join(","),
+            first_heard: answers.first_heard.map(|f| f.as_str().to_owned()),
+            lead_quality: answers.lead_quality,
+            notes: answers.notes.clone(),
+            completeness_permille: submitted_at.map(|_| i32::try_from(score.permille).unwrap_or(0)),
+            answered: i32::try_from(score.answered).unwrap_or(0),
+            applicable: i32::try_from(score.applicable).unwrap_or(0),
+            response_seconds: submitted_at.map(|at| (at - request.opened_at).num_seconds()),
+            saved_at: now,
+            submitted_at,
+        };
+        let unchanged = stored.as_ref().is_some_and(|s| {
+            FeedbackRow {
+                saved_at: now,
+                ..s.clone()
+            } == row
+        });
+        if unchanged {
+            return Ok(if submit {
+                Saved::Submitted { event: false }
+            } else {
+                Saved::Draft
+            });
+        }
+        match stored {
+            Some(_) => FeedbackRow::update(conn, &row)?,
+            None => FeedbackRow::insert(conn, &row)?,
+        }
+        if row.submitted_at.is_none() {
+            return Ok(Saved::Draft);
+        }
+        FeedbackRequest::mark_submitted(conn, request_id, now)?;
+        let lead = LeadRow::find(conn, request.lead_id)?;
+        let event = outcomes::record(conn, &lead, request.dealer_id, answers, now)?;
+        sync_lead_status(conn, &lead, request.dealer_id, answers.outcome, actor, now)?;
+        Ok(Saved::Submitted {
+            event: event.is_some(),
+        })
+    })
+}
+
+/// A reported won or lost moves the lead to that status (timestamped in its history).
+fn sync_lead_status(
+    conn: &mut DbConnection,
+    lead: &LeadRow,
+    dealer_id: i64,
+    outcome: Option<Outcome>,
+    actor: &str,
+    now: NaiveDateTime,
+) -> Result<(), AppError> {
+    let target = match outcome {
+        Some(Outcome::Won) => LeadStatus::Won,
+        Some(Outcome::Lost) => LeadStatus::Lost,
+        _ => return Ok(()),
+    };
+    if lead.status == target.as_str() {
+        return Ok(());
+    }
+    LeadRow::set_status(conn, lead.id, target.as_str(), Some(dealer_id), None, now)?;
+    LeadRow::record_event(
+        conn,
+        &NewLeadEvent {
+            lead_id: lead.id,
+            occurred_at: now,
+            status: target.as_str(),
+            dealer_id: Some(dealer_id),
+            actor,
+            note: "feedback",
+        },
+    )?;
+    Ok(())
+}
+
+/// Everything the form page shows about its request.
+#[derive(Debug, Clone)]
+pub struct RequestView {
+    pub request: FeedbackRequest,
+    pub lead: LeadRow,
+    pub dealer: Dealer,
+    pub product_lines: Vec<String>,
+    pub answers: Option<FeedbackRow>,
+}
+
+pub fn load_view(conn: &mut DbConnection, request_id: i64) -> Result<RequestView, AppError> {
+    let request = FeedbackRequest::find(conn, request_id)?;
+    let lead = LeadRow::find(conn, request.lead_id)?;
+    let dealer = Dealer::find(conn, request.dealer_id)?;
+    let product_lines = Dealer::product_lines(conn, dealer.id)?;
+    let answers = FeedbackRow::find(conn, request_id)?;
+    Ok(RequestView {
+        request,
+        lead,
+        dealer,
+        product_lines,
+        answers,
+    })
+}

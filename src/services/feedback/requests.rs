@@ -1,0 +1,292 @@
+//! Feedback requests and their links: opening a request (when a dealer reports won or lost,
+//! or when an accepted lead has gone a month without an outcome), the emailed links and
+//! the short form sessions they are exchanged for, reminders, fresh links, revocation.
+
+use chrono::{NaiveDateTime, TimeDelta};
+use diesel::prelude::*;
+
+use super::FeedbackPolicy;
+use crate::db::DbConnection;
+use crate::domain::LeadStatus;
+use crate::email::{FeedbackEmail, FeedbackEmailKind};
+use crate::error::AppError;
+use crate::i18n::Locale;
+use crate::models::dealer::Dealer;
+use crate::models::feedback::{FeedbackLink, FeedbackRequest, FeedbackRow, FeedbackSession};
+use crate::models::lead::LeadRow;
+use crate::models::user::User;
+use crate::services::tokens;
+
+/// Why a request opened.
+pub const OPENED_BY_OUTCOME: &str = "outcome";
+pub const OPENED_BY_TIMER: &str = "timer";
+
+/// Reminders go this long after a request opens, while it is not submitted.
+pub const REMINDER_AFTER_DAYS: [i64; 2] = [3, 7];
+
+/// Fresh links one request may get per hour (the button on an expired link).
+pub const FRESH_LINKS_PER_HOUR: i64 = 3;
+
+/// Opens a feedback request for `lead`, held by `dealer_id`, unless one is open already;
+/// emails its link to the dealer. Runs in the caller's transaction. Returns the new
+/// request's id.
+pub fn open(
+    conn: &mut DbConnection,
+    lead: &LeadRow,
+    dealer_id: i64,
+    opened_by: &str,
+    policy: &FeedbackPolicy,
+    now: NaiveDateTime,
+) -> Result<Option<i64>, AppError> {
+    if FeedbackRequest::open_for_lead(conn, lead.id, now)?.is_some() {
+        return Ok(None);
+    }
+    let id = FeedbackRequest::insert(
+        conn,
+        lead.id,
+        dealer_id,
+        opened_by,
+        now,
+        now + policy.window,
+    )?;
+    // The outcome the dealer just reported starts the form off.
+    let outcome = match lead.status.parse::<LeadStatus>() {
+        Ok(LeadStatus::Won) => Some("won".to_owned()),
+        Ok(LeadStatus::Lost) => Some("lost".to_owned()),
+        _ => None,
+    };
+    FeedbackRow::insert(
+        conn,
+        &FeedbackRow {
+            request_id: id,
+            outcome,
+            close_date: None,
+            revenue_cents: None,
+            currency: "EUR".into(),
+            products: String::new(),
+            products_other: String::new(),
+            lost_reason: None,
+            competitor: String::new(),
+            decision_factors: String::new(),
+            first_heard: None,
+            lead_quality: None,
+            notes: String::new(),
+            completeness_permille: None,
+            answered: 0,
+            applicable: 0,
+            response_seconds: None,
+            saved_at: now,
+            submitted_at: None,
+        },
+    )?;
+    let request = FeedbackRequest::find(conn, id)?;
+    send_link(conn, &request, FeedbackEmailKind::Request, policy, now)?;
+    Ok(Some(id))
+}
+
+/// Issues a new link to `request` and emails it to the dealer's contact address.
+pub fn send_link(
+    conn: &mut DbConnection,
+    request: &FeedbackRequest,
+    kind: FeedbackEmailKind,
+    policy: &FeedbackPolicy,
+    now: NaiveDateTime,
+) -> Result<(), AppError> {
+    let secret = tokens::random_secret();
+    let expires = (now + policy.link_lifetime).min(request.closes_at);
+    FeedbackLink::insert(
+        conn,
+        request.id,
+        &tokens::hash_secret(&secret),
+        now,
+        expires,
+    )?;
+    let dealer = Dealer::find(conn, request.dealer_id)?;
+    let lead = LeadRow::find(conn, request.lead_id)?;
+    // The contact's own language if they have an account, Italian otherwise.
+    let locale = User::find_by_email(conn, &dealer.contact_email)?
+        .and_then(|u| u.locale)
+        .and_then(|l| l.parse().ok())
+        .unwrap_or(Locale::It);
+    let area = lead.region.clone().unwrap_or_else(|| lead.country.clone());
+    crate::email::enqueue(
+        conn,
+        &dealer.contact_email,
+        &FeedbackEmail {
+            locale,
+            kind,
+            dealer_name: dealer.name.clone(),
+            lead: format!("{} · {area}", lead.product_line),
+            customer: lead
+                .contact_company
+                .clone()
+                .unwrap_or_else(|| lead.contact_name.clone()),
+            link: format!("{}/feedback/t/{secret}", policy.base_url),
+            open_until: locale.datetime(request.closes_at, policy.tz),
+        },
+    )?;
+    Ok(())
+}
+
+/// What a link secret leads to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum LinkUse {
+    /// A live link: a form session was opened; the secret goes in the session cookie.
+    Session {
+        request_id: i64,
+        session_secret: String,
+    },
+    /// The request is closed (or withdrawn): its answers can only be read.
+    Closed { request_id: i64 },
+    /// The link expired or was revoked while the request is still open: a fresh link can
+    /// be emailed.
+    Expired,
+    /// Not a link of ours.
+    Unknown,
+}
+
+/// Exchanges a link secret for a form session bound to its request.
+pub fn exchange(
+    conn: &mut DbConnection,
+    secret: &str,
+    policy: &FeedbackPolicy,
+    now: NaiveDateTime,
+) -> Result<LinkUse, AppError> {
+    if secret.len() != 43 {
+        return Ok(LinkUse::Unknown);
+    }
+    let Some(link) = FeedbackLink::find_by_hash(conn, &tokens::hash_secret(secret))? else {
+        return Ok(LinkUse::Unknown);
+    };
+    let request = FeedbackRequest::find(conn, link.request_id)?;
+    if !request.is_open(now) {
+        return Ok(LinkUse::Closed {
+            request_id: request.id,
+        });
+    }
+    if link.revoked_at.is_some() || link.expires_at <= now {
+        return Ok(LinkUse::Expired);
+    }
+    let session_secret = tokens::random_secret();
+    FeedbackSession::insert(
+        conn,
+        &tokens::hash_secret(&session_secret),
+        request.id,
+        now,
+        (now + policy.session_lifetime).min(request.closes_at),
+    )?;
+    Ok(LinkUse::Session {
+        request_id: request.id,
+        session_secret,
+    })
+}
+
+/// The request a form session cookie is bound to, if the session is live.
+pub fn session_request(
+    conn: &mut DbConnection,
+    session_secret: &str,
+    now: NaiveDateTime,
+) -> Result<Option<i64>, AppError> {
+    Ok(FeedbackSession::request_of(
+        conn,
+        &tokens::hash_secret(session_secret),
+        now,
+    )?)
+}
+
+/// The button under an expired link: emails a fresh link to the dealer's address on
+/// record if the secret belongs to a request that is still open, at most
+/// [`FRESH_LINKS_PER_HOUR`] times an hour. Says nothing about what it found.
+pub fn fresh_link(
+    conn: &mut DbConnection,
+    secret: &str,
+    policy: &FeedbackPolicy,
+    now: NaiveDateTime,
+) -> Result<(), AppError> {
+    if secret.len() != 43 {
+        return Ok(());
+    }
+    let Some(link) = FeedbackLink::find_by_hash(conn, &tokens::hash_secret(secret))? else {
+        return Ok(());
+    };
+    let request = FeedbackRequest::find(conn, link.request_id)?;
+    if !request.is_open(now)
+        || FeedbackLink::count_since(conn, request.id, now - TimeDelta::hours(1))?
+            >= FRESH_LINKS_PER_HOUR
+    {
+        return Ok(());
+    }
+    send_link(conn, &request, FeedbackEmailKind::FreshLink, policy, now)
+}
+
+/// Revokes every link of a request and ends its form sessions; the request stays open
+/// (a manager can send a new link). Returns how many links were revoked.
+pub fn revoke_links(
+    conn: &mut DbConnection,
+    request_id: i64,
+    now: NaiveDateTime,
+) -> Result<usize, AppError> {
+    let revoked = FeedbackLink::revoke_all(conn, request_id, now)?;
+    FeedbackSession::end_all(conn, request_id)?;
+    Ok(revoked)
+}
+
+/// Opens requests for accepted leads that have gone `policy.open_after` since acceptance
+/// without an outcome and have never had a request. Returns how many opened.
+pub fn open_overdue(
+    conn: &mut DbConnection,
+    policy: &FeedbackPolicy,
+    now: NaiveDateTime,
+    limit: i64,
+) -> Result<usize, AppError> {
+    use crate::schema::{feedback_requests, leads, offers};
+
+    let working: Vec<&str> = LeadStatus::ALL
+        .iter()
+        .filter(|s| s.is_open_for_dealer())
+        .map(|s| s.as_str())
+        .collect();
+    let due: Vec<(i64, i64)> = offers::table
+        .inner_join(leads::table)
+        .filter(offers::status.eq("accepted"))
+        .filter(offers::responded_at.le(now - policy.open_after))
+        .filter(leads::status.eq_any(working))
+        .filter(leads::dealer_id.eq(offers::dealer_id.nullable()))
+        .filter(leads::id.ne_all(feedback_requests::table.select(feedback_requests::lead_id)))
+        .select((leads::id, offers::dealer_id))
+        .limit(limit)
+        .load(conn)?;
+    let mut opened = 0;
+    for (lead_id, dealer_id) in due {
+        let lead = LeadRow::find(conn, lead_id)?;
+        if open(conn, &lead, dealer_id, OPENED_BY_TIMER, policy, now)?.is_some() {
+            opened += 1;
+        }
+    }
+    Ok(opened)
+}
+
+/// Sends the reminders due at `now` (3 and 7 days after opening, while not submitted).
+/// Each is counted on the request before it is queued, so it goes once.
+pub fn remind(
+    conn: &mut DbConnection,
+    policy: &FeedbackPolicy,
+    now: NaiveDateTime,
+    limit: i64,
+) -> Result<usize, AppError> {
+    let mut sent = 0;
+    for (nth, days) in REMINDER_AFTER_DAYS.iter().enumerate() {
+        let before = i32::try_from(nth).unwrap_or(0);
+        for request in
+            FeedbackRequest::waiting(conn, now - TimeDelta::days(*days), now, None, limit)?
+        {
+            if request.reminders_sent == before
+                && FeedbackRequest::count_reminder(conn, request.id, before)?
+            {
+                send_link(conn, &request, FeedbackEmailKind::Reminder, policy, now)?;
+                sent += 1;
+            }
+        }
+    }
+    Ok(sent)
+}

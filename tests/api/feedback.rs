@@ -1,0 +1,638 @@
+//! Post-sale feedback: the request that opens on won/lost or after a month, the emailed
+//! link traded for a form session, partial saves, submissions that record the outcome and
+//! its outbox event, corrections, reminders, expired and revoked links, and the channel
+//! manager's review.
+
+use chrono::TimeDelta;
+use dealerloop::services::api_tokens;
+use dealerloop::services::audit::Actor;
+use dealerloop::services::feedback::{self, FeedbackPolicy};
+use diesel::prelude::*;
+use serde_json::{Value, json};
+
+use crate::helpers::{Browser, PASSWORD, TestApp, link_in, spawn_app};
+
+const CONTACT: &str = "mi-01@dealers.example.it";
+
+/// One Milan dealer with a user, and a lead accepted by it. Returns the lead id.
+async fn accepted_lead(app: &TestApp, external_id: &str) -> i64 {
+    let known = dealerloop::models::dealer::Dealer::find_by_code(&mut app.conn(), "MI-01").unwrap();
+    if known.is_none() {
+        app.create_dealer("MI-01");
+        app.create_user("uno@example.it", "dealer", Some("MI-01"));
+    }
+    let token = api_tokens::issue(
+        &mut app.conn(),
+        &Actor::cli(),
+        &format!("marketing-{external_id}"),
+        "",
+    )
+    .unwrap()
+    .unwrap()
+    .secret;
+    let lead = json!({
+        "external_id": external_id,
+        "received_at": "2026-10-01T09:30:00Z",
+        "contact": { "name": "Giulia Bianchi", "email": "giulia@officine-bianchi.it", "company": "Officine Bianchi" },
+        "location": { "country": "IT", "postcode": "20121", "region": "Lombardia" },
+        "product_line": "lathes",
+        "consent": { "share_with_dealers": true },
+        "touchpoints": [{ "occurred_at": "2026-09-20T10:00:00Z", "channel": "trade_fair", "campaign": "emo-2026" }]
+    });
+    let body: Value = reqwest::Client::new()
+        .post(format!("{}/api/v1/leads", app.address))
+        .bearer_auth(token)
+        .json(&lead)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let new_lead = body["id"].as_i64().unwrap();
+    let (offer, dealer): (i64, i64) = {
+        use dealerloop::schema::offers::dsl::*;
+        offers
+            .filter(lead_id.eq(new_lead))
+            .select((id, dealer_id))
+            .first(&mut *app.conn())
+            .unwrap()
+    };
+    dealerloop::services::offers::accept(&mut app.conn(), dealer, offer, "test").unwrap();
+    new_lead
+}
+
+/// The dealer user marks the lead won (or lost) from the phone.
+async fn mark(app: &TestApp, lead_id: i64, status: &str) -> Browser {
+    let mut phone = app.browser();
+    phone.login("uno@example.it", PASSWORD).await;
+    phone.get(&format!("/dealer/leads/{lead_id}")).await;
+    phone
+        .post(
+            &format!("/dealer/leads/{lead_id}/status"),
+            &[("status", status)],
+        )
+        .await;
+    phone
+}
+
+/// The newest feedback link emailed to the dealer's contact address.
+async fn feedback_link(app: &TestApp) -> String {
+    let mails = app.emails_to(CONTACT).await;
+    let mail = mails
+        .iter()
+        .rev()
+        .find(|m| m.text.contains("/feedback/t/"))
+        .expect("a feedback email");
+    link_in(&mail.text, &format!("{}/feedback/t/", app.address))
+}
+
+fn request_id(app: &TestApp) -> i64 {
+    use dealerloop::schema::feedback_requests::dsl::*;
+    feedback_requests
+        .order(id.desc())
+        .select(id)
+        .first(&mut *app.conn())
+        .unwrap()
+}
+
+fn events(app: &TestApp) -> Vec<(String, String, Option<String>, String)> {
+    use dealerloop::schema::outcome_events::dsl::*;
+    outcome_events
+        .order(id)
+        .select((event_id, kind, corrects_event_id, payload))
+        .load(&mut *app.conn())
+        .unwrap()
+}
+
+fn policy(app: &TestApp) -> FeedbackPolicy {
+    FeedbackPolicy {
+        base_url: app.address.clone(),
+        ..FeedbackPolicy::default()
+    }
+}
+
+fn won_form<'a>(revenue: &'a str, notes: &'a str) -> Vec<(&'a str, &'a str)> {
+    vec![
+        ("outcome", "won"),
+        ("close_date", "2026-11-10"),
+        ("revenue", revenue),
+        ("currency", "EUR"),
+        ("products", "lathes"),
+        ("decision_factors", "price"),
+        ("decision_factors", "service"),
+        ("first_heard", "trade_fair"),
+        ("lead_quality", "4"),
+        ("notes", notes),
+    ]
+}
+
+#[tokio::test]
+async fn marking_a_lead_won_opens_one_request_and_emails_the_dealer_a_link() {
+    let app = spawn_app().await;
+    let lead_id = accepted_lead(&app, "FB-1").await;
+
+    mark(&app, lead_id, "won").await;
+
+    let mails = app.emails_to(CONTACT).await;
+    let request = mails
+        .iter()
+        .find(|m| m.subject.contains("Officine Bianchi"))
+        .expect("the feedback request email");
+    assert!(request.text.contains("/feedback/t/"), "{}", request.text);
+    let opened: Vec<(String, Option<i64>)> = {
+        use dealerloop::schema::feedback_requests::dsl::*;
+        feedback_requests
+            .select((opened_by, open_lead_id))
+            .load(&mut *app.conn())
+            .unwrap()
+    };
+    assert_eq!(opened, [("outcome".to_owned(), Some(lead_id))]);
+}
+
+#[tokio::test]
+async fn the_link_becomes_a_form_session_and_the_address_loses_the_token() {
+    let app = spawn_app().await;
+    let lead_id = accepted_lead(&app, "FB-2").await;
+    mark(&app, lead_id, "won").await;
+    let link = feedback_link(&app).await;
+    let phone = app.browser();
+
+    let first = phone.without_redirects().get(&link).send().await.unwrap();
+
+    assert_eq!(first.status(), 303);
+    assert_eq!(first.headers()["referrer-policy"], "no-referrer");
+    let location = first.headers()["location"].to_str().unwrap().to_owned();
+    assert_eq!(location, format!("/feedback/{}", request_id(&app)));
+    let cookie = first.headers()["set-cookie"].to_str().unwrap().to_owned();
+    assert!(
+        cookie.starts_with("dl_fb=")
+            && cookie.contains("Path=/feedback")
+            && cookie.contains("HttpOnly"),
+        "{cookie}"
+    );
+    let token = link.rsplit('/').next().unwrap();
+    assert!(!location.contains(token) && !cookie.contains(token));
+
+    let mut phone = app.browser();
+    let form = phone.get(&link).await;
+    assert_eq!(form.status, 200);
+    assert_eq!(form.path(), location);
+    assert_eq!(form.headers["referrer-policy"], "no-referrer");
+    assert!(form.contains("Com&#39;è andata?"), "{}", form.html);
+    assert!(
+        form.contains("id=\"outcome-won\" name=\"outcome\" value=\"won\" checked"),
+        "won is preselected"
+    );
+    // The form session reaches nothing else.
+    let elsewhere = phone.get("/dealer").await;
+    assert_eq!(elsewhere.path(), "/login");
+}
+
+#[tokio::test]
+async fn a_form_saved_part_way_is_resumed_from_the_same_link_on_another_visit() {
+    let app = spawn_app().await;
+    let lead_id = accepted_lead(&app, "FB-3").await;
+    mark(&app, lead_id, "won").await;
+    let link = feedback_link(&app).await;
+    let mut phone = app.browser();
+    phone.get(&link).await;
+
+    let saved = phone
+        .post(
+            &format!("/feedback/{}", request_id(&app)),
+            &[
+                ("outcome", "won"),
+                ("revenue", "12.500,50"),
+                ("action", "save"),
+            ],
+        )
+        .await;
+
+    assert!(saved.contains("Salvato."), "{}", saved.html);
+    assert!(saved.contains("2 di 8 risposte"), "{}", saved.html);
+    let mut later = app.browser();
+    let resumed = later.get(&link).await;
+    assert!(resumed.contains("value=\"12500,50\""), "{}", resumed.html);
+    assert!(events(&app).is_empty(), "a draft records no outcome");
+}
+
+#[tokio::test]
+async fn submitting_a_won_sale_records_the_outcome_and_one_outbox_event() {
+    let app = spawn_app().await;
+    let lead_id = accepted_lead(&app, "FB-4").await;
+    mark(&app, lead_id, "won").await;
+    let link = feedback_link(&app).await;
+    let mut phone = app.browser_with_language("en");
+    phone.get(&link).await;
+    let path = format!("/feedback/{}", request_id(&app));
+    let mut form = won_form("48,500.00", "");
+    form.push(("action", "submit"));
+
+    let done = phone.post(&path, &form).await;
+    // The phone's back button and a second tap on "send".
+    phone.get(&path).await;
+    phone.post(&path, &form).await;
+
+    assert!(
+        done.contains("Thank you! Your feedback has been sent."),
+        "{}",
+        done.html
+    );
+    let outcome: (String, Option<i64>, String) = {
+        use dealerloop::schema::sale_outcomes::dsl::*;
+        sale_outcomes
+            .select((outcome, revenue_cents, currency))
+            .first(&mut *app.conn())
+            .unwrap()
+    };
+    assert_eq!(outcome, ("won".into(), Some(4_850_000), "EUR".into()));
+    let written = events(&app);
+    assert_eq!(written.len(), 1, "a double submit stores one submission");
+    let payload: Value = serde_json::from_str(&written[0].3).unwrap();
+    assert_eq!(written[0].1, "outcome.recorded");
+    assert_eq!(payload["event_id"], written[0].0.as_str());
+    assert_eq!(payload["lead"]["external_id"], "FB-4");
+    assert_eq!(
+        payload["revenue"],
+        json!({ "amount_cents": 4_850_000, "currency": "EUR" })
+    );
+    assert_eq!(payload["touchpoints"][0]["campaign"], "emo-2026");
+    let stored: (Option<i32>, Option<i64>) = {
+        use dealerloop::schema::feedback::dsl::*;
+        feedback
+            .select((completeness_permille, response_seconds))
+            .first(&mut *app.conn())
+            .unwrap()
+    };
+    assert_eq!(stored.0, Some(950), "all but the notes");
+    assert!(stored.1.is_some_and(|s| s >= 0));
+}
+
+#[tokio::test]
+async fn changing_a_submitted_outcome_appends_a_correcting_event() {
+    let app = spawn_app().await;
+    let lead_id = accepted_lead(&app, "FB-5").await;
+    mark(&app, lead_id, "won").await;
+    let link = feedback_link(&app).await;
+    let mut phone = app.browser_with_language("en");
+    phone.get(&link).await;
+    let path = format!("/feedback/{}", request_id(&app));
+    let mut first = won_form("48500", "");
+    first.push(("action", "submit"));
+    phone.post(&path, &first).await;
+
+    let mut second = won_form("51000", "");
+    second.push(("action", "submit"));
+    phone.post(&path, &second).await;
+    phone.get(&path).await;
+    let lost = phone
+        .post(
+            &path,
+            &[
+                ("outcome", "lost"),
+                ("lost_reason", "competitor"),
+                ("competitor", "Torni Rossi"),
+                ("action", "submit"),
+            ],
+        )
+        .await;
+
+    assert_eq!(lost.status, 200);
+    let written = events(&app);
+    let kinds: Vec<&str> = written.iter().map(|e| e.1.as_str()).collect();
+    assert_eq!(
+        kinds,
+        ["outcome.recorded", "outcome.corrected", "outcome.corrected"]
+    );
+    assert_eq!(written[1].2.as_deref(), Some(written[0].0.as_str()));
+    assert_eq!(written[2].2.as_deref(), Some(written[1].0.as_str()));
+    let lead_status: String = {
+        use dealerloop::schema::leads::dsl::*;
+        leads
+            .find(lead_id)
+            .select(status)
+            .first(&mut *app.conn())
+            .unwrap()
+    };
+    assert_eq!(lead_status, "lost");
+}
+
+#[tokio::test]
+async fn bad_answers_are_refused_next_to_their_field_and_everything_typed_is_kept() {
+    let app = spawn_app().await;
+    let lead_id = accepted_lead(&app, "FB-6").await;
+    mark(&app, lead_id, "won").await;
+    let link = feedback_link(&app).await;
+    let mut phone = app.browser();
+    phone.get(&link).await;
+    let path = format!("/feedback/{}", request_id(&app));
+
+    let page = phone
+        .post(
+            &path,
+            &[
+                ("outcome", "won"),
+                ("revenue", "12,345"),
+                ("close_date", "2099-01-01"),
+                ("lead_quality", "7"),
+                ("notes", "Cliente molto interessato al tornio CNC"),
+                ("action", "submit"),
+            ],
+        )
+        .await;
+
+    assert_eq!(page.status, 422);
+    assert!(
+        page.contains("Usa al massimo due decimali"),
+        "{}",
+        page.html
+    );
+    assert!(page.contains("La data non può essere nel futuro."));
+    assert!(page.contains("Scegli un voto da 1 a 5."));
+    assert!(
+        page.contains("Cliente molto interessato al tornio CNC"),
+        "the notes are kept"
+    );
+    let lost = phone
+        .post(&path, &[("outcome", "lost"), ("action", "submit")])
+        .await;
+    assert!(lost.contains("Scegli perché la vendita è persa."));
+    assert!(events(&app).is_empty());
+}
+
+#[tokio::test]
+async fn a_month_after_acceptance_without_an_outcome_a_request_opens_by_itself() {
+    let app = spawn_app().await;
+    accepted_lead(&app, "FB-7").await;
+    let now = dealerloop::db::now();
+    assert_eq!(
+        feedback::process_due(&mut app.conn(), &policy(&app), now)
+            .unwrap()
+            .opened,
+        0
+    );
+
+    let run =
+        feedback::process_due(&mut app.conn(), &policy(&app), now + TimeDelta::days(31)).unwrap();
+    let again =
+        feedback::process_due(&mut app.conn(), &policy(&app), now + TimeDelta::days(32)).unwrap();
+
+    assert_eq!((run.opened, again.opened), (1, 0));
+    let link = feedback_link(&app).await;
+    let form = app.browser().get(&link).await;
+    assert!(
+        form.contains("name=\"outcome\" value=\"won\">"),
+        "no outcome chosen yet"
+    );
+}
+
+#[tokio::test]
+async fn reminders_go_after_three_and_seven_days_and_stop_once_submitted() {
+    let app = spawn_app().await;
+    let first = accepted_lead(&app, "FB-8").await;
+    let second = accepted_lead(&app, "FB-9").await;
+    mark(&app, first, "won").await;
+    mark(&app, second, "lost").await;
+    let now = dealerloop::db::now();
+    let reminders = |app: &TestApp| {
+        let app_mail = app.mail.mailer().memory().unwrap().messages();
+        app_mail
+            .iter()
+            .filter(|m| m.subject.starts_with("Promemoria: riscontro"))
+            .count()
+    };
+    app.sent_emails().await;
+
+    let day1 =
+        feedback::process_due(&mut app.conn(), &policy(&app), now + TimeDelta::days(1)).unwrap();
+    let day3 = feedback::process_due(
+        &mut app.conn(),
+        &policy(&app),
+        now + TimeDelta::days(3) + TimeDelta::minutes(1),
+    )
+    .unwrap();
+    let day3_again = feedback::process_due(
+        &mut app.conn(),
+        &policy(&app),
+        now + TimeDelta::days(3) + TimeDelta::minutes(2),
+    )
+    .unwrap();
+    app.sent_emails().await;
+    assert_eq!(
+        (day1.reminded, day3.reminded, day3_again.reminded),
+        (0, 2, 0)
+    );
+    assert_eq!(reminders(&app), 2);
+
+    // The second lead's feedback is submitted: only the first is reminded again.
+    let link = feedback_link(&app).await;
+    let mut phone = app.browser();
+    phone.get(&link).await;
+    let path = phone.get(&link).await.path();
+    phone
+        .post(
+            &path,
+            &[
+                ("outcome", "lost"),
+                ("lost_reason", "price"),
+                ("action", "submit"),
+            ],
+        )
+        .await;
+    let day7 = feedback::process_due(
+        &mut app.conn(),
+        &policy(&app),
+        now + TimeDelta::days(7) + TimeDelta::minutes(1),
+    )
+    .unwrap();
+    let day9 =
+        feedback::process_due(&mut app.conn(), &policy(&app), now + TimeDelta::days(9)).unwrap();
+    assert_eq!((day7.reminded, day9.reminded), (1, 0));
+}
+
+#[tokio::test]
+async fn an_expired_link_offers_a_fresh_one_by_email_without_revealing_anything() {
+    let app = spawn_app().await;
+    let lead_id = accepted_lead(&app, "FB-10").await;
+    mark(&app, lead_id, "won").await;
+    let link = feedback_link(&app).await;
+    app.sql("UPDATE feedback_links SET expires_at = '2000-01-01 00:00:00'");
+    let before = app.emails_to(CONTACT).await.len();
+    let mut phone = app.browser_with_language("en");
+
+    let expired = phone.get(&link).await;
+    assert_eq!(expired.status, 410);
+    assert!(expired.contains("This link no longer works"));
+    let token = link.rsplit('/').next().unwrap().to_owned();
+    let sent = phone.post(&format!("/feedback/t/{token}/fresh"), &[]).await;
+    assert!(sent.contains("a fresh link is on its way"), "{}", sent.html);
+    assert_eq!(app.emails_to(CONTACT).await.len(), before + 1);
+
+    // A made-up token gets the same pages, and nothing is sent.
+    let fake = "A".repeat(43);
+    let unknown = phone.get(&format!("/feedback/t/{fake}")).await;
+    assert_eq!(unknown.status, 410);
+    let same = phone.post(&format!("/feedback/t/{fake}/fresh"), &[]).await;
+    assert_eq!(same.html.replace(&fake, ""), sent.html.replace(&token, ""));
+    // Asking over and over is limited.
+    for _ in 0..5 {
+        phone.get(&link).await;
+        phone.post(&format!("/feedback/t/{token}/fresh"), &[]).await;
+    }
+    assert!(app.emails_to(CONTACT).await.len() <= before + 3);
+}
+
+#[tokio::test]
+async fn a_closed_request_shows_its_answers_read_only() {
+    let app = spawn_app().await;
+    let lead_id = accepted_lead(&app, "FB-11").await;
+    mark(&app, lead_id, "won").await;
+    let link = feedback_link(&app).await;
+    let mut phone = app.browser_with_language("en");
+    phone.get(&link).await;
+    let path = format!("/feedback/{}", request_id(&app));
+    let mut form = won_form("48500", "Bought two lathes");
+    form.push(("action", "submit"));
+    phone.post(&path, &form).await;
+    app.sql("UPDATE feedback_requests SET closes_at = '2000-01-01 00:00:00'");
+
+    let summary = app.browser_with_language("en").get(&link).await;
+    let refused = phone
+        .post(
+            &path,
+            &[
+                ("outcome", "lost"),
+                ("lost_reason", "price"),
+                ("action", "submit"),
+            ],
+        )
+        .await;
+
+    assert_eq!(summary.status, 200);
+    assert!(
+        summary.contains("Bought two lathes") && summary.contains("This request is closed"),
+        "{}",
+        summary.html
+    );
+    assert!(!summary.contains("name=\"outcome\""), "no form");
+    assert!(
+        refused.contains("This request is closed: nothing was changed."),
+        "{}",
+        refused.html
+    );
+    assert_eq!(events(&app).len(), 1);
+}
+
+#[tokio::test]
+async fn a_session_for_one_request_cannot_open_another_and_other_dealers_see_nothing() {
+    let app = spawn_app().await;
+    let first = accepted_lead(&app, "FB-12").await;
+    mark(&app, first, "won").await;
+    let link = feedback_link(&app).await;
+    let first_request = request_id(&app);
+    let second = accepted_lead(&app, "FB-13").await;
+    mark(&app, second, "won").await;
+    let second_request = request_id(&app);
+    app.create_dealer("MI-02");
+    app.create_user("due@example.it", "dealer", Some("MI-02"));
+    let mut phone = app.browser();
+    phone.get(&link).await;
+
+    let other = phone.get(&format!("/feedback/{second_request}")).await;
+    let mut rival = app.browser();
+    rival.login("due@example.it", PASSWORD).await;
+    let snooping = rival.get(&format!("/feedback/{first_request}")).await;
+
+    assert_eq!(other.status, 410);
+    assert!(!other.contains("name=\"outcome\""));
+    assert_eq!(snooping.status, 404);
+}
+
+#[tokio::test]
+async fn dealer_users_fill_the_same_form_from_their_feedback_list() {
+    let app = spawn_app().await;
+    let lead_id = accepted_lead(&app, "FB-14").await;
+    let mut phone = mark(&app, lead_id, "lost").await;
+
+    let list = phone.get("/dealer/feedback").await;
+    assert!(list.contains("Da compilare (1)"), "{}", list.html);
+    let path = format!("/feedback/{}", request_id(&app));
+    phone.get(&path).await;
+    phone
+        .post(
+            &path,
+            &[
+                ("outcome", "lost"),
+                ("lost_reason", "timing"),
+                ("action", "submit"),
+            ],
+        )
+        .await;
+
+    let after = phone.get("/dealer/feedback").await;
+    assert!(after.contains("Inviati (1)"), "{}", after.html);
+    assert_eq!(events(&app).len(), 1);
+}
+
+#[tokio::test]
+async fn managers_see_overdue_forms_resend_or_revoke_links_and_export_feedback() {
+    let app = spawn_app().await;
+    let waiting = accepted_lead(&app, "FB-15").await;
+    mark(&app, waiting, "won").await;
+    let old_link = feedback_link(&app).await;
+    let waiting_request = request_id(&app);
+    app.sql("UPDATE feedback_requests SET opened_at = '2026-11-01 09:00:00'");
+    let answered = accepted_lead(&app, "FB-16").await;
+    mark(&app, answered, "won").await;
+    let link = feedback_link(&app).await;
+    let mut phone = app.browser();
+    phone.get(&link).await;
+    let mut form = won_form("48500", "=HYPERLINK(\"x\")");
+    form.push(("action", "submit"));
+    phone
+        .post(&format!("/feedback/{}", request_id(&app)), &form)
+        .await;
+    app.create_user("canale@example.it", "manager", None);
+    let mut desk = app.browser_with_language("en");
+    desk.login("canale@example.it", PASSWORD).await;
+
+    let review = desk.get("/feedback").await;
+    assert!(
+        review.contains("Overdue forms (1)") && review.contains("FB-15"),
+        "{}",
+        review.html
+    );
+    assert!(review.contains("Submitted feedback (1)") && review.contains("100 %"));
+    let revoked = desk
+        .post(&format!("/feedback/{waiting_request}/revoke"), &[])
+        .await;
+    assert!(revoked.contains("The links are revoked"));
+    assert_eq!(app.browser().get(&old_link).await.status, 410);
+    desk.get("/feedback").await;
+    let resent = desk
+        .post(&format!("/feedback/{waiting_request}/resend"), &[])
+        .await;
+    assert!(resent.contains("A new link has been emailed to the dealer."));
+    let fresh = feedback_link(&app).await;
+    assert_ne!(fresh, old_link);
+    assert_eq!(app.browser().get(&fresh).await.status, 200);
+
+    let csv = desk.get("/feedback/export.csv").await;
+    assert_eq!(csv.headers["content-type"], "text/csv; charset=utf-8");
+    let lines: Vec<&str> = csv.html.lines().collect();
+    assert!(lines[0].starts_with("lead_external_id,dealer,outcome,"));
+    assert!(
+        lines[1].starts_with("FB-16,MI-01,won,2026-11-10,48500.00,EUR,lathes"),
+        "{}",
+        csv.html
+    );
+    assert!(
+        csv.html.contains("'=HYPERLINK"),
+        "formulas are defused: {}",
+        csv.html
+    );
+    let actions = app.audit_actions();
+    assert!(actions.contains(&"feedback_links_revoked".to_owned()));
+    assert!(actions.contains(&"feedback_link_sent".to_owned()));
+}
