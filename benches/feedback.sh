@@ -30,10 +30,20 @@ base="http://127.0.0.1:$PORT"
 for _ in $(seq 1 100); do curl -fs "$base/healthz" >/dev/null && break; sleep 0.2; done
 # The demo's won and lost leads opened feedback requests; their emails land in the outbox.
 for _ in $(seq 1 100); do
-  [ "$(grep -l "/feedback/t/" "$work/mail"/*.eml 2>/dev/null | wc -l)" -ge 200 ] && break
+  [ "$(ls "$work/mail" 2>/dev/null | wc -l)" -ge 1000 ] && break
   sleep 0.5
 done
-grep -ho "$base/feedback/t/[A-Za-z0-9_-]\{43\}" "$work/mail"/*.eml | sort -u | head -n 200 >"$work/links"
+python3 - "$work/mail" "$base" >"$work/links" <<'PY'
+import email, glob, re, sys
+links = set()
+for path in sorted(glob.glob(sys.argv[1] + "/*.eml")):
+    msg = email.message_from_binary_file(open(path, "rb"))
+    for part in msg.walk():
+        if part.get_content_type() == "text/plain":
+            text = part.get_payload(decode=True).decode("utf-8", "replace")
+            links.update(sys.argv[2] + p for p in re.findall(r"/feedback/t/[A-Za-z0-9_-]{43}", text))
+print("\n".join(sorted(links)[:200]))
+PY
 echo "feedback links from the demo: $(wc -l <"$work/links")"
 
 # Trade each link for a form session: cookies, the CSRF token and the form's address.
@@ -68,13 +78,14 @@ page_bytes=$(curl -fs -H "Cookie: $cookie" "$base$path" | wc -c)
 css_bytes=$(curl -fs "$base$(curl -fs -H "Cookie: $cookie" "$base$path" | grep -o '/static/[^"]*\.css' | head -n1)" | wc -c)
 echo "form page: $page_bytes bytes of HTML + $css_bytes bytes of CSS = $((page_bytes + css_bytes)) bytes (uncompressed)"
 
+today=$(TZ=Europe/Rome date +%F)
 cat >"$work/submit.lua" <<LUA
 dofile("$work/sessions.lua")
 local n = 0
 request = function()
   n = n + 1
   local s = sessions[(n % #sessions) + 1]
-  local body = "csrf_token=" .. s[3] .. "&outcome=won&close_date=2026-11-10&revenue=48500&currency=EUR"
+  local body = "csrf_token=" .. s[3] .. "&outcome=won&close_date=$today&revenue=48500&currency=EUR"
     .. "&lead_quality=4&first_heard=trade_fair&decision_factors=price&notes=visit+" .. n .. "&action=submit"
   return wrk.format("POST", s[1], {
     ["Cookie"] = s[2], ["Origin"] = "$base", ["Sec-Fetch-Site"] = "same-origin",

@@ -191,7 +191,11 @@ fn migrate(settings: &Settings, revert_last: bool) -> anyhow::Result<()> {
 fn load_demo(settings: &Settings, lead_count: usize) -> anyhow::Result<()> {
     let db = open(settings)?;
     let summary = demo::load(&mut *db.write_conn()?)?;
-    let leads = demo::load_leads(&mut *db.write_conn()?, lead_count)?;
+    let base_url = settings.public_url.as_ref().map_or_else(
+        || format!("http://{}:{}", settings.host, settings.port),
+        |u| u.as_str().trim_end_matches('/').to_owned(),
+    );
+    let leads = demo::load_leads(&mut *db.write_conn()?, lead_count, &base_url)?;
     println!(
         "demo network ready: {} dealers and {} users created",
         summary.dealers_created, summary.users_created

@@ -21,17 +21,19 @@ use crate::web::{FLASH_COOKIE, request_context::cookie};
 
 /// Registers every route.
 pub fn configure(cfg: &mut web::ServiceConfig) {
+    // Paths with parameters are matched in order, one pattern at a time: the pages opened
+    // most often on a phone (the dealer inbox, the feedback form) come first.
     ops::configure(cfg);
-    api::configure(cfg);
-    auth::configure(cfg);
-    home::configure(cfg);
     inbox::configure(cfg);
-    lead_import::configure(cfg);
-    leads::configure(cfg);
-    offer_links::configure(cfg);
     feedback::configure(cfg);
     feedback_review::configure(cfg);
     feedback::configure_form(cfg);
+    api::configure(cfg);
+    auth::configure(cfg);
+    home::configure(cfg);
+    lead_import::configure(cfg);
+    leads::configure(cfg);
+    offer_links::configure(cfg);
     admin::configure(cfg);
 }
 

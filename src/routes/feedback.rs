@@ -154,41 +154,55 @@ enum Viewer {
 
 /// Who may see request `id`: a live form session bound to it, a user of its dealer, or
 /// staff. Anyone else is told the link has ended (without saying whether it exists).
-async fn viewer(
-    state: &AppState,
-    req: &HttpRequest,
-    ctx: &RequestContext,
+fn viewer_of(
+    conn: &mut crate::db::DbConnection,
+    form_session: Option<&str>,
+    user: Option<(Role, Option<i64>)>,
     request_id: i64,
 ) -> Result<Option<Viewer>, AppError> {
-    if let Some(cookie) = req.cookie(FORM_SESSION_COOKIE) {
-        let secret = cookie.value().to_owned();
-        let bound = state
-            .db
-            .read_quick(move |conn| requests::session_request(conn, &secret, crate::db::now()))
-            .await?;
-        if bound == Some(request_id) {
-            return Ok(Some(Viewer::Link));
-        }
+    if let Some(secret) = form_session
+        && requests::session_request(conn, secret, crate::db::now())? == Some(request_id)
+    {
+        return Ok(Some(Viewer::Link));
     }
-    let Some(session) = &ctx.session else {
-        return Ok(None);
-    };
-    match session.user.role {
-        Role::Admin | Role::Manager => Ok(Some(Viewer::Staff)),
-        Role::Dealer => {
-            let request = state
-                .db
-                .read_quick(move |conn| {
-                    FeedbackRequest::find(conn, request_id).map_err(AppError::from)
-                })
-                .await?;
-            if session.user.dealer_id == Some(request.dealer_id) {
+    match user {
+        None => Ok(None),
+        Some((Role::Admin | Role::Manager, _)) => Ok(Some(Viewer::Staff)),
+        Some((Role::Dealer, dealer_id)) => {
+            let request = FeedbackRequest::find(conn, request_id)?;
+            if dealer_id == Some(request.dealer_id) {
                 Ok(Some(Viewer::Dealer))
             } else {
                 Err(AppError::NotFound)
             }
         }
     }
+}
+
+/// The viewer of request `id` and, if they may see it, everything its form shows: one
+/// trip to the database.
+async fn open_request(
+    state: &AppState,
+    req: &HttpRequest,
+    ctx: &RequestContext,
+    request_id: i64,
+) -> Result<Option<(Viewer, RequestView)>, AppError> {
+    let secret = req
+        .cookie(FORM_SESSION_COOKIE)
+        .map(|c| c.value().to_owned());
+    let user = ctx
+        .session
+        .as_ref()
+        .map(|s| (s.user.role, s.user.dealer_id));
+    state
+        .db
+        .read_quick(move |conn| {
+            let Some(who) = viewer_of(conn, secret.as_deref(), user, request_id)? else {
+                return Ok(None);
+            };
+            Ok(Some((who, feedback::load_view(conn, request_id)?)))
+        })
+        .await
 }
 
 #[derive(Template)]
@@ -371,13 +385,9 @@ async fn show(
     id: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
     let id = request_id(&id)?;
-    let Some(who) = viewer(&state, &req, &ctx, id).await? else {
+    let Some((who, view)) = open_request(&state, &req, &ctx, id).await? else {
         return link_page(page, "ended", None, StatusCode::GONE);
     };
-    let view = state
-        .db
-        .read_quick(move |conn| feedback::load_view(conn, id))
-        .await?;
     render_form(
         page,
         view,
@@ -397,17 +407,13 @@ async fn submit(
     body: web::Bytes,
 ) -> Result<HttpResponse, AppError> {
     let id = request_id(&id)?;
-    let who = match viewer(&state, &req, &ctx, id).await? {
+    let (who, view) = match open_request(&state, &req, &ctx, id).await? {
         None => return link_page(page, "ended", None, StatusCode::GONE),
-        Some(Viewer::Staff) => return Err(AppError::Forbidden),
-        Some(who) => who,
+        Some((Viewer::Staff, _)) => return Err(AppError::Forbidden),
+        Some(found) => found,
     };
     let (typed, action) = FeedbackForm::from_urlencoded(&body);
     let submitting = action == "submit";
-    let view = state
-        .db
-        .read(move |conn| feedback::load_view(conn, id))
-        .await?;
     let answers = match form::check(&typed, &form_context(&view, &page), submitting) {
         Ok(answers) => answers,
         Err(errors) => {

@@ -262,7 +262,11 @@ pub struct LeadSummary {
 /// Loads `count` leads over the last six months with multi-touch paths, pushed through
 /// the same intake as the API, and a history of accepts, declines and expiries. Leads
 /// already loaded (by `external_id`) are left alone.
-pub fn load_leads(conn: &mut DbConnection, count: usize) -> Result<LeadSummary, anyhow::Error> {
+pub fn load_leads(
+    conn: &mut DbConnection,
+    count: usize,
+    base_url: &str,
+) -> Result<LeadSummary, anyhow::Error> {
     use chrono::TimeDelta;
 
     use crate::models::offer::Offer;
@@ -270,8 +274,14 @@ pub fn load_leads(conn: &mut DbConnection, count: usize) -> Result<LeadSummary, 
     use crate::services::intake::{self, IntakeOutcome};
     use crate::services::offers;
 
-    let policy = OfferPolicy::default();
-    let feedback = crate::services::feedback::FeedbackPolicy::default();
+    let policy = OfferPolicy {
+        base_url: base_url.to_owned(),
+        ..OfferPolicy::default()
+    };
+    let feedback = crate::services::feedback::FeedbackPolicy {
+        base_url: base_url.to_owned(),
+        ..Default::default()
+    };
     let mut dice = Dice(0x5EED_1EAD_CAFE_F00D);
     let mut summary = LeadSummary {
         campaigns: 0,

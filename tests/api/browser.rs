@@ -379,15 +379,7 @@ async fn on_a_phone_a_dealer_opens_the_feedback_email_fills_the_form_and_sees_th
     })
     .await;
     let dealer = app.create_dealer("MI-01");
-    let token = dealerloop::services::api_tokens::issue(
-        &mut app.conn(),
-        &dealerloop::services::audit::Actor::cli(),
-        "marketing",
-        "",
-    )
-    .unwrap()
-    .unwrap()
-    .secret;
+    let token = app.marketing_token("marketing");
     let lead = serde_json::json!({
         "external_id": "E2E-FB",
         "received_at": "2026-10-20T09:30:00Z",
@@ -396,16 +388,7 @@ async fn on_a_phone_a_dealer_opens_the_feedback_email_fills_the_form_and_sees_th
         "product_line": "lathes",
         "consent": { "share_with_dealers": true }
     });
-    let body: serde_json::Value = reqwest::Client::new()
-        .post(format!("{}/api/v1/leads", app.address))
-        .bearer_auth(token)
-        .json(&lead)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let body = app.push_lead(&token, &lead).await;
     let lead_id = body["id"].as_i64().unwrap();
     let offer = dealerloop::models::offer::Offer::open_for(&mut app.conn(), lead_id, dealer)
         .unwrap()

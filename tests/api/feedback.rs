@@ -4,8 +4,6 @@
 //! manager's review.
 
 use chrono::TimeDelta;
-use dealerloop::services::api_tokens;
-use dealerloop::services::audit::Actor;
 use dealerloop::services::feedback::{self, FeedbackPolicy};
 use diesel::prelude::*;
 use serde_json::{Value, json};
@@ -21,15 +19,7 @@ async fn accepted_lead(app: &TestApp, external_id: &str) -> i64 {
         app.create_dealer("MI-01");
         app.create_user("uno@example.it", "dealer", Some("MI-01"));
     }
-    let token = api_tokens::issue(
-        &mut app.conn(),
-        &Actor::cli(),
-        &format!("marketing-{external_id}"),
-        "",
-    )
-    .unwrap()
-    .unwrap()
-    .secret;
+    let token = app.marketing_token(&format!("marketing-{external_id}"));
     let lead = json!({
         "external_id": external_id,
         "received_at": "2026-10-01T09:30:00Z",
@@ -39,16 +29,7 @@ async fn accepted_lead(app: &TestApp, external_id: &str) -> i64 {
         "consent": { "share_with_dealers": true },
         "touchpoints": [{ "occurred_at": "2026-09-20T10:00:00Z", "channel": "trade_fair", "campaign": "emo-2026" }]
     });
-    let body: Value = reqwest::Client::new()
-        .post(format!("{}/api/v1/leads", app.address))
-        .bearer_auth(token)
-        .json(&lead)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let body = app.push_lead(&token, &lead).await;
     let new_lead = body["id"].as_i64().unwrap();
     let (offer, dealer): (i64, i64) = {
         use dealerloop::schema::offers::dsl::*;

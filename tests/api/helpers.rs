@@ -197,6 +197,28 @@ impl TestApp {
             .collect()
     }
 
+    /// A new bearer token for the marketing system, named `name`.
+    pub fn marketing_token(&self, name: &str) -> String {
+        dealerloop::services::api_tokens::issue(&mut self.conn(), &Actor::cli(), name, "")
+            .expect("token issued")
+            .expect("valid token name")
+            .secret
+    }
+
+    /// Pushes one lead (or a batch) through the intake API and returns the answer's body.
+    pub async fn push_lead(&self, token: &str, lead: &serde_json::Value) -> serde_json::Value {
+        reqwest::Client::new()
+            .post(format!("{}/api/v1/leads", self.address))
+            .bearer_auth(token)
+            .json(lead)
+            .send()
+            .await
+            .expect("intake answers")
+            .json()
+            .await
+            .expect("a JSON answer")
+    }
+
     /// Audit actions recorded so far, oldest first.
     pub fn audit_actions(&self) -> Vec<String> {
         use dealerloop::schema::audit_events::dsl::*;

@@ -1,23 +1,12 @@
 //! The channel manager's lead pages: search and filter, one lead with why each dealer was
 //! chosen, the queue of leads no dealer could take, and assigning by hand.
 
-use dealerloop::services::api_tokens;
-use dealerloop::services::audit::Actor;
 use serde_json::{Value, json};
 
 use crate::helpers::{Browser, PASSWORD, TestApp, spawn_app};
 
 async fn push(app: &TestApp, token: &str, lead: Value) -> Value {
-    reqwest::Client::new()
-        .post(format!("{}/api/v1/leads", app.address))
-        .bearer_auth(token)
-        .json(&lead)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap()
+    app.push_lead(token, &lead).await
 }
 
 fn lead(external_id: &str, postcode: &str, region: &str, line: &str, campaign: &str) -> Value {
@@ -43,10 +32,7 @@ async fn network(app: &TestApp) -> (Browser, String) {
     app.create_user("uno@example.it", "dealer", Some("MI-01"));
     app.create_user("due@example.it", "dealer", Some("MI-02"));
     app.create_user("canale@example.it", "manager", None);
-    let token = api_tokens::issue(&mut app.conn(), &Actor::cli(), "marketing", "")
-        .unwrap()
-        .unwrap()
-        .secret;
+    let token = app.marketing_token("marketing");
     let mut desk = app.browser_with_language("en");
     desk.login("canale@example.it", PASSWORD).await;
     (desk, token)

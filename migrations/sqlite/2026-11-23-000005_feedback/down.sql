@@ -1,4 +1,5 @@
-DROP INDEX offers_status_responded;
+CREATE INDEX offers_dealer_status ON offers (dealer_id, status);
+DROP INDEX offers_dealer_open;
 DROP TABLE outcome_events;
 DROP TABLE sale_outcomes;
 DROP TABLE feedback;

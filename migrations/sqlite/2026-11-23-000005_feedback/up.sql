@@ -87,5 +87,6 @@ CREATE TABLE outcome_events (
 );
 CREATE INDEX outcome_events_lead ON outcome_events (lead_id);
 
--- The timer that opens requests a month after acceptance looks up accepted offers by date.
-CREATE INDEX offers_status_responded ON offers (status, responded_at);
+-- A dealer's open offers by deadline (the inbox) without scanning every open offer.
+CREATE INDEX offers_dealer_open ON offers (dealer_id, status, deadline_at);
+DROP INDEX offers_dealer_status;

@@ -246,16 +246,29 @@ pub fn open_overdue(
         .filter(|s| s.is_open_for_dealer())
         .map(|s| s.as_str())
         .collect();
-    let due: Vec<(i64, i64)> = offers::table
-        .inner_join(leads::table)
-        .filter(offers::status.eq("accepted"))
-        .filter(offers::responded_at.le(now - policy.open_after))
+    // Driven from the leads still being worked (an index range on status and creation
+    // time: a lead accepted a month ago came in at least a month ago), so the cost follows
+    // the open work, not the whole history of offers.
+    let cutoff = now - policy.open_after;
+    let due: Vec<(i64, Option<i64>)> = leads::table
         .filter(leads::status.eq_any(working))
-        .filter(leads::dealer_id.eq(offers::dealer_id.nullable()))
-        .filter(leads::id.ne_all(feedback_requests::table.select(feedback_requests::lead_id)))
-        .select((leads::id, offers::dealer_id))
+        .filter(leads::created_at.le(cutoff))
+        .filter(diesel::dsl::exists(
+            offers::table
+                .filter(offers::lead_id.eq(leads::id))
+                .filter(offers::dealer_id.nullable().eq(leads::dealer_id))
+                .filter(offers::status.eq("accepted"))
+                .filter(offers::responded_at.le(cutoff)),
+        ))
+        .filter(diesel::dsl::not(diesel::dsl::exists(
+            feedback_requests::table.filter(feedback_requests::lead_id.eq(leads::id)),
+        )))
+        .select((leads::id, leads::dealer_id))
         .limit(limit)
         .load(conn)?;
+    let due = due
+        .into_iter()
+        .filter_map(|(lead, dealer)| dealer.map(|d| (lead, d)));
     let mut opened = 0;
     for (lead_id, dealer_id) in due {
         let lead = LeadRow::find(conn, lead_id)?;
