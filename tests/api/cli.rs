@@ -395,3 +395,39 @@ async fn an_unreachable_postgresql_fails_with_the_drivers_own_error_and_no_passw
         "{run:?}"
     );
 }
+
+#[tokio::test]
+async fn generate_builds_a_benchmark_network_once_and_its_dealer_user_sees_an_inbox() {
+    let (url, _database) = fresh_database();
+
+    let first = dealerloop(
+        Some(&url),
+        &["generate", "--dealers", "30", "--leads", "300"],
+        "",
+        &[],
+    )
+    .await;
+    let second = dealerloop(
+        Some(&url),
+        &["generate", "--dealers", "30", "--leads", "300"],
+        "",
+        &[],
+    )
+    .await;
+
+    assert!(first.succeeded(), "{first:?}");
+    assert!(
+        first
+            .stdout
+            .contains("generated 30 dealers, 300 leads, 300 offers and 600 touchpoints"),
+        "{first:?}"
+    );
+    assert!(!second.succeeded(), "a second run refuses: {second:?}");
+    let address = portal_on(&url).await;
+    let mut phone = Browser::new(&address, None);
+    let inbox = phone
+        .login("carico@dealerloop.demo", "Officina-Demo-2026")
+        .await;
+    assert_eq!(inbox.path(), "/dealer", "{}", inbox.html);
+    assert!(inbox.contains("Officina Benchmark 0"), "{}", inbox.html);
+}
