@@ -20,6 +20,16 @@ fluent_templates::static_loader! {
     };
 }
 
+/// Messages without arguments, resolved once per locale: a page asks for dozens of them,
+/// and resolving a Fluent pattern each time showed in the profile of the feedback form.
+static MESSAGES: [std::sync::LazyLock<std::sync::RwLock<HashMap<String, String>>>; 2] = [
+    std::sync::LazyLock::new(Default::default),
+    std::sync::LazyLock::new(Default::default),
+];
+
+/// The cache holds at most this many messages per locale (the files have a few hundred).
+const MESSAGE_CACHE_LIMIT: usize = 4096;
+
 static IT: LanguageIdentifier = langid!("it");
 static EN: LanguageIdentifier = langid!("en");
 
@@ -92,7 +102,17 @@ impl Locale {
     /// The message for `key`; a missing key shows the key itself (and a unit test keeps
     /// both languages complete).
     pub fn t(self, key: &str) -> String {
-        LOCALES.lookup(self.langid(), key)
+        let cache = &MESSAGES[self as usize];
+        if let Some(text) = cache.read().ok().and_then(|c| c.get(key).cloned()) {
+            return text;
+        }
+        let text = LOCALES.lookup(self.langid(), key);
+        if let Ok(mut c) = cache.write()
+            && c.len() < MESSAGE_CACHE_LIMIT
+        {
+            c.insert(key.to_owned(), text.clone());
+        }
+        text
     }
 
     /// The message for `key` with named arguments.
