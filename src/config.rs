@@ -357,6 +357,15 @@ impl RawSettings {
 
 impl Settings {
     /// Whether people reach the portal over TLS (cookies get `Secure`).
+    /// The address people reach the portal at, without a trailing slash: the public URL,
+    /// or `http://host:port` with `port` (the port actually bound).
+    pub fn base_url(&self, port: u16) -> String {
+        match &self.public_url {
+            Some(u) => u.as_str().trim_end_matches('/').to_owned(),
+            None => format!("http://{}:{port}", self.host),
+        }
+    }
+
     pub fn served_over_tls(&self) -> bool {
         self.public_url
             .as_ref()

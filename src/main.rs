@@ -191,10 +191,7 @@ fn migrate(settings: &Settings, revert_last: bool) -> anyhow::Result<()> {
 fn load_demo(settings: &Settings, lead_count: usize) -> anyhow::Result<()> {
     let db = open(settings)?;
     let summary = demo::load(&mut *db.write_conn()?)?;
-    let base_url = settings.public_url.as_ref().map_or_else(
-        || format!("http://{}:{}", settings.host, settings.port),
-        |u| u.as_str().trim_end_matches('/').to_owned(),
-    );
+    let base_url = settings.base_url(settings.port);
     let leads = demo::load_leads(&mut *db.write_conn()?, lead_count, &base_url)?;
     println!(
         "demo network ready: {} dealers and {} users created",
@@ -341,17 +338,10 @@ fn import_leads(settings: &Settings, file: &std::path::Path) -> anyhow::Result<(
         indicatif::ProgressStyle::with_template("{bar:40} {pos}/{len} rows ({eta} left)")
             .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
     );
-    let policy = dealerloop::services::allocation::offering::OfferPolicy {
-        deadline: settings.offer_deadline,
-        business_hours: settings.offer_business_hours.then(|| {
-            dealerloop::services::allocation::offer_clock::BusinessHours::office(settings.timezone)
-        }),
-        max_offers: settings.max_offers_per_lead,
-        base_url: settings.public_url.as_ref().map_or_else(
-            || format!("http://{}:{}", settings.host, settings.port),
-            |u| u.as_str().trim_end_matches('/').to_owned(),
-        ),
-    };
+    let policy = dealerloop::services::allocation::offering::OfferPolicy::from_settings(
+        settings,
+        settings.base_url(settings.port),
+    );
     let name = file.file_name().map_or_else(
         || file.display().to_string(),
         |n| n.to_string_lossy().into_owned(),

@@ -47,10 +47,7 @@ impl Application {
         let listener = TcpListener::bind((settings.host.as_str(), settings.port))
             .with_context(|| format!("cannot listen on {}:{}", settings.host, settings.port))?;
         let port = listener.local_addr()?.port();
-        let base_url = match &settings.public_url {
-            Some(u) => u.as_str().trim_end_matches('/').to_owned(),
-            None => format!("http://{}:{port}", settings.host),
-        };
+        let base_url = settings.base_url(port);
         let mailer = Mailer::from_settings(&settings.email)?;
         let mail = MailQueue::new(db.clone(), mailer, settings.email_from.clone());
         let state = AppState {

@@ -33,16 +33,10 @@ pub struct AppState {
 impl AppState {
     /// Offer deadlines and limits from the settings, with this portal's address for links.
     pub fn offer_policy(&self) -> crate::services::allocation::offering::OfferPolicy {
-        crate::services::allocation::offering::OfferPolicy {
-            deadline: self.settings.offer_deadline,
-            business_hours: self.settings.offer_business_hours.then(|| {
-                crate::services::allocation::offer_clock::BusinessHours::office(
-                    self.settings.timezone,
-                )
-            }),
-            max_offers: self.settings.max_offers_per_lead,
-            base_url: self.base_url.to_string(),
-        }
+        crate::services::allocation::offering::OfferPolicy::from_settings(
+            &self.settings,
+            self.base_url.to_string(),
+        )
     }
 
     /// Feedback request timings from the settings, with this portal's address for links.

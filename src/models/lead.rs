@@ -107,6 +107,23 @@ pub struct NewLeadEvent<'a> {
 }
 
 impl LeadRow {
+    /// Who the lead is, as a dealer recognises the sale: the company, else the person.
+    pub fn customer(&self) -> String {
+        self.contact_company
+            .clone()
+            .unwrap_or_else(|| self.contact_name.clone())
+    }
+
+    /// The `tel:` target of the contact's phone: digits and `+` only.
+    pub fn tel(&self) -> String {
+        self.contact_phone
+            .as_deref()
+            .unwrap_or_default()
+            .chars()
+            .filter(|c| c.is_ascii_digit() || *c == '+')
+            .collect()
+    }
+
     pub fn insert(conn: &mut DbConnection, new: &NewLead) -> QueryResult<i64> {
         diesel::insert_into(leads::table)
             .values(new)

@@ -8,7 +8,7 @@ use std::pin::Pin;
 use actix_web::dev::Payload;
 use actix_web::http::{StatusCode, header};
 use actix_web::{FromRequest, HttpRequest, HttpResponse, web};
-use chrono::{NaiveDateTime, SecondsFormat};
+use chrono::NaiveDateTime;
 use serde_json::{Value, json};
 
 use crate::error::AppError;
@@ -93,7 +93,7 @@ impl FromRequest for ApiClient {
 }
 
 fn time(t: NaiveDateTime) -> String {
-    t.and_utc().to_rfc3339_opts(SecondsFormat::Micros, true)
+    intake::contract_time(t)
 }
 
 fn dealer_json(dealer: Option<&Dealer>) -> Value {
@@ -339,15 +339,7 @@ async fn get_lead(
             "responded_at": o.responded_at.map(time),
             "decline_reason": o.decline_reason,
         })).collect::<Vec<_>>(),
-        "touchpoints": touchpoints.iter().map(|t| json!({
-            "occurred_at": time(t.occurred_at),
-            "channel": t.channel,
-            "source": t.source,
-            "medium": t.medium,
-            "campaign": t.campaign,
-            "content": t.content,
-            "kind": t.kind,
-        })).collect::<Vec<_>>(),
+        "touchpoints": touchpoints.iter().map(intake::touchpoint_json).collect::<Vec<_>>(),
         "outcome": outcome,
     })))
 }

@@ -249,11 +249,7 @@ impl FormPage {
     }
 
     fn customer(&self) -> String {
-        self.view
-            .lead
-            .contact_company
-            .clone()
-            .unwrap_or_else(|| self.view.lead.contact_name.clone())
+        self.view.lead.customer()
     }
 
     /// "4 of 6 answered".
@@ -284,18 +280,10 @@ impl FormPage {
     }
 
     fn revenue(&self) -> String {
-        let Some(row) = &self.view.answers else {
-            return "—".into();
-        };
-        match row.revenue_cents {
-            Some(c) if row.currency == "EUR" => self.page.money(&c),
-            Some(c) => format!(
-                "{} {}",
-                crate::domain::feedback_fields::format_amount(c, self.page.locale),
-                row.currency
-            ),
-            None => "—".into(),
-        }
+        self.view.answers.as_ref().map_or_else(
+            || "—".into(),
+            |row| self.page.money_in(row.revenue_cents, &row.currency),
+        )
     }
 
     fn list_labels(&self, group: &str, list: &[String]) -> String {
@@ -474,10 +462,7 @@ impl RequestLine {
     }
 
     pub fn customer(&self) -> String {
-        self.lead
-            .contact_company
-            .clone()
-            .unwrap_or_else(|| self.lead.contact_name.clone())
+        self.lead.customer()
     }
 }
 

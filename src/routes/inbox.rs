@@ -167,13 +167,7 @@ impl LeadPage {
 
     /// `tel:` target: the number without spaces or punctuation other than `+`.
     fn tel(&self) -> String {
-        self.lead
-            .contact_phone
-            .as_deref()
-            .unwrap_or_default()
-            .chars()
-            .filter(|c| c.is_ascii_digit() || *c == '+')
-            .collect()
+        self.lead.tel()
     }
 }
 

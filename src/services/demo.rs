@@ -61,7 +61,8 @@ const DEALERS: &[(&str, &str, &[&str], &str)] = &[
     ("Sassari", "Sardegna", &["07"], "Sanna"),
 ];
 
-const LINES: &[&str] = &[
+/// The product lines the demo network sells.
+pub(crate) const PRODUCT_LINES: &[&str] = &[
     "lathes",
     "milling",
     "grinding",
@@ -140,7 +141,7 @@ pub fn load(conn: &mut DbConnection) -> Result<DemoSummary, anyhow::Error> {
         let domain = format!("{}{}.it", slug(family), slug(city));
         // Every dealer sells two to four lines; neighbours overlap so leads have a choice.
         let lines: Vec<&str> = (0..2 + i % 3)
-            .map(|k| LINES[(i + k * 2) % LINES.len()])
+            .map(|k| PRODUCT_LINES[(i + k * 2) % PRODUCT_LINES.len()])
             .collect();
         let postcodes = prefixes
             .iter()
@@ -330,7 +331,7 @@ pub fn load_leads(
                 "company": format!("{last} {company} S.r.l."),
             },
             "location": { "country": "IT", "postcode": postcode, "region": region },
-            "product_line": dice.pick(LINES),
+            "product_line": dice.pick(PRODUCT_LINES),
             "qualification": { "grade": grade, "score": 40 + dice.below(60) },
             "consent": { "share_with_dealers": dice.below(20) != 0 },
             "touchpoints": touchpoints,

@@ -539,6 +539,25 @@ pub enum IntakeOutcome {
     },
 }
 
+/// A time as the JSON contract writes it (RFC 3339, UTC, microseconds).
+pub fn contract_time(t: chrono::NaiveDateTime) -> String {
+    t.and_utc()
+        .to_rfc3339_opts(chrono::SecondsFormat::Micros, true)
+}
+
+/// A touchpoint as the JSON contract writes it (the lead API and the outcome events).
+pub fn touchpoint_json(t: &crate::models::lead::TouchpointRow) -> serde_json::Value {
+    serde_json::json!({
+        "occurred_at": contract_time(t.occurred_at),
+        "channel": t.channel,
+        "source": t.source,
+        "medium": t.medium,
+        "campaign": t.campaign,
+        "content": t.content,
+        "kind": t.kind,
+    })
+}
+
 /// Stores a validated lead (or recognises a re-send) and, with consent, offers it.
 pub fn store_lead(
     conn: &mut DbConnection,

@@ -20,13 +20,8 @@ pub const LOAD_USER: &str = "carico@dealerloop.demo";
 /// Rows per multi-row insert.
 const CHUNK: usize = 1_000;
 
-const LINES: &[&str] = &[
-    "lathes",
-    "milling",
-    "grinding",
-    "laser-cutting",
-    "press-brakes",
-];
+/// The first five of the demo's product lines.
+const LINES: &[&str] = super::demo::PRODUCT_LINES.split_at(5).0;
 const CHANNELS: &[(&str, &str)] = &[
     ("paid_search", "torni-autunno"),
     ("linkedin", "linkedin-decisori"),

@@ -97,6 +97,19 @@ impl Page {
         self.locale.money_eur(*cents)
     }
 
+    /// An amount in any currency: euro the locale's way, others as `12500,50 CHF`; `—`
+    /// when there is none.
+    pub fn money_in(&self, cents: Option<i64>, currency: &str) -> String {
+        match cents {
+            Some(c) if currency == "EUR" => self.money(&c),
+            Some(c) => format!(
+                "{} {currency}",
+                crate::domain::feedback_fields::format_amount(c, self.locale)
+            ),
+            None => "—".to_owned(),
+        }
+    }
+
     pub fn css_url(&self) -> String {
         super::assets::url("app.css")
     }

@@ -158,11 +158,7 @@ impl DetailPage {
     }
 
     fn sale_revenue(&self, o: &SaleOutcome) -> String {
-        match o.revenue_cents {
-            Some(c) if o.currency == "EUR" => self.page.money(&c),
-            Some(c) => format!("{}.{:02} {}", c / 100, c % 100, o.currency),
-            None => "—".to_owned(),
-        }
+        self.page.money_in(o.revenue_cents, &o.currency)
     }
 
     fn code_opt(&self, id: &Option<i64>) -> String {
@@ -235,13 +231,7 @@ impl DetailPage {
     }
 
     fn tel(&self) -> String {
-        self.lead
-            .contact_phone
-            .as_deref()
-            .unwrap_or_default()
-            .chars()
-            .filter(|c| c.is_ascii_digit() || *c == '+')
-            .collect()
+        self.lead.tel()
     }
 }
 

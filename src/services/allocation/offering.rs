@@ -29,6 +29,18 @@ pub struct OfferPolicy {
 }
 
 impl OfferPolicy {
+    /// The policy the settings describe, with `base_url` for the links in emails.
+    pub fn from_settings(settings: &crate::config::Settings, base_url: String) -> Self {
+        Self {
+            deadline: settings.offer_deadline,
+            business_hours: settings
+                .offer_business_hours
+                .then(|| super::offer_clock::BusinessHours::office(settings.timezone)),
+            max_offers: settings.max_offers_per_lead,
+            base_url,
+        }
+    }
+
     /// The reminder time and the deadline of an offer made at `now`.
     pub fn reminder_and_deadline(&self, now: NaiveDateTime) -> (NaiveDateTime, NaiveDateTime) {
         super::offer_clock::OfferClock {

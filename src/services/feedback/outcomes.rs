@@ -13,6 +13,7 @@ use crate::error::AppError;
 use crate::models::dealer::Dealer;
 use crate::models::feedback::{NewOutcomeEvent, OutcomeEvent, SaleOutcome};
 use crate::models::lead::LeadRow;
+use crate::services::intake::{contract_time, touchpoint_json};
 
 /// Event kinds in the outbox.
 pub const RECORDED: &str = "outcome.recorded";
@@ -113,12 +114,12 @@ pub fn record(
     let payload = json!({
         "event_id": event_id,
         "type": kind,
-        "occurred_at": now.and_utc().to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+        "occurred_at": contract_time(now),
         "corrects_event_id": corrects,
         "lead": {
             "external_id": lead.external_id,
             "source": lead.source,
-            "received_at": lead.received_at.and_utc().to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+            "received_at": contract_time(lead.received_at),
             "product_line": lead.product_line,
         },
         "dealer": { "code": dealer.code, "name": dealer.name },
@@ -131,15 +132,7 @@ pub fn record(
         "lost_reason": answered.and_then(|o| o.lost_reason.clone()),
         "competitor": answered.and_then(|o| o.competitor.clone()),
         "products": answers.products,
-        "touchpoints": touchpoints.iter().map(|t| json!({
-            "occurred_at": t.occurred_at.and_utc().to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
-            "channel": t.channel,
-            "source": t.source,
-            "medium": t.medium,
-            "campaign": t.campaign,
-            "content": t.content,
-            "kind": t.kind,
-        })).collect::<Vec<_>>(),
+        "touchpoints": touchpoints.iter().map(touchpoint_json).collect::<Vec<_>>(),
     });
     let payload = payload.to_string();
     OutcomeEvent::insert(

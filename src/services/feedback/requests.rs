@@ -117,10 +117,7 @@ pub fn send_link(
             kind,
             dealer_name: dealer.name.clone(),
             lead: format!("{} · {area}", lead.product_line),
-            customer: lead
-                .contact_company
-                .clone()
-                .unwrap_or_else(|| lead.contact_name.clone()),
+            customer: lead.customer(),
             link: format!("{}/feedback/t/{secret}", policy.base_url),
             open_until: locale.datetime(request.closes_at, policy.tz),
         },
