@@ -1,9 +1,7 @@
 //! The dealer's inbox on the phone: offers without customer identity, accept, decline to
 //! the next dealer, and moving an accepted lead forward.
 
-use dealerloop::services::api_tokens;
-use dealerloop::services::audit::Actor;
-use serde_json::{Value, json};
+use serde_json::json;
 
 use crate::helpers::{PASSWORD, TestApp, spawn_app};
 
@@ -13,10 +11,7 @@ async fn offered_lead(app: &TestApp) -> (i64, String) {
     app.create_dealer("MI-02");
     app.create_user("uno@example.it", "dealer", Some("MI-01"));
     app.create_user("due@example.it", "dealer", Some("MI-02"));
-    let token = api_tokens::issue(&mut app.conn(), &Actor::cli(), "marketing", "")
-        .unwrap()
-        .unwrap()
-        .secret;
+    let token = app.marketing_token("marketing");
     let lead = json!({
         "external_id": "IN-1",
         "received_at": "2026-11-20T09:30:00Z",
@@ -27,16 +22,7 @@ async fn offered_lead(app: &TestApp) -> (i64, String) {
         "consent": { "share_with_dealers": true },
         "touchpoints": [{ "occurred_at": "2026-11-01T10:00:00Z", "channel": "trade_fair", "campaign": "emo-2026" }]
     });
-    let body: Value = reqwest::Client::new()
-        .post(format!("{}/api/v1/leads", app.address))
-        .bearer_auth(&token)
-        .json(&lead)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let body = app.push_lead(&token, &lead).await;
     let code = body["dealer"]["code"].as_str().unwrap().to_owned();
     let email = if code == "MI-01" {
         "uno@example.it"

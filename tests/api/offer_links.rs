@@ -1,8 +1,6 @@
 //! One-tap Accept and Decline links in offer emails: a confirmation page first, bound to
 //! one offer, dead once the offer closes or its deadline passes.
 
-use dealerloop::services::api_tokens;
-use dealerloop::services::audit::Actor;
 use serde_json::json;
 
 use crate::helpers::{TestApp, spawn_app};
@@ -13,10 +11,7 @@ async fn offer_by_email(app: &TestApp) -> String {
     app.create_dealer("MI-02");
     app.create_user("uno@example.it", "dealer", Some("MI-01"));
     app.create_user("due@example.it", "dealer", Some("MI-02"));
-    let token = api_tokens::issue(&mut app.conn(), &Actor::cli(), "marketing", "")
-        .unwrap()
-        .unwrap()
-        .secret;
+    let token = app.marketing_token("marketing");
     let lead = json!({
         "external_id": "EL-1",
         "received_at": "2026-11-20T09:30:00Z",
@@ -25,16 +20,7 @@ async fn offer_by_email(app: &TestApp) -> String {
         "product_line": "lathes",
         "consent": { "share_with_dealers": true }
     });
-    let body: serde_json::Value = reqwest::Client::new()
-        .post(format!("{}/api/v1/leads", app.address))
-        .bearer_auth(token)
-        .json(&lead)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let body = app.push_lead(&token, &lead).await;
     if body["dealer"]["code"] == "MI-01" {
         "uno@example.it".into()
     } else {
