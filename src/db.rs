@@ -435,6 +435,22 @@ pub fn lock_allocation_state(conn: &mut DbConnection, dealer_ids: &[i64]) -> Que
     Ok(())
 }
 
+/// Locks every allocator state row until the transaction ends (PostgreSQL only, as
+/// [`lock_allocation_state`]), for a batch that allocates from a snapshot of them all.
+pub fn lock_all_allocation_state(conn: &mut DbConnection) -> QueryResult<()> {
+    use diesel::{QueryDsl, RunQueryDsl};
+
+    use crate::schema::dealer_allocation_state::dsl;
+    if let DbConnection::Postgres(pg) = conn {
+        dsl::dealer_allocation_state
+            .select(dsl::dealer_id)
+            .order(dsl::dealer_id)
+            .for_update()
+            .load::<i64>(pg)?;
+    }
+    Ok(())
+}
+
 /// Which open offers a deadline run is looking for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum DueOffers {
@@ -476,5 +492,39 @@ pub fn claim_due_offers(
         }
         (conn @ DbConnection::Sqlite(_), DueOffers::Expiring) => expiring.load(conn),
         (conn @ DbConnection::Sqlite(_), DueOffers::Reminding) => reminding.load(conn),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used)]
+
+    use diesel::RunQueryDsl;
+    use diesel::sql_types::Text;
+
+    use super::*;
+
+    #[derive(diesel::QueryableByName)]
+    struct CompileOption {
+        #[diesel(sql_type = Text)]
+        compile_options: String,
+    }
+
+    /// `.cargo/config.toml` builds SQLite in multi-thread mode: the pool never shares a
+    /// connection between threads, so serialized mode's mutexes would be pure cost.
+    #[test]
+    fn sqlite_is_built_for_one_thread_per_connection() {
+        let mut conn = SqliteConnection::establish(":memory:").unwrap();
+        let options: Vec<CompileOption> = diesel::sql_query("PRAGMA compile_options")
+            .load(&mut conn)
+            .unwrap();
+        assert!(
+            options.iter().any(|o| o.compile_options == "THREADSAFE=2"),
+            "{:?}",
+            options
+                .iter()
+                .map(|o| &o.compile_options)
+                .collect::<Vec<_>>()
+        );
     }
 }

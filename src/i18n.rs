@@ -132,20 +132,51 @@ impl Locale {
 
     /// A date, e.g. `22/11/2026` or `22 Nov 2026`.
     pub fn date(self, at: NaiveDateTime, tz: chrono_tz::Tz) -> String {
-        let local = at.and_utc().with_timezone(&tz);
-        match self {
-            Locale::It => local.format("%d/%m/%Y").to_string(),
-            Locale::En => local.format("%-d %b %Y").to_string(),
-        }
+        let local = at.and_utc().with_timezone(&tz).naive_local();
+        let mut out = String::with_capacity(12);
+        self.write_date(&mut out, local);
+        out
     }
 
     /// A date and time in the portal's time zone, e.g. `22/11/2026 08:40`.
     pub fn datetime(self, at: NaiveDateTime, tz: chrono_tz::Tz) -> String {
-        let local = at.and_utc().with_timezone(&tz);
-        match self {
-            Locale::It => local.format("%d/%m/%Y %H:%M").to_string(),
-            Locale::En => local.format("%-d %b %Y, %H:%M").to_string(),
-        }
+        use chrono::Timelike;
+        use std::fmt::Write;
+        let local = at.and_utc().with_timezone(&tz).naive_local();
+        let mut out = String::with_capacity(20);
+        self.write_date(&mut out, local);
+        out.push_str(match self {
+            Locale::It => " ",
+            Locale::En => ", ",
+        });
+        let _ = write!(out, "{:02}:{:02}", local.hour(), local.minute());
+        out
+    }
+
+    /// Writes `22/11/2026` or `22 Nov 2026` (what `%d/%m/%Y` and `%-d %b %Y` give),
+    /// without parsing a format string on every call: pages show dozens of dates.
+    fn write_date(self, out: &mut String, local: NaiveDateTime) {
+        use chrono::Datelike;
+        use std::fmt::Write;
+        const MONTHS: [&str; 12] = [
+            "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+        ];
+        let _ = match self {
+            Locale::It => write!(
+                out,
+                "{:02}/{:02}/{}",
+                local.day(),
+                local.month(),
+                local.year()
+            ),
+            Locale::En => write!(
+                out,
+                "{} {} {}",
+                local.day(),
+                MONTHS[local.month0() as usize % 12],
+                local.year()
+            ),
+        };
     }
 
     /// An integer with the locale's thousands separator: `12.345` or `12,345`.
@@ -277,6 +308,21 @@ mod tests {
         let rome = chrono_tz::Europe::Rome;
         assert_eq!(Locale::It.datetime(at, rome), "02/07/2026 00:30");
         assert_eq!(Locale::En.date(at, rome), "2 Jul 2026");
+        assert_eq!(Locale::It.date(at, rome), "02/07/2026");
+        assert_eq!(Locale::En.datetime(at, rome), "2 Jul 2026, 00:30");
+        // The same as the strftime patterns they replace, through a year of hours.
+        for hours in (0..24 * 366).step_by(7) {
+            let t = at + chrono::TimeDelta::hours(hours) + chrono::TimeDelta::minutes(hours % 60);
+            let local = t.and_utc().with_timezone(&rome);
+            assert_eq!(
+                Locale::It.datetime(t, rome),
+                local.format("%d/%m/%Y %H:%M").to_string()
+            );
+            assert_eq!(
+                Locale::En.datetime(t, rome),
+                local.format("%-d %b %Y, %H:%M").to_string()
+            );
+        }
     }
 
     #[test]

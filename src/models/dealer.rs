@@ -94,6 +94,12 @@ impl Dealer {
         }
     }
 
+    /// Just the dealer's name (for page titles).
+    pub fn name_of(conn: &mut DbConnection, id: i64) -> QueryResult<String> {
+        unique_row(dealers::table.find(id).select(dealers::name).load(conn))?
+            .ok_or(diesel::result::Error::NotFound)
+    }
+
     pub fn find(conn: &mut DbConnection, id: i64) -> QueryResult<Dealer> {
         unique_row(
             dealers::table

@@ -231,6 +231,42 @@ impl LeadRow {
     }
 }
 
+/// A lead a dealer is working, as its inbox lists it.
+#[derive(Debug, Clone, Queryable)]
+pub struct WorkingLead {
+    pub id: i64,
+    pub contact_name: String,
+    pub contact_company: Option<String>,
+    pub status: String,
+    pub status_changed_at: NaiveDateTime,
+}
+
+impl WorkingLead {
+    /// The leads a dealer has accepted and not yet won or lost (its capacity bounds
+    /// them), most recently changed first. The statuses are written out rather than
+    /// bound as a list so that the statement is prepared once per connection.
+    pub fn for_dealer(conn: &mut DbConnection, dealer_id: i64) -> QueryResult<Vec<Self>> {
+        use crate::domain::LeadStatus;
+        leads::table
+            .filter(leads::dealer_id.eq(dealer_id))
+            .filter(
+                leads::status
+                    .eq(LeadStatus::Accepted.as_str())
+                    .or(leads::status.eq(LeadStatus::Contacted.as_str()))
+                    .or(leads::status.eq(LeadStatus::QuoteSent.as_str())),
+            )
+            .order((leads::status_changed_at.desc(), leads::id.desc()))
+            .select((
+                leads::id,
+                leads::contact_name,
+                leads::contact_company,
+                leads::status,
+                leads::status_changed_at,
+            ))
+            .load(conn)
+    }
+}
+
 /// The touchpoints of several leads, in one query.
 pub fn touchpoints_of(
     conn: &mut DbConnection,

@@ -2,7 +2,7 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
 use crate::db::DbConnection;
-use crate::schema::{allocation_decisions, dealer_allocation_state, offers};
+use crate::schema::{allocation_decisions, dealer_allocation_state, leads, offers, touchpoints};
 
 /// An offer of one lead to one dealer.
 #[derive(Debug, Clone, Queryable, Selectable)]
@@ -19,6 +19,58 @@ pub struct Offer {
     pub responded_at: Option<NaiveDateTime>,
     pub decline_reason: Option<String>,
     pub decline_note: Option<String>,
+}
+
+/// An open offer as the dealer's inbox lists it: its deadline and what the dealer may see
+/// of the lead before accepting (no customer identity).
+#[derive(Debug, Clone, Queryable)]
+pub struct InboxOffer {
+    pub offer_id: i64,
+    pub lead_id: i64,
+    pub deadline_at: NaiveDateTime,
+    pub product_line: String,
+    pub country: String,
+    pub postcode: Option<String>,
+    pub region: Option<String>,
+    pub grade: Option<String>,
+}
+
+impl InboxOffer {
+    /// A dealer's open offers, the nearest deadline first: one indexed query with the
+    /// lead's public fields joined in.
+    pub fn open_for_dealer(conn: &mut DbConnection, dealer_id: i64) -> QueryResult<Vec<Self>> {
+        offers::table
+            .inner_join(leads::table)
+            .filter(offers::dealer_id.eq(dealer_id))
+            .filter(offers::status.eq("open"))
+            .order((offers::deadline_at, offers::id))
+            .select((
+                offers::id,
+                offers::lead_id,
+                offers::deadline_at,
+                leads::product_line,
+                leads::country,
+                leads::postcode,
+                leads::region,
+                leads::grade,
+            ))
+            .load(conn)
+    }
+
+    /// The channels that brought in the leads of a dealer's open offers, as
+    /// `(lead_id, channel)` in touch order.
+    pub fn channels_for_dealer(
+        conn: &mut DbConnection,
+        dealer_id: i64,
+    ) -> QueryResult<Vec<(i64, String)>> {
+        touchpoints::table
+            .inner_join(offers::table.on(offers::lead_id.eq(touchpoints::lead_id)))
+            .filter(offers::dealer_id.eq(dealer_id))
+            .filter(offers::status.eq("open"))
+            .order((touchpoints::lead_id, touchpoints::position))
+            .select((touchpoints::lead_id, touchpoints::channel))
+            .load(conn)
+    }
 }
 
 #[derive(Debug, Insertable)]
@@ -133,6 +185,24 @@ impl AllocationState {
             .filter(dealer_allocation_state::dealer_id.eq_any(dealer_ids))
             .select(AllocationState::as_select())
             .load(conn)
+    }
+
+    /// Writes the new states of several dealers (see [`AllocationState::save`]).
+    pub fn save_all<'a>(
+        conn: &mut DbConnection,
+        states: impl IntoIterator<Item = &'a crate::services::allocation::allocator::Candidate>,
+    ) -> QueryResult<()> {
+        for state in states {
+            Self::save(
+                conn,
+                &AllocationState {
+                    dealer_id: state.dealer_id,
+                    entitled: state.entitled,
+                    received: state.received,
+                },
+            )?;
+        }
+        Ok(())
     }
 
     /// Writes a dealer's new state (creating the row for a dealer that has none yet).

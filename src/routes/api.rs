@@ -16,6 +16,7 @@ use crate::models::api_token::ApiToken;
 use crate::models::dealer::Dealer;
 use crate::models::lead::LeadRow;
 use crate::models::offer::Offer;
+use crate::services::allocation::network::NetworkSnapshot;
 use crate::services::api_tokens;
 use crate::services::intake::{self, FieldProblem, IntakeOutcome, LeadInput, MAX_BATCH};
 use crate::web::AppState;
@@ -353,22 +354,39 @@ fn store_batch(
     policy: &crate::services::allocation::offering::OfferPolicy,
 ) -> Result<Vec<LeadResult>, AppError> {
     let mut results = Vec::with_capacity(validated.len());
+    let valid = validated.iter().filter(|(_, v)| v.is_ok()).count();
+    let mut network = if valid >= intake::SNAPSHOT_FROM {
+        Some(NetworkSnapshot::load(conn)?)
+    } else {
+        None
+    };
+    let mut dealers: Vec<Dealer> = Vec::new();
     for (external_id, input) in validated {
         results.push(match input {
             Err(problems) => invalid(external_id.as_deref(), &problems),
             Ok(input) => {
-                let outcome = intake::store_lead(conn, source, &input, policy)?;
+                let outcome =
+                    intake::store_lead_in(conn, source, &input, policy, network.as_mut())?;
                 let lead = match &outcome {
                     IntakeOutcome::Created(l) | IntakeOutcome::Duplicate(l) => l,
                     IntakeOutcome::Conflict { existing, .. } => existing,
                 };
                 let dealer = match lead.dealer_id {
-                    Some(id) => Some(Dealer::find(conn, id)?),
+                    Some(id) => match dealers.iter().position(|d| d.id == id) {
+                        Some(i) => Some(&dealers[i]),
+                        None => {
+                            dealers.push(Dealer::find(conn, id)?);
+                            dealers.last()
+                        }
+                    },
                     None => None,
                 };
-                describe(&outcome, dealer.as_ref())
+                describe(&outcome, dealer)
             }
         });
+    }
+    if let Some(network) = &network {
+        network.save(conn)?;
     }
     Ok(results)
 }

@@ -11,8 +11,8 @@ use crate::domain::{LeadStatus, Role};
 use crate::error::AppError;
 use crate::i18n::FluentArg;
 use crate::models::dealer::Dealer;
-use crate::models::lead::{LeadEvent, LeadRow, TouchpointRow};
-use crate::models::offer::Offer;
+use crate::models::lead::{LeadEvent, LeadRow, TouchpointRow, WorkingLead};
+use crate::models::offer::{InboxOffer, Offer};
 use crate::services::offers::{self, Answer, DECLINE_REASONS};
 use crate::web::{AppState, CurrentUser, Page};
 
@@ -32,31 +32,36 @@ fn dealer_of(user: &CurrentUser) -> Result<i64, AppError> {
 
 /// An offer as the dealer sees it before accepting: no customer identity.
 pub struct OfferCard {
-    pub offer: Offer,
-    pub lead: LeadRow,
+    pub offer: InboxOffer,
     pub channels: Vec<String>,
 }
 
 impl OfferCard {
     pub fn area(&self) -> String {
-        lead_area(&self.lead)
+        area_of(
+            &self.offer.country,
+            self.offer.postcode.as_deref(),
+            self.offer.region.as_deref(),
+        )
     }
 }
 
 /// Where the customer is, without identifying them: region and postcode area.
 pub(crate) fn lead_area(lead: &LeadRow) -> String {
-    let prefix: String = lead
-        .postcode
-        .as_deref()
-        .unwrap_or_default()
-        .chars()
-        .take(2)
-        .collect();
-    match (&lead.region, prefix.is_empty()) {
+    area_of(
+        &lead.country,
+        lead.postcode.as_deref(),
+        lead.region.as_deref(),
+    )
+}
+
+fn area_of(country: &str, postcode: Option<&str>, region: Option<&str>) -> String {
+    let prefix: String = postcode.unwrap_or_default().chars().take(2).collect();
+    match (region, prefix.is_empty()) {
         (Some(r), false) => format!("{r} · {prefix}xxx"),
-        (Some(r), true) => r.clone(),
-        (None, false) => format!("{} {prefix}xxx", lead.country),
-        (None, true) => lead.country.clone(),
+        (Some(r), true) => r.to_owned(),
+        (None, false) => format!("{country} {prefix}xxx"),
+        (None, true) => country.to_owned(),
     }
 }
 
@@ -76,65 +81,60 @@ fn time_left(page: &Page, deadline: NaiveDateTime) -> String {
 #[template(path = "dealer/inbox.html")]
 struct InboxPage {
     page: Page,
-    dealer: Dealer,
+    dealer_name: String,
     offers: Vec<OfferCard>,
-    working: Vec<LeadRow>,
+    working: Vec<WorkingLead>,
 }
 
 impl InboxPage {
-    fn left(&self, offer: &Offer) -> String {
+    fn left(&self, offer: &InboxOffer) -> String {
         time_left(&self.page, offer.deadline_at)
     }
 }
 
-fn channels_of(touchpoints: &[TouchpointRow], lead_id: i64) -> Vec<String> {
-    let mut channels: Vec<String> = Vec::new();
-    for t in touchpoints.iter().filter(|t| t.lead_id == lead_id) {
-        if !channels.contains(&t.channel) {
-            channels.push(t.channel.clone());
-        }
-    }
-    channels
-}
-
+/// The inbox in four indexed queries, each prepared once per connection: the dealer's
+/// name, its open offers with the leads' public fields, their channels, and the leads it
+/// is working.
 async fn inbox(
     state: web::Data<AppState>,
     page: Page,
     user: CurrentUser,
 ) -> Result<HttpResponse, AppError> {
     let dealer_id = dealer_of(&user)?;
-    let (dealer, offers, working) = state
+    let (dealer_name, offers, working) = state
         .db
         .read_quick(move |conn| -> Result<_, AppError> {
-            let dealer = Dealer::find(conn, dealer_id)?;
-            let offers = Offer::open_for_dealer(conn, dealer_id)?;
-            let ids: Vec<i64> = offers.iter().map(|o| o.lead_id).collect();
-            let leads = LeadRow::find_many(conn, &ids)?;
-            let touchpoints = crate::models::lead::touchpoints_of(conn, &ids)?;
+            let dealer_name = Dealer::name_of(conn, dealer_id)?;
+            let offers = InboxOffer::open_for_dealer(conn, dealer_id)?;
+            // Each lead's distinct channels in touch order; the rows come sorted by lead.
+            let mut by_lead: Vec<(i64, Vec<String>)> = Vec::new();
+            for (lead_id, channel) in InboxOffer::channels_for_dealer(conn, dealer_id)? {
+                match by_lead.last_mut() {
+                    Some((id, list)) if *id == lead_id => {
+                        if !list.contains(&channel) {
+                            list.push(channel);
+                        }
+                    }
+                    _ => by_lead.push((lead_id, vec![channel])),
+                }
+            }
             let cards = offers
                 .into_iter()
-                .filter_map(|offer| {
-                    let lead = leads.iter().find(|l| l.id == offer.lead_id)?.clone();
-                    let channels = channels_of(&touchpoints, lead.id);
-                    Some(OfferCard {
-                        offer,
-                        lead,
-                        channels,
-                    })
+                .map(|offer| {
+                    let channels = by_lead
+                        .binary_search_by_key(&offer.lead_id, |(id, _)| *id)
+                        .map(|i| std::mem::take(&mut by_lead[i].1))
+                        .unwrap_or_default();
+                    OfferCard { offer, channels }
                 })
                 .collect();
-            let open: Vec<&str> = LeadStatus::ALL
-                .iter()
-                .filter(|s| s.is_open_for_dealer())
-                .map(|s| s.as_str())
-                .collect();
-            let working = LeadRow::for_dealer(conn, dealer_id, &open)?;
-            Ok((dealer, cards, working))
+            let working = WorkingLead::for_dealer(conn, dealer_id)?;
+            Ok((dealer_name, cards, working))
         })
         .await?;
     html(&InboxPage {
         page,
-        dealer,
+        dealer_name,
         offers,
         working,
     })

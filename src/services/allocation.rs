@@ -7,6 +7,7 @@
 
 pub mod allocator;
 pub mod eligibility;
+pub mod network;
 pub mod offer_clock;
 pub mod offering;
 pub mod replay;

@@ -15,6 +15,7 @@ use crate::db::{self, DbConnection};
 use crate::domain::{EmailAddress, LeadStatus, ProductLine};
 use crate::error::AppError;
 use crate::models::lead::{LeadRow, NewLead, NewLeadEvent, NewTouchpoint, TouchpointRow};
+use crate::services::allocation::network::NetworkSnapshot;
 use crate::services::allocation::offering::{self, OfferPolicy};
 
 /// Most leads accepted in one request.
@@ -558,6 +559,11 @@ pub fn touchpoint_json(t: &crate::models::lead::TouchpointRow) -> serde_json::Va
     })
 }
 
+/// Batches with at least this many valid leads are offered from a [`NetworkSnapshot`]
+/// (read once, about as long as offering 40 leads one by one at 5,000 dealers) rather
+/// than with the per-lead queries.
+pub const SNAPSHOT_FROM: usize = 100;
+
 /// Stores a validated lead (or recognises a re-send) and, with consent, offers it.
 pub fn store_lead(
     conn: &mut DbConnection,
@@ -565,7 +571,21 @@ pub fn store_lead(
     input: &LeadInput,
     policy: &OfferPolicy,
 ) -> Result<IntakeOutcome, AppError> {
+    store_lead_in(conn, source, input, policy, None)
+}
+
+/// Does what [`store_lead`] does; with `network`, a new lead is offered from that
+/// snapshot of the network (kept in step, and its choice taken back if this lead's
+/// savepoint rolls back) instead of with the per-lead queries.
+pub fn store_lead_in(
+    conn: &mut DbConnection,
+    source: &str,
+    input: &LeadInput,
+    policy: &OfferPolicy,
+    mut network: Option<&mut NetworkSnapshot>,
+) -> Result<IntakeOutcome, AppError> {
     let hash = input.content_hash();
+    let mut choice = None;
     let attempt = conn.transaction(|conn| -> Result<IntakeOutcome, AppError> {
         if let Some(existing) = LeadRow::find_by_external_id(conn, source, &input.external_id)? {
             return resend(conn, existing, input, &hash);
@@ -635,9 +655,25 @@ pub fn store_lead(
         if !input.consent_share {
             return Ok(IntakeOutcome::Created(lead));
         }
-        offering::offer_to_next_dealer(conn, &lead, source, policy, now)?;
+        match network.as_deref_mut() {
+            Some(network) => offering::offer_from_network(
+                conn,
+                &lead,
+                source,
+                policy,
+                now,
+                network,
+                &mut choice,
+            )?,
+            None => offering::offer_to_next_dealer(conn, &lead, source, policy, now)?,
+        };
         Ok(IntakeOutcome::Created(LeadRow::find(conn, id)?))
     });
+    if attempt.is_err()
+        && let (Some(network), Some(choice)) = (network, choice.take())
+    {
+        network.undo(&choice);
+    }
     match attempt {
         // Another request stored the same lead between our look-up and insert.
         Err(AppError::Internal(e)) if is_unique_violation(&e) => conn.transaction(|conn| {

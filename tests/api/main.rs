@@ -12,6 +12,7 @@ mod helpers;
 mod admin;
 mod api_tokens;
 mod auth;
+mod batch_allocation;
 mod browser;
 mod cli;
 mod csv_import;

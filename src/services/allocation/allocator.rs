@@ -134,23 +134,41 @@ pub fn allocate(candidates: &[Candidate]) -> Option<Allocation> {
 /// an `ORDER BY dealer_id` query return them. Dealer ids should be distinct; if one
 /// repeats, the copies are treated as separate candidates and the earlier one wins ties.
 pub fn allocate_in_place(candidates: &mut [Candidate]) -> Option<usize> {
-    if candidates.is_empty() {
+    let members = candidates.len();
+    decide(candidates, members, |k| k)
+}
+
+/// Does what [`allocate_in_place`] does for the candidates `state[members[0]]`,
+/// `state[members[1]]`, …, where `state` holds the running state of a whole network (by
+/// dealer position, say) and `members` picks the eligible ones: no copying in and out.
+/// Returns the index in `state` of the chosen dealer. Fastest when `members` lists the
+/// dealers in ascending id order. Panics if a member is out of bounds.
+pub fn allocate_among(state: &mut [Candidate], members: &[u32]) -> Option<usize> {
+    decide(state, members.len(), |k| members[k] as usize)
+}
+
+/// The largest-shortfall decision over the `members` candidates `state[at(0)]`, …,
+/// `state[at(members - 1)]`; returns the index in `state` of the chosen one.
+fn decide(state: &mut [Candidate], members: usize, at: impl Fn(usize) -> usize) -> Option<usize> {
+    if members == 0 {
         return None;
     }
     let mut total: u64 = 0;
     let mut sorted = true;
     let mut previous = i64::MIN;
-    for candidate in candidates.iter_mut() {
+    for k in 0..members {
+        let candidate = &mut state[at(k)];
         candidate.weight = effective_weight(candidate.weight);
         total += weight_units(candidate.weight);
         sorted &= candidate.dealer_id >= previous;
         previous = candidate.dealer_id;
     }
     // Every candidate gets its exact share rounded down (the order does not matter here).
-    let scale = LEAD as f64 / total as f64;
+    let reciprocal = u64::MAX / total;
     let mut handed_out: i64 = 0;
-    for candidate in candidates.iter_mut() {
-        let share = floor_share(weight_units(candidate.weight), total, scale);
+    for k in 0..members {
+        let candidate = &mut state[at(k)];
+        let share = floor_share(weight_units(candidate.weight), total, reciprocal);
         candidate.entitled = candidate.entitled.saturating_add(share);
         handed_out += share;
     }
@@ -159,31 +177,29 @@ pub fn allocate_in_place(candidates: &mut [Candidate]) -> Option<usize> {
     // and the tie goes to the lowest id.
     let left_over = LEAD - handed_out;
     let chosen = if sorted {
-        choose(candidates, 0..candidates.len(), left_over)
+        choose(state, (0..members).map(&at), left_over)
     } else {
-        let mut order: Vec<usize> = (0..candidates.len()).collect();
+        let mut order: Vec<usize> = (0..members).map(&at).collect();
         // Stable: equal ids keep their listed order.
-        order.sort_by_key(|&i| candidates[i].dealer_id);
-        choose(candidates, order.into_iter(), left_over)
+        order.sort_by_key(|&i| state[i].dealer_id);
+        choose(state, order.into_iter(), left_over)
     };
-    candidates[chosen].received = candidates[chosen].received.saturating_add(1);
+    state[chosen].received = state[chosen].received.saturating_add(1);
     Some(chosen)
 }
 
-/// `floor(units * LEAD / total)`, exactly, without a division: a floating-point estimate
-/// (`scale` is `LEAD / total`) that is off by at most one, then corrected with integer
-/// multiplications (`units * LEAD < 2^61`, so nothing overflows).
-fn floor_share(units: u64, total: u64, scale: f64) -> i64 {
+/// `floor(units * LEAD / total)`, exactly, without a division per candidate: a
+/// fixed-point estimate with `reciprocal = (2^64 - 1) / total`, then one correction.
+///
+/// The estimate `n * reciprocal / 2^64` (with `n = units * LEAD < 2^61`) is at most the
+/// exact quotient and falls short of it by less than `n / 2^64 < 1/8`, so its floor is
+/// the exact floor or one less; the check adds the missing one. Nothing overflows: the
+/// product is formed in 128 bits and `(q + 1) * total <= n + total < 2^62`.
+fn floor_share(units: u64, total: u64, reciprocal: u64) -> i64 {
     let numerator = units * LEAD as u64;
-    let mut quotient = (units as f64 * scale) as i64 as u64;
-    let mut product = quotient * total;
-    while product > numerator {
-        quotient -= 1;
-        product -= total;
-    }
-    while numerator - product >= total {
+    let mut quotient = ((u128::from(numerator) * u128::from(reciprocal)) >> 64) as u64;
+    if (quotient + 1) * total <= numerator {
         quotient += 1;
-        product += total;
     }
     quotient as i64
 }
@@ -238,6 +254,45 @@ mod tests {
                 state[i].dealer_id
             })
             .collect()
+    }
+
+    #[test]
+    fn shares_are_the_exact_floor_of_the_weighted_lead() {
+        let units = [1u64, 2, 3, 7, 838_861, 16_777_216, (1 << 31) - 1];
+        for &total in &[
+            1u64,
+            2,
+            3,
+            7,
+            1 << 24,
+            (1 << 31) - 1,
+            12_345_678_901,
+            1 << 44,
+        ] {
+            let reciprocal = u64::MAX / total;
+            for &u in units.iter().filter(|&&u| u <= total) {
+                let exact = (u128::from(u) * LEAD as u128 / u128::from(total)) as i64;
+                assert_eq!(floor_share(u, total, reciprocal), exact, "{u}/{total}");
+            }
+        }
+    }
+
+    #[test]
+    fn deciding_through_an_index_list_matches_deciding_on_copies() {
+        let mut network = fresh(&[(1, 1.0), (2, 0.5), (3, 2.0), (4, 1.0), (5, 3.0)]);
+        for members in [&[0u32, 2, 3][..], &[1, 2, 4], &[4, 0, 3], &[0, 1, 2, 3, 4]] {
+            let mut copies: Vec<Candidate> = members
+                .iter()
+                .map(|&m| network[m as usize].clone())
+                .collect();
+            let expected = allocate_in_place(&mut copies).unwrap();
+            let chosen = allocate_among(&mut network, members).unwrap();
+            assert_eq!(chosen, members[expected] as usize);
+            for (copy, &m) in copies.iter().zip(members) {
+                assert_eq!(*copy, network[m as usize]);
+            }
+        }
+        assert_eq!(allocate_among(&mut network, &[]), None);
     }
 
     #[test]

@@ -332,12 +332,122 @@ fn each_covering(
     }
 }
 
+/// Ends each list of [`ActiveLists`], so that a merge of two lists stops on it (no dealer
+/// has this position: positions index a `Vec` of at most `u32::MAX` dealers).
+const END: u32 = u32::MAX;
+
+/// The active dealers of one country per product line, laid out for the candidate
+/// lookup: one map from postcode prefix and one from region, each to a row of lists (one
+/// per product line), all lists in one arena so that a lookup touches little memory.
+///
+/// A prefix's list holds every dealer whose prefix is that key *or a shorter prefix of
+/// it*, so the longest key a postcode starts with gives, in one lookup, every dealer
+/// covering it by postcode. Lists are ascending and end with [`END`].
+#[derive(Debug, Default)]
+struct ActiveLists {
+    lines: usize,
+    by_prefix: FastMap<u32>,
+    by_region: FastMap<u32>,
+    /// `row * lines + line` → the list's range in `arena` (its `END` included).
+    spans: Vec<(u32, u32)>,
+    /// Dealer positions.
+    arena: Vec<u32>,
+    shortest_prefix: usize,
+    longest_prefix: usize,
+}
+
+impl ActiveLists {
+    /// Lays out the per-line territory indexes (`by_line[line]`) of one country.
+    fn new(by_line: &[TerritoryIndex]) -> Self {
+        let mut out = ActiveLists {
+            lines: by_line.len(),
+            ..Self::default()
+        };
+        let mut prefixes: Vec<&String> = by_line.iter().flat_map(|t| t.by_prefix.keys()).collect();
+        prefixes.sort_unstable();
+        prefixes.dedup();
+        let mut regions: Vec<&String> = by_line.iter().flat_map(|t| t.by_region.keys()).collect();
+        regions.sort_unstable();
+        regions.dedup();
+        out.shortest_prefix = prefixes.iter().map(|k| k.len()).min().unwrap_or(0);
+        out.longest_prefix = prefixes.iter().map(|k| k.len()).max().unwrap_or(0);
+        for key in prefixes {
+            let shortest = out.shortest_prefix;
+            let lists: Vec<Vec<u32>> = by_line
+                .iter()
+                .map(|t| {
+                    (shortest..=key.len())
+                        .filter_map(|len| key.get(..len).and_then(|p| t.by_prefix.get(p)))
+                        .flatten()
+                        .copied()
+                        .collect()
+                })
+                .collect();
+            let row = out.add_row(lists);
+            out.by_prefix.insert(key.clone(), row);
+        }
+        for key in regions {
+            let lists: Vec<Vec<u32>> = by_line
+                .iter()
+                .map(|t| t.by_region.get(key).cloned().unwrap_or_default())
+                .collect();
+            let row = out.add_row(lists);
+            out.by_region.insert(key.clone(), row);
+        }
+        out
+    }
+
+    fn add_row(&mut self, lists: Vec<Vec<u32>>) -> u32 {
+        let row = u32::try_from(self.spans.len() / self.lines.max(1)).unwrap_or(u32::MAX);
+        for mut list in lists {
+            list.sort_unstable();
+            list.dedup();
+            let start = u32::try_from(self.arena.len()).unwrap_or(u32::MAX);
+            self.arena.extend(list);
+            self.arena.push(END);
+            let end = u32::try_from(self.arena.len()).unwrap_or(u32::MAX);
+            self.spans.push((start, end));
+        }
+        row
+    }
+
+    fn list(&self, row: Option<&u32>, line: usize) -> &[u32] {
+        row.and_then(|&row| self.spans.get(row as usize * self.lines + line))
+            .and_then(|&(start, end)| self.arena.get(start as usize..end as usize))
+            .unwrap_or(&[END])
+    }
+
+    /// The ascending positions of the active dealers of `line` covering `lead` by
+    /// postcode, and those covering it by region (the two may share dealers), each list
+    /// ending with [`END`].
+    fn covering(&self, lead: &LeadProfile, line: usize) -> (&[u32], &[u32]) {
+        let by_postcode = match lead.postcode.as_deref() {
+            Some(postcode) if !self.by_prefix.is_empty() => {
+                with_ascii_case(postcode, true, |postcode| {
+                    let longest = self.longest_prefix.min(postcode.len());
+                    (self.shortest_prefix..=longest)
+                        .rev()
+                        .find_map(|len| postcode.get(..len).and_then(|p| self.by_prefix.get(p)))
+                })
+            }
+            _ => None,
+        };
+        let by_region = match lead.region.as_deref() {
+            Some(region) if !self.by_region.is_empty() => {
+                with_folded_region(region, |region| self.by_region.get(region))
+            }
+            _ => None,
+        };
+        (self.list(by_postcode, line), self.list(by_region, line))
+    }
+}
+
 /// The territories of one country: all dealers (to explain why a lead waits), and active
 /// dealers per product line (to find candidates without looking at the others).
 #[derive(Debug, Default)]
 struct CountryIndex {
     any: TerritoryIndex,
-    by_line: Vec<TerritoryIndex>,
+    active: ActiveLists,
 }
 
 /// The whole dealer network in memory, indexed by country, product line and territory, so
@@ -353,10 +463,11 @@ pub struct EligibilityIndex {
     ids: Vec<i64>,
     /// Bit per position: open load below capacity.
     below_capacity: Vec<u64>,
-    /// ASCII-lower-cased product line → its number in `CountryIndex::by_line`.
-    product_lines: FastMap<u32>,
-    /// Upper-cased country → its territories.
-    countries: FastMap<CountryIndex>,
+    /// ASCII-lower-cased product lines, by number (the `line` of [`ActiveLists`]):
+    /// searched linearly, as a network has a few dozen at most.
+    product_lines: Vec<String>,
+    /// Upper-cased countries with their territories: searched linearly too.
+    countries: Vec<(String, CountryIndex)>,
 }
 
 impl EligibilityIndex {
@@ -373,6 +484,7 @@ impl EligibilityIndex {
                 .or_insert(next);
         }
         let mut countries: FastMap<CountryIndex> = FastMap::default();
+        let mut by_line: FastMap<Vec<TerritoryIndex>> = FastMap::default();
         let mut lines: Vec<u32> = Vec::new();
         for (position, dealer) in dealers.iter().enumerate() {
             let position = u32::try_from(position).unwrap_or(u32::MAX);
@@ -386,26 +498,38 @@ impl EligibilityIndex {
             for territory in &dealer.territories {
                 let (Territory::Postcode { country, .. } | Territory::Region { country, .. }) =
                     territory;
-                let area = countries.entry(country.to_ascii_uppercase()).or_default();
-                area.any.insert(position, territory);
+                let country = country.to_ascii_uppercase();
                 if dealer.active {
-                    if area.by_line.len() < product_lines.len() {
-                        area.by_line
-                            .resize_with(product_lines.len(), TerritoryIndex::default);
+                    let area = by_line.entry(country.clone()).or_default();
+                    if area.len() < product_lines.len() {
+                        area.resize_with(product_lines.len(), TerritoryIndex::default);
                     }
                     for &line in &lines {
-                        area.by_line[line as usize].insert(position, territory);
+                        area[line as usize].insert(position, territory);
                     }
                 }
+                countries
+                    .entry(country)
+                    .or_default()
+                    .any
+                    .insert(position, territory);
+            }
+        }
+        for (country, area) in &by_line {
+            if let Some(index) = countries.get_mut(country) {
+                index.active = ActiveLists::new(area);
             }
         }
         let ids = dealers.iter().map(|d| d.dealer_id).collect();
+        let mut lines_by_number: Vec<(u32, String)> =
+            product_lines.into_iter().map(|(l, n)| (n, l)).collect();
+        lines_by_number.sort_unstable();
         let mut index = EligibilityIndex {
             below_capacity: vec![0; dealers.len().div_ceil(64)],
             dealers,
             ids,
-            product_lines,
-            countries,
+            product_lines: lines_by_number.into_iter().map(|(_, l)| l).collect(),
+            countries: countries.into_iter().collect(),
         };
         for position in 0..index.dealers.len() {
             index.update_capacity_bit(position);
@@ -442,6 +566,13 @@ impl EligibilityIndex {
         }
     }
 
+    fn country(&self, country: &str) -> Option<&CountryIndex> {
+        self.countries
+            .iter()
+            .find(|(c, _)| c.eq_ignore_ascii_case(country))
+            .map(|(_, index)| index)
+    }
+
     fn position(&self, dealer_id: i64) -> Option<usize> {
         self.dealers
             .binary_search_by_key(&dealer_id, |d| d.dealer_id)
@@ -454,28 +585,65 @@ impl EligibilityIndex {
     /// linearly: it is short).
     pub fn candidates(&self, lead: &LeadProfile, excluded: &[i64]) -> Vec<i64> {
         let mut out = Vec::new();
-        let line = with_ascii_case(&lead.product_line, false, |l| {
-            self.product_lines.get(l).copied()
-        });
-        let area = with_ascii_case(&lead.country, true, |c| self.countries.get(c));
-        let Some(index) = area.zip(line).and_then(|(a, l)| a.by_line.get(l as usize)) else {
-            return out;
-        };
-        index.covering(lead, |bucket| {
-            for &p in bucket {
-                let below = self.below_capacity[p as usize / 64] >> (p % 64) & 1;
-                if below != 0 {
-                    out.push(i64::from(p));
-                }
-            }
-        });
-        out.sort_unstable();
-        out.dedup();
-        out.retain_mut(|p| {
-            *p = self.ids[*p as usize];
-            !excluded.contains(p)
-        });
+        self.candidates_into(lead, excluded, &mut out);
         out
+    }
+
+    /// Does what [`EligibilityIndex::candidates`] does, writing into `out` (cleared first)
+    /// so that a caller deciding many leads reuses one buffer.
+    pub fn candidates_into(&self, lead: &LeadProfile, excluded: &[i64], out: &mut Vec<i64>) {
+        let mut positions = Vec::new();
+        self.candidate_positions_into(lead, excluded, &mut positions);
+        out.clear();
+        out.extend(positions.iter().map(|&p| self.ids[p as usize]));
+    }
+
+    /// The eligible dealers as positions in this index (dealers in ascending id order:
+    /// see [`EligibilityIndex::dealer_id_at`]), ascending, written into `out` (cleared
+    /// first). A network's running allocation state kept by position goes straight to
+    /// [`super::allocator::allocate_among`] with them.
+    pub fn candidate_positions_into(
+        &self,
+        lead: &LeadProfile,
+        excluded: &[i64],
+        out: &mut Vec<u32>,
+    ) {
+        out.clear();
+        let line = self
+            .product_lines
+            .iter()
+            .position(|l| l.eq_ignore_ascii_case(&lead.product_line));
+        let Some((area, line)) = self.country(&lead.country).zip(line) else {
+            return;
+        };
+        // The per-line lists hold active dealers only; the capacity bits mask the rest.
+        // The two sorted lists are merged, each position taken once, in ascending order;
+        // both end with `END`, so the loop needs no other check for its end. Every
+        // position is written and kept only when below capacity: no branch on the data.
+        let (a, b) = area.active.covering(lead, line);
+        out.resize(a.len() + b.len(), 0);
+        let (mut i, mut j, mut kept) = (0, 0, 0);
+        while let (Some(&x), Some(&y)) = (a.get(i), b.get(j)) {
+            let position = x.min(y);
+            if position == END {
+                break;
+            }
+            i += usize::from(x == position);
+            j += usize::from(y == position);
+            out[kept] = position;
+            let p = position as usize;
+            kept += (self.below_capacity[p / 64] >> (p % 64) & 1) as usize;
+        }
+        out.truncate(kept);
+        if !excluded.is_empty() {
+            out.retain(|&p| !excluded.contains(&self.ids[p as usize]));
+        }
+    }
+
+    /// The id of the dealer at `position` (as [`EligibilityIndex::candidate_positions_into`]
+    /// gives them).
+    pub fn dealer_id_at(&self, position: u32) -> Option<i64> {
+        self.ids.get(position as usize).copied()
     }
 
     /// Why no dealer may take `lead`, or `None` when one may. When no territory covers the
@@ -485,7 +653,7 @@ impl EligibilityIndex {
     pub fn no_candidate_reason(&self, lead: &LeadProfile, excluded: &[i64]) -> Option<Ineligible> {
         let mut eligible = false;
         let mut closest: Option<Ineligible> = None;
-        if let Some(area) = with_ascii_case(&lead.country, true, |c| self.countries.get(c)) {
+        if let Some(area) = self.country(&lead.country) {
             each_covering(
                 &area.any,
                 lead,

@@ -7,6 +7,7 @@ use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use super::allocator::{self, Candidate};
+use super::network::{NetworkSnapshot, SnapshotChoice};
 use crate::db::{self, DbConnection};
 use crate::domain::{LeadStatus, OfferStatus};
 use crate::error::AppError;
@@ -176,116 +177,166 @@ pub fn offer_to_next_dealer(
     };
 
     match outcome {
-        Err(reason) => {
-            LeadRow::set_status(
-                conn,
-                lead.id,
-                LeadStatus::Unallocated.as_str(),
-                None,
-                Some(reason.as_str()),
-                now,
-            )?;
-            AllocationDecision::insert(
-                conn,
-                &NewAllocationDecision {
-                    lead_id: lead.id,
-                    decided_at: now,
-                    kind: "auto",
-                    actor,
-                    chosen_dealer_id: None,
-                    reason: reason.as_str(),
-                    candidates: "[]",
-                },
-            )?;
-            LeadRow::record_event(
-                conn,
-                &NewLeadEvent {
-                    lead_id: lead.id,
-                    occurred_at: now,
-                    status: LeadStatus::Unallocated.as_str(),
-                    dealer_id: None,
-                    actor,
-                    note: reason.as_str(),
-                },
-            )?;
-            Ok(OfferOutcome::Unallocated(reason))
-        }
+        Err(reason) => record_unallocated(conn, lead, actor, now, reason),
         Ok((candidates, allocation)) => {
-            for state in &allocation.after {
-                AllocationState::save(
-                    conn,
-                    &AllocationState {
-                        dealer_id: state.dealer_id,
-                        entitled: state.entitled,
-                        received: state.received,
-                    },
-                )?;
-            }
-            let dealer_id = allocation.chosen;
-            let (reminder_at, deadline_at) = policy.reminder_and_deadline(now);
-            let offer_id = Offer::insert(
+            AllocationState::save_all(conn, &allocation.after)?;
+            record_offer(
                 conn,
-                &NewOffer {
-                    lead_id: lead.id,
-                    dealer_id,
-                    status: OfferStatus::Open.as_str(),
-                    offered_at: now,
-                    reminder_at,
-                    deadline_at,
-                },
-            )?;
-            LeadRow::set_status(
-                conn,
-                lead.id,
-                LeadStatus::Offered.as_str(),
-                Some(dealer_id),
-                None,
+                lead,
+                actor,
+                policy,
                 now,
-            )?;
-            let stored: Vec<StoredCandidate> = candidates
-                .iter()
-                .map(|c| StoredCandidate {
-                    dealer_id: c.dealer_id,
-                    weight: c.weight,
-                    entitled_before: c.entitled,
-                    received_before: c.received,
-                })
-                .collect();
-            let json = serde_json::to_string(&stored).map_err(|e| AppError::Internal(e.into()))?;
-            let reason = format!(
-                "largest shortfall among {} eligible dealer(s)",
-                candidates.len()
-            );
-            AllocationDecision::insert(
-                conn,
-                &NewAllocationDecision {
-                    lead_id: lead.id,
-                    decided_at: now,
-                    kind: "auto",
-                    actor,
-                    chosen_dealer_id: Some(dealer_id),
-                    reason: &reason,
-                    candidates: &json,
-                },
-            )?;
-            LeadRow::record_event(
-                conn,
-                &NewLeadEvent {
-                    lead_id: lead.id,
-                    occurred_at: now,
-                    status: LeadStatus::Offered.as_str(),
-                    dealer_id: Some(dealer_id),
-                    actor,
-                    note: "",
-                },
-            )?;
-            notify_dealer(conn, dealer_id, lead, deadline_at, &policy.base_url, false)?;
-            Ok(OfferOutcome::Offered {
-                dealer_id,
-                offer_id,
-            })
+                &candidates,
+                allocation.chosen,
+            )
         }
     }
+}
+
+/// Offers a lead that has had no offer yet to the dealer that `network` chooses, with the
+/// same records as [`offer_to_next_dealer`]; the allocation states are written when the
+/// batch ends ([`NetworkSnapshot::save`]). `made` receives the choice, so that the
+/// caller can take it back if its savepoint rolls back.
+pub fn offer_from_network(
+    conn: &mut DbConnection,
+    lead: &LeadRow,
+    actor: &str,
+    policy: &OfferPolicy,
+    now: NaiveDateTime,
+    network: &mut NetworkSnapshot,
+    made: &mut Option<SnapshotChoice>,
+) -> Result<OfferOutcome, AppError> {
+    let profile = super::network::lead_profile(
+        &lead.country,
+        lead.postcode.as_deref(),
+        lead.region.as_deref(),
+        &lead.product_line,
+    );
+    match network.choose(&profile) {
+        Err(reason) => record_unallocated(conn, lead, actor, now, reason),
+        Ok(choice) => {
+            let chosen = choice.chosen;
+            let before = made.insert(choice).before.clone();
+            record_offer(conn, lead, actor, policy, now, &before, chosen)
+        }
+    }
+}
+
+/// Marks `lead` unallocated for `reason`, with its decision and event.
+fn record_unallocated(
+    conn: &mut DbConnection,
+    lead: &LeadRow,
+    actor: &str,
+    now: NaiveDateTime,
+    reason: UnallocatedReason,
+) -> Result<OfferOutcome, AppError> {
+    LeadRow::set_status(
+        conn,
+        lead.id,
+        LeadStatus::Unallocated.as_str(),
+        None,
+        Some(reason.as_str()),
+        now,
+    )?;
+    AllocationDecision::insert(
+        conn,
+        &NewAllocationDecision {
+            lead_id: lead.id,
+            decided_at: now,
+            kind: "auto",
+            actor,
+            chosen_dealer_id: None,
+            reason: reason.as_str(),
+            candidates: "[]",
+        },
+    )?;
+    LeadRow::record_event(
+        conn,
+        &NewLeadEvent {
+            lead_id: lead.id,
+            occurred_at: now,
+            status: LeadStatus::Unallocated.as_str(),
+            dealer_id: None,
+            actor,
+            note: reason.as_str(),
+        },
+    )?;
+    Ok(OfferOutcome::Unallocated(reason))
+}
+
+/// Stores the offer of `lead` to `dealer_id`, the decision (with every candidate's state
+/// before it) and the event, and emails the dealer.
+fn record_offer(
+    conn: &mut DbConnection,
+    lead: &LeadRow,
+    actor: &str,
+    policy: &OfferPolicy,
+    now: NaiveDateTime,
+    candidates: &[Candidate],
+    dealer_id: i64,
+) -> Result<OfferOutcome, AppError> {
+    let (reminder_at, deadline_at) = policy.reminder_and_deadline(now);
+    let offer_id = Offer::insert(
+        conn,
+        &NewOffer {
+            lead_id: lead.id,
+            dealer_id,
+            status: OfferStatus::Open.as_str(),
+            offered_at: now,
+            reminder_at,
+            deadline_at,
+        },
+    )?;
+    LeadRow::set_status(
+        conn,
+        lead.id,
+        LeadStatus::Offered.as_str(),
+        Some(dealer_id),
+        None,
+        now,
+    )?;
+    let stored: Vec<StoredCandidate> = candidates
+        .iter()
+        .map(|c| StoredCandidate {
+            dealer_id: c.dealer_id,
+            weight: c.weight,
+            entitled_before: c.entitled,
+            received_before: c.received,
+        })
+        .collect();
+    let json = serde_json::to_string(&stored).map_err(|e| AppError::Internal(e.into()))?;
+    let reason = format!(
+        "largest shortfall among {} eligible dealer(s)",
+        candidates.len()
+    );
+    AllocationDecision::insert(
+        conn,
+        &NewAllocationDecision {
+            lead_id: lead.id,
+            decided_at: now,
+            kind: "auto",
+            actor,
+            chosen_dealer_id: Some(dealer_id),
+            reason: &reason,
+            candidates: &json,
+        },
+    )?;
+    LeadRow::record_event(
+        conn,
+        &NewLeadEvent {
+            lead_id: lead.id,
+            occurred_at: now,
+            status: LeadStatus::Offered.as_str(),
+            dealer_id: Some(dealer_id),
+            actor,
+            note: "",
+        },
+    )?;
+    notify_dealer(conn, dealer_id, lead, deadline_at, &policy.base_url, false)?;
+    Ok(OfferOutcome::Offered {
+        dealer_id,
+        offer_id,
+    })
 }
 
 type Chosen = (Vec<Candidate>, allocator::Allocation);
