@@ -44,7 +44,8 @@ curl -fs -b "$jar" -c "$jar" -o /dev/null -H "Origin: $base" --data-urlencode "c
   --data-urlencode "email=carico@dealerloop.demo" --data-urlencode "password=Officina-Demo-2026" "$base/login"
 session=$(awk '$6 == "dl_session" { print $7 }' "$jar")
 [ -n "$session" ] || { echo "login failed"; exit 1; }
-curl -fs -H "Cookie: dl_session=$session" "$base/dealer" | grep -q "Benchmark" || { echo "inbox check failed"; exit 1; }
+curl -fs -H "Cookie: dl_session=$session" -o "$work/inbox.html" "$base/dealer"
+grep -q "Benchmark" "$work/inbox.html" || { echo "inbox check failed"; exit 1; }
 echo "== dealer inbox (/dealer) at 1,000,000 leads and 5,000 dealers: 3 runs, $CONNECTIONS connections, ${DURATION}s"
 for run in 1 2 3; do
   wrk -t2 -c"$CONNECTIONS" -d"${DURATION}s" --latency -H "Cookie: dl_session=$session" "$base/dealer" \

@@ -156,6 +156,22 @@ impl LeadRow {
     }
 
     /// Sets the lead's status and current dealer.
+    /// This row as [`LeadRow::set_status`] with the same arguments leaves it in the
+    /// database, without reading it back.
+    pub fn after_status(
+        mut self,
+        status: &str,
+        dealer_id: Option<i64>,
+        unallocated_reason: Option<&str>,
+        now: NaiveDateTime,
+    ) -> Self {
+        self.status = status.to_owned();
+        self.dealer_id = dealer_id;
+        self.unallocated_reason = unallocated_reason.map(str::to_owned);
+        self.status_changed_at = now;
+        self
+    }
+
     pub fn set_status(
         conn: &mut DbConnection,
         id: i64,

@@ -16,7 +16,7 @@ use crate::domain::{EmailAddress, LeadStatus, ProductLine};
 use crate::error::AppError;
 use crate::models::lead::{LeadRow, NewLead, NewLeadEvent, NewTouchpoint, TouchpointRow};
 use crate::services::allocation::network::NetworkSnapshot;
-use crate::services::allocation::offering::{self, OfferPolicy};
+use crate::services::allocation::offering::{self, OfferOutcome, OfferPolicy};
 
 /// Most leads accepted in one request.
 pub const MAX_BATCH: usize = 1000;
@@ -655,7 +655,7 @@ pub fn store_lead_in(
         if !input.consent_share {
             return Ok(IntakeOutcome::Created(lead));
         }
-        match network.as_deref_mut() {
+        let offered = match network.as_deref_mut() {
             Some(network) => offering::offer_from_network(
                 conn,
                 &lead,
@@ -667,7 +667,18 @@ pub fn store_lead_in(
             )?,
             None => offering::offer_to_next_dealer(conn, &lead, source, policy, now)?,
         };
-        Ok(IntakeOutcome::Created(LeadRow::find(conn, id)?))
+        // What offering wrote, without reading the row again.
+        Ok(IntakeOutcome::Created(match offered {
+            OfferOutcome::Offered { dealer_id, .. } => {
+                lead.after_status(LeadStatus::Offered.as_str(), Some(dealer_id), None, now)
+            }
+            OfferOutcome::Unallocated(reason) => lead.after_status(
+                LeadStatus::Unallocated.as_str(),
+                None,
+                Some(reason.as_str()),
+                now,
+            ),
+        }))
     });
     if attempt.is_err()
         && let (Some(network), Some(choice)) = (network, choice.take())

@@ -116,13 +116,34 @@ async fn a_large_batch_is_offered_exactly_as_the_same_leads_one_by_one() {
     let token = batch.marketing_token("marketing");
     let answer = batch.push_lead(&token, &json!({ "leads": leads })).await;
     let token = one_by_one.marketing_token("marketing");
+    let mut answers_alone = Vec::new();
     for lead in &leads {
-        let answer = one_by_one.push_lead(&token, lead).await;
-        assert!(answer["result"].is_string(), "{answer}");
+        answers_alone.push(one_by_one.push_lead(&token, lead).await);
     }
 
     assert_eq!(answer["summary"]["created"], 150, "{}", answer["summary"]);
     assert_eq!(answer["summary"]["duplicate"], 1);
+    // Each lead's answer says what was stored, the same either way.
+    let said = |a: &Value| {
+        format!(
+            "{} {} {} {} {}",
+            a["external_id"],
+            a["result"],
+            a["status"],
+            a["dealer"]["code"],
+            a["unallocated_reason"]
+        )
+    };
+    let batch_said: Vec<String> = answer["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(said)
+        .collect();
+    assert_eq!(
+        batch_said,
+        answers_alone.iter().map(said).collect::<Vec<_>>()
+    );
     let (batch_leads, batch_decisions, batch_states) = allocation_record(&batch);
     let (leads_alone, decisions_alone, states_alone) = allocation_record(&one_by_one);
     assert_eq!(batch_leads, leads_alone);

@@ -8,13 +8,16 @@
 //! On PostgreSQL the allocation state rows are locked for the whole transaction, so no
 //! other instance allocates from a state this snapshot is about to overwrite.
 
+use std::collections::HashMap;
+
 use diesel::prelude::*;
 
 use super::allocator::{self, Candidate};
 use super::eligibility::{DealerProfile, EligibilityIndex, Ineligible, LeadProfile};
-use super::offering::UnallocatedReason;
+use super::offering::{OfferRecipients, UnallocatedReason};
 use crate::db::DbConnection;
 use crate::domain::{LeadStatus, Territory};
+use crate::error::AppError;
 use crate::models::offer::AllocationState;
 use crate::schema::{dealer_allocation_state, dealer_product_lines, dealer_territories, dealers};
 use crate::schema::{leads, offers};
@@ -39,6 +42,8 @@ pub struct NetworkSnapshot {
     /// Positions whose state changed since loading.
     changed: Vec<bool>,
     scratch: Vec<u32>,
+    /// Who gets each dealer's offer emails, read on its first offer in this batch.
+    recipients: HashMap<i64, OfferRecipients>,
 }
 
 impl NetworkSnapshot {
@@ -129,6 +134,7 @@ impl NetworkSnapshot {
             load,
             changed,
             scratch: Vec::new(),
+            recipients: HashMap::new(),
         })
     }
 
@@ -188,6 +194,20 @@ impl NetworkSnapshot {
         self.index.set_open_load(dealer_id, self.load[p]);
     }
 
+    /// Who gets `dealer_id`'s offer emails (read once per snapshot).
+    pub fn recipients(
+        &mut self,
+        conn: &mut DbConnection,
+        dealer_id: i64,
+    ) -> Result<&OfferRecipients, AppError> {
+        Ok(match self.recipients.entry(dealer_id) {
+            std::collections::hash_map::Entry::Occupied(known) => known.into_mut(),
+            std::collections::hash_map::Entry::Vacant(new) => {
+                new.insert(OfferRecipients::load(conn, dealer_id)?)
+            }
+        })
+    }
+
     /// Writes the changed allocation states back, in the caller's transaction.
     pub fn save(&self, conn: &mut DbConnection) -> QueryResult<()> {
         let changed = self.state.iter().zip(&self.changed).filter(|(_, c)| **c);
@@ -204,23 +224,22 @@ fn open_offer_counts(conn: &mut DbConnection) -> QueryResult<Vec<(i64, i64)>> {
         .load(conn)
 }
 
-/// Accepted leads still being worked per dealer. The open statuses are written out (not
-/// bound as a list) so the statement is prepared once per connection.
+/// Accepted leads still being worked per dealer: one status at a time, so that each count
+/// walks the `(status, dealer_id)` index in order without sorting.
 fn accepted_open_counts(conn: &mut DbConnection) -> QueryResult<Vec<(i64, i64)>> {
-    let rows: Vec<(Option<i64>, i64)> = leads::table
-        .filter(
-            leads::status
-                .eq(LeadStatus::Accepted.as_str())
-                .or(leads::status.eq(LeadStatus::Contacted.as_str()))
-                .or(leads::status.eq(LeadStatus::QuoteSent.as_str())),
-        )
-        .group_by(leads::dealer_id)
-        .select((leads::dealer_id, diesel::dsl::count_star()))
-        .load(conn)?;
-    Ok(rows
-        .into_iter()
-        .filter_map(|(dealer, n)| dealer.map(|d| (d, n)))
-        .collect())
+    let mut counts = Vec::new();
+    for status in LeadStatus::ALL.iter().filter(|s| s.is_open_for_dealer()) {
+        let rows: Vec<(Option<i64>, i64)> = leads::table
+            .filter(leads::status.eq(status.as_str()))
+            .group_by(leads::dealer_id)
+            .select((leads::dealer_id, diesel::dsl::count_star()))
+            .load(conn)?;
+        counts.extend(
+            rows.into_iter()
+                .filter_map(|(dealer, n)| dealer.map(|d| (d, n))),
+        );
+    }
+    Ok(counts)
 }
 
 /// The eligibility view of a lead, normalised as the per-lead queries compare it: the

@@ -188,6 +188,7 @@ pub fn offer_to_next_dealer(
                 now,
                 &candidates,
                 allocation.chosen,
+                None,
             )
         }
     }
@@ -217,7 +218,17 @@ pub fn offer_from_network(
         Ok(choice) => {
             let chosen = choice.chosen;
             let before = made.insert(choice).before.clone();
-            record_offer(conn, lead, actor, policy, now, &before, chosen)
+            let recipients = network.recipients(conn, chosen)?;
+            record_offer(
+                conn,
+                lead,
+                actor,
+                policy,
+                now,
+                &before,
+                chosen,
+                Some(recipients),
+            )
         }
     }
 }
@@ -265,7 +276,12 @@ fn record_unallocated(
 }
 
 /// Stores the offer of `lead` to `dealer_id`, the decision (with every candidate's state
-/// before it) and the event, and emails the dealer.
+/// before it) and the event, and emails the dealer (`recipients`, when the caller already
+/// knows them).
+#[expect(
+    clippy::too_many_arguments,
+    reason = "the parts of one decision record"
+)]
 fn record_offer(
     conn: &mut DbConnection,
     lead: &LeadRow,
@@ -274,6 +290,7 @@ fn record_offer(
     now: NaiveDateTime,
     candidates: &[Candidate],
     dealer_id: i64,
+    recipients: Option<&OfferRecipients>,
 ) -> Result<OfferOutcome, AppError> {
     let (reminder_at, deadline_at) = policy.reminder_and_deadline(now);
     let offer_id = Offer::insert(
@@ -332,7 +349,24 @@ fn record_offer(
             note: "",
         },
     )?;
-    notify_dealer(conn, dealer_id, lead, deadline_at, &policy.base_url, false)?;
+    let loaded;
+    let recipients = match recipients {
+        Some(r) => r,
+        None => {
+            loaded = OfferRecipients::load(conn, dealer_id)?;
+            &loaded
+        }
+    };
+    let open_offer = Some((offer_id, deadline_at));
+    send_offer_email(
+        conn,
+        recipients,
+        open_offer,
+        lead,
+        deadline_at,
+        &policy.base_url,
+        false,
+    )?;
     Ok(OfferOutcome::Offered {
         dealer_id,
         offer_id,
@@ -404,6 +438,48 @@ fn choose(
     }
 }
 
+/// Who is emailed about a dealer's offers: its active users in their languages or, if it
+/// has none, its contact address in Italian; with the dealer's name for the message.
+#[derive(Debug, Clone)]
+pub struct OfferRecipients {
+    pub dealer_name: String,
+    pub to: Vec<(String, crate::i18n::Locale)>,
+}
+
+impl OfferRecipients {
+    pub fn load(conn: &mut DbConnection, dealer_id: i64) -> Result<Self, AppError> {
+        use crate::i18n::Locale;
+        use crate::models::dealer::Dealer;
+        use crate::models::user::User;
+
+        let dealer = Dealer::find(conn, dealer_id)?;
+        let users: Vec<User> = User::for_dealer(conn, dealer_id)?
+            .into_iter()
+            .filter(|u| u.active)
+            .collect();
+        let to: Vec<(String, Locale)> = if users.is_empty() {
+            vec![(dealer.contact_email.clone(), Locale::It)]
+        } else {
+            users
+                .iter()
+                .map(|u| {
+                    (
+                        u.email.clone(),
+                        u.locale
+                            .as_deref()
+                            .and_then(|l| l.parse().ok())
+                            .unwrap_or_default(),
+                    )
+                })
+                .collect()
+        };
+        Ok(Self {
+            dealer_name: dealer.name,
+            to,
+        })
+    }
+}
+
 /// Emails the dealer's users (or, if it has none, its contact address) about a new offer,
 /// or reminds them of one whose deadline is near. Queued in the caller's transaction.
 pub fn notify_dealer(
@@ -414,42 +490,42 @@ pub fn notify_dealer(
     base_url: &str,
     reminder: bool,
 ) -> Result<(), AppError> {
-    use crate::email::OfferEmail;
-    use crate::i18n::Locale;
-    use crate::models::dealer::Dealer;
-    use crate::models::user::User;
+    let recipients = OfferRecipients::load(conn, dealer_id)?;
+    let offer_id = Offer::open_for(conn, lead.id, dealer_id)?.map(|o| (o.id, o.deadline_at));
+    send_offer_email(
+        conn,
+        &recipients,
+        offer_id,
+        lead,
+        deadline,
+        base_url,
+        reminder,
+    )
+}
 
-    let dealer = Dealer::find(conn, dealer_id)?;
-    let users: Vec<User> = User::for_dealer(conn, dealer_id)?
-        .into_iter()
-        .filter(|u| u.active)
-        .collect();
-    let recipients: Vec<(String, Locale)> = if users.is_empty() {
-        vec![(dealer.contact_email.clone(), Locale::It)]
-    } else {
-        users
-            .iter()
-            .map(|u| {
-                (
-                    u.email.clone(),
-                    u.locale
-                        .as_deref()
-                        .and_then(|l| l.parse().ok())
-                        .unwrap_or_default(),
-                )
-            })
-            .collect()
-    };
-    // One-tap answer links, bound to this open offer and dying with its deadline.
-    let (accept_link, decline_link) = match Offer::open_for(conn, lead.id, dealer_id)? {
-        Some(offer) => {
+/// Queues the offer email of `lead` to `recipients`; with the open offer (its id and
+/// deadline), the email carries one-tap answer links bound to it that die with its
+/// deadline.
+fn send_offer_email(
+    conn: &mut DbConnection,
+    recipients: &OfferRecipients,
+    open_offer: Option<(i64, NaiveDateTime)>,
+    lead: &LeadRow,
+    deadline: NaiveDateTime,
+    base_url: &str,
+    reminder: bool,
+) -> Result<(), AppError> {
+    use crate::email::OfferEmail;
+
+    let (accept_link, decline_link) = match open_offer {
+        Some((offer_id, offer_deadline)) => {
             let secret = crate::services::tokens::random_secret();
             crate::models::offer::OfferLink::insert(
                 conn,
-                offer.id,
+                offer_id,
                 &crate::services::tokens::hash_secret(&secret),
                 db::now(),
-                offer.deadline_at,
+                offer_deadline,
             )?;
             (
                 Some(format!("{base_url}/offers/answer/{secret}/accept")),
@@ -458,14 +534,14 @@ pub fn notify_dealer(
         }
         None => (None, None),
     };
-    for (to, locale) in recipients {
+    for (to, locale) in &recipients.to {
         crate::email::enqueue(
             conn,
-            &to,
+            to,
             &OfferEmail {
-                locale,
+                locale: *locale,
                 reminder,
-                dealer_name: dealer.name.clone(),
+                dealer_name: recipients.dealer_name.clone(),
                 product_line: lead.product_line.clone(),
                 region: lead.region.clone().unwrap_or_else(|| lead.country.clone()),
                 deadline: locale.datetime(deadline, chrono_tz::Europe::Rome),
