@@ -50,6 +50,8 @@ pub struct NewLead<'a> {
     pub score: Option<i32>,
     pub consent_share: bool,
     pub status: &'a str,
+    pub dealer_id: Option<i64>,
+    pub unallocated_reason: Option<&'a str>,
     pub status_changed_at: NaiveDateTime,
 }
 

@@ -15,7 +15,7 @@ use crate::db::{self, DbConnection};
 use crate::domain::{EmailAddress, LeadStatus, ProductLine};
 use crate::error::AppError;
 use crate::models::lead::{LeadRow, NewLead, NewLeadEvent, NewTouchpoint, TouchpointRow};
-use crate::services::allocation::network::NetworkSnapshot;
+use crate::services::allocation::network::{NetworkSnapshot, lead_profile};
 use crate::services::allocation::offering::{self, OfferOutcome, OfferPolicy};
 
 /// Most leads accepted in one request.
@@ -586,7 +586,11 @@ pub fn store_lead_in(
 ) -> Result<IntakeOutcome, AppError> {
     let hash = input.content_hash();
     let mut choice = None;
-    let attempt = conn.transaction(|conn| -> Result<IntakeOutcome, AppError> {
+    // In a batch on SQLite the lead needs no savepoint of its own: the one writer cannot
+    // race another request to the same external_id, and any error fails the whole batch.
+    // Elsewhere it rolls back alone (and recovers from losing that race on PostgreSQL).
+    let own_savepoint = network.is_none() || !matches!(conn, DbConnection::Sqlite(_));
+    let mut store = |conn: &mut DbConnection| -> Result<IntakeOutcome, AppError> {
         if let Some(existing) = LeadRow::find_by_external_id(conn, source, &input.external_id)? {
             return resend(conn, existing, input, &hash);
         }
@@ -595,6 +599,28 @@ pub fn store_lead_in(
             LeadStatus::Unallocated
         } else {
             LeadStatus::Withheld
+        };
+        // From a snapshot the dealer is chosen first, so the row is stored with the status
+        // offering gives it (as the per-lead path leaves it) and never updated.
+        let decided = match network.as_deref_mut() {
+            Some(network) if input.consent_share => {
+                let decided = network.choose(&lead_profile(
+                    &input.country,
+                    input.postcode.as_deref(),
+                    input.region.as_deref(),
+                    &input.product_line,
+                ));
+                if let Ok(made) = &decided {
+                    choice = Some(made.clone());
+                }
+                Some(decided)
+            }
+            _ => None,
+        };
+        let (stored_status, dealer_id, unallocated_reason) = match &decided {
+            Some(Ok(made)) => (LeadStatus::Offered, Some(made.chosen), None),
+            Some(Err(reason)) => (LeadStatus::Unallocated, None, Some(reason.as_str())),
+            None => (status, None, None),
         };
         let id = LeadRow::insert(
             conn,
@@ -615,7 +641,9 @@ pub fn store_lead_in(
                 grade: input.grade.as_deref(),
                 score: input.score,
                 consent_share: input.consent_share,
-                status: status.as_str(),
+                status: stored_status.as_str(),
+                dealer_id,
+                unallocated_reason,
                 status_changed_at: now,
             },
         )?;
@@ -655,18 +683,12 @@ pub fn store_lead_in(
         if !input.consent_share {
             return Ok(IntakeOutcome::Created(lead));
         }
-        let offered = match network.as_deref_mut() {
-            Some(network) => offering::offer_from_network(
-                conn,
-                &lead,
-                source,
-                policy,
-                now,
-                network,
-                &mut choice,
-            )?,
-            None => offering::offer_to_next_dealer(conn, &lead, source, policy, now)?,
-        };
+        if let (Some(network), Some(decided)) = (network.as_deref_mut(), decided) {
+            let decided = decided.as_ref().map_err(|reason| *reason);
+            offering::record_network_choice(conn, &lead, source, policy, now, network, decided)?;
+            return Ok(IntakeOutcome::Created(lead));
+        }
+        let offered = offering::offer_to_next_dealer(conn, &lead, source, policy, now)?;
         // What offering wrote, without reading the row again.
         Ok(IntakeOutcome::Created(match offered {
             OfferOutcome::Offered { dealer_id, .. } => {
@@ -679,7 +701,12 @@ pub fn store_lead_in(
                 now,
             ),
         }))
-    });
+    };
+    let attempt = if own_savepoint {
+        conn.transaction(store)
+    } else {
+        store(conn)
+    };
     if attempt.is_err()
         && let (Some(network), Some(choice)) = (network, choice.take())
     {

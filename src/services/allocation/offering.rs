@@ -176,6 +176,15 @@ pub fn offer_to_next_dealer(
         choose(conn, lead, &excluded)?
     };
 
+    let (dealer_id, reason) = match &outcome {
+        Ok((_, allocation)) => (Some(allocation.chosen), None),
+        Err(reason) => (None, Some(reason.as_str())),
+    };
+    let status = match dealer_id {
+        Some(_) => LeadStatus::Offered,
+        None => LeadStatus::Unallocated,
+    };
+    LeadRow::set_status(conn, lead.id, status.as_str(), dealer_id, reason, now)?;
     match outcome {
         Err(reason) => record_unallocated(conn, lead, actor, now, reason),
         Ok((candidates, allocation)) => {
@@ -194,46 +203,39 @@ pub fn offer_to_next_dealer(
     }
 }
 
-/// Offers a lead that has had no offer yet to the dealer that `network` chooses, with the
-/// same records as [`offer_to_next_dealer`]; the allocation states are written when the
-/// batch ends ([`NetworkSnapshot::save`]). `made` receives the choice, so that the
-/// caller can take it back if its savepoint rolls back.
-pub fn offer_from_network(
+/// The records of a new lead's offer (or wait) that `network` chose before the lead was
+/// stored ([`NetworkSnapshot::choose`], the lead row already holding the resulting status
+/// and dealer): the same records as [`offer_to_next_dealer`] writes. The allocation states
+/// are written when the batch ends ([`NetworkSnapshot::save`]).
+pub fn record_network_choice(
     conn: &mut DbConnection,
     lead: &LeadRow,
     actor: &str,
     policy: &OfferPolicy,
     now: NaiveDateTime,
     network: &mut NetworkSnapshot,
-    made: &mut Option<SnapshotChoice>,
+    choice: Result<&SnapshotChoice, UnallocatedReason>,
 ) -> Result<OfferOutcome, AppError> {
-    let profile = super::network::lead_profile(
-        &lead.country,
-        lead.postcode.as_deref(),
-        lead.region.as_deref(),
-        &lead.product_line,
-    );
-    match network.choose(&profile) {
+    match choice {
         Err(reason) => record_unallocated(conn, lead, actor, now, reason),
         Ok(choice) => {
-            let chosen = choice.chosen;
-            let before = made.insert(choice).before.clone();
-            let recipients = network.recipients(conn, chosen)?;
+            let recipients = network.recipients(conn, choice.chosen)?;
             record_offer(
                 conn,
                 lead,
                 actor,
                 policy,
                 now,
-                &before,
-                chosen,
+                &choice.before,
+                choice.chosen,
                 Some(recipients),
             )
         }
     }
 }
 
-/// Marks `lead` unallocated for `reason`, with its decision and event.
+/// Records that `lead` (its row already marked unallocated) waits for `reason`: its
+/// decision and event.
 fn record_unallocated(
     conn: &mut DbConnection,
     lead: &LeadRow,
@@ -241,14 +243,6 @@ fn record_unallocated(
     now: NaiveDateTime,
     reason: UnallocatedReason,
 ) -> Result<OfferOutcome, AppError> {
-    LeadRow::set_status(
-        conn,
-        lead.id,
-        LeadStatus::Unallocated.as_str(),
-        None,
-        Some(reason.as_str()),
-        now,
-    )?;
     AllocationDecision::insert(
         conn,
         &NewAllocationDecision {
@@ -275,9 +269,9 @@ fn record_unallocated(
     Ok(OfferOutcome::Unallocated(reason))
 }
 
-/// Stores the offer of `lead` to `dealer_id`, the decision (with every candidate's state
-/// before it) and the event, and emails the dealer (`recipients`, when the caller already
-/// knows them).
+/// Stores the offer of `lead` (its row already marked offered to `dealer_id`), the
+/// decision (with every candidate's state before it) and the event, and emails the dealer
+/// (`recipients`, when the caller already knows them).
 #[expect(
     clippy::too_many_arguments,
     reason = "the parts of one decision record"
@@ -303,14 +297,6 @@ fn record_offer(
             reminder_at,
             deadline_at,
         },
-    )?;
-    LeadRow::set_status(
-        conn,
-        lead.id,
-        LeadStatus::Offered.as_str(),
-        Some(dealer_id),
-        None,
-        now,
     )?;
     let stored: Vec<StoredCandidate> = candidates
         .iter()
