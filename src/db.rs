@@ -106,6 +106,7 @@ impl DatabaseUrl {
                     "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; \
                      PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 5000; \
                      PRAGMA cache_size = -32768; PRAGMA mmap_size = 1073741824; \
+                     PRAGMA wal_autocheckpoint = 10000; \
                      PRAGMA temp_store = MEMORY;",
                 )
                 .map_err(diesel::ConnectionError::CouldntSetupConfiguration)?;
@@ -433,6 +434,23 @@ pub fn lock_allocation_state(conn: &mut DbConnection, dealer_ids: &[i64]) -> Que
             .load::<i64>(pg)?;
     }
     Ok(())
+}
+
+/// Copies what the write-ahead log holds back into the SQLite database file, without
+/// waiting for readers or blocking the writer (`PASSIVE`). The serving process does this
+/// every second off the request path, so a commit rarely has to: connections only
+/// checkpoint themselves once the log passes 10,000 pages (about 40 MB). A no-op on
+/// PostgreSQL.
+pub fn checkpoint_wal(conn: &mut DbConnection) -> QueryResult<()> {
+    match conn {
+        DbConnection::Sqlite(sqlite) => sqlite.batch_execute("PRAGMA wal_checkpoint(PASSIVE)"),
+        DbConnection::Postgres(_) => Ok(()),
+    }
+}
+
+/// [`checkpoint_wal`] as a task for [`Db::read`].
+pub fn checkpoint_wal_task(conn: &mut DbConnection) -> Result<(), AppError> {
+    checkpoint_wal(conn).map_err(|e| AppError::Internal(e.into()))
 }
 
 /// Locks every allocator state row until the transaction ends (PostgreSQL only, as

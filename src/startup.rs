@@ -171,6 +171,20 @@ fn spawn_workers(state: &AppState, shutdown: tokio::sync::watch::Receiver<bool>)
             }
         }
     });
+    if state.db.backend == crate::db::Backend::Sqlite {
+        let (db, mut checkpoint_shutdown) = (state.db.clone(), shutdown.clone());
+        tokio::spawn(async move {
+            loop {
+                if let Err(e) = db.read(crate::db::checkpoint_wal_task).await {
+                    tracing::error!(error = ?e, "WAL checkpoint");
+                }
+                tokio::select! {
+                    () = tokio::time::sleep(Duration::from_secs(1)) => {}
+                    _ = checkpoint_shutdown.changed() => return,
+                }
+            }
+        });
+    }
     let (db, policy) = (state.db.clone(), state.session_policy());
     let mut shutdown = shutdown;
     tokio::spawn(async move {
