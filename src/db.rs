@@ -448,11 +448,6 @@ pub fn checkpoint_wal(conn: &mut DbConnection) -> QueryResult<()> {
     }
 }
 
-/// [`checkpoint_wal`] as a task for [`Db::read`].
-pub fn checkpoint_wal_task(conn: &mut DbConnection) -> Result<(), AppError> {
-    checkpoint_wal(conn).map_err(|e| AppError::Internal(e.into()))
-}
-
 /// Locks every allocator state row until the transaction ends (PostgreSQL only, as
 /// [`lock_allocation_state`]), for a batch that allocates from a snapshot of them all.
 pub fn lock_all_allocation_state(conn: &mut DbConnection) -> QueryResult<()> {

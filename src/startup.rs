@@ -175,7 +175,9 @@ fn spawn_workers(state: &AppState, shutdown: tokio::sync::watch::Receiver<bool>)
         let (db, mut checkpoint_shutdown) = (state.db.clone(), shutdown.clone());
         tokio::spawn(async move {
             loop {
-                if let Err(e) = db.read(crate::db::checkpoint_wal_task).await {
+                let checkpoint = db
+                    .read(|conn| -> Result<(), AppError> { Ok(crate::db::checkpoint_wal(conn)?) });
+                if let Err(e) = checkpoint.await {
                     tracing::error!(error = ?e, "WAL checkpoint");
                 }
                 tokio::select! {

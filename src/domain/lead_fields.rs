@@ -42,12 +42,17 @@ impl LeadStatus {
         }
     }
 
+    /// The statuses of a lead accepted and still being worked (it counts against the
+    /// dealer's capacity).
+    pub const OPEN_FOR_DEALER: [LeadStatus; 3] = [
+        LeadStatus::Accepted,
+        LeadStatus::Contacted,
+        LeadStatus::QuoteSent,
+    ];
+
     /// Accepted and still being worked (counts against the dealer's capacity).
     pub fn is_open_for_dealer(self) -> bool {
-        matches!(
-            self,
-            LeadStatus::Accepted | LeadStatus::Contacted | LeadStatus::QuoteSent
-        )
+        Self::OPEN_FOR_DEALER.contains(&self)
     }
 }
 

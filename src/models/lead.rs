@@ -157,7 +157,6 @@ impl LeadRow {
         )
     }
 
-    /// Sets the lead's status and current dealer.
     /// This row as [`LeadRow::set_status`] with the same arguments leaves it in the
     /// database, without reading it back.
     pub fn after_status(
@@ -174,6 +173,7 @@ impl LeadRow {
         self
     }
 
+    /// Sets the lead's status and current dealer.
     pub fn set_status(
         conn: &mut DbConnection,
         id: i64,
@@ -232,21 +232,6 @@ impl LeadRow {
             .select(LeadRow::as_select())
             .load(conn)
     }
-
-    /// A dealer's leads in one of `statuses`, most recently changed first. Used for the
-    /// leads a dealer is working, which its capacity bounds.
-    pub fn for_dealer(
-        conn: &mut DbConnection,
-        dealer_id: i64,
-        statuses: &[&str],
-    ) -> QueryResult<Vec<LeadRow>> {
-        leads::table
-            .filter(leads::dealer_id.eq(dealer_id))
-            .filter(leads::status.eq_any(statuses))
-            .select(LeadRow::as_select())
-            .order(leads::status_changed_at.desc())
-            .load(conn)
-    }
 }
 
 /// A lead a dealer is working, as its inbox lists it.
@@ -261,17 +246,18 @@ pub struct WorkingLead {
 
 impl WorkingLead {
     /// The leads a dealer has accepted and not yet won or lost (its capacity bounds
-    /// them), most recently changed first. The statuses are written out rather than
-    /// bound as a list so that the statement is prepared once per connection.
+    /// them), most recently changed first. The three open statuses are compared one by
+    /// one rather than bound as a list so that the statement is prepared once per
+    /// connection.
     pub fn for_dealer(conn: &mut DbConnection, dealer_id: i64) -> QueryResult<Vec<Self>> {
-        use crate::domain::LeadStatus;
+        let [a, b, c] = crate::domain::LeadStatus::OPEN_FOR_DEALER.map(|s| s.as_str());
         leads::table
             .filter(leads::dealer_id.eq(dealer_id))
             .filter(
                 leads::status
-                    .eq(LeadStatus::Accepted.as_str())
-                    .or(leads::status.eq(LeadStatus::Contacted.as_str()))
-                    .or(leads::status.eq(LeadStatus::QuoteSent.as_str())),
+                    .eq(a)
+                    .or(leads::status.eq(b))
+                    .or(leads::status.eq(c)),
             )
             .order((leads::status_changed_at.desc(), leads::id.desc()))
             .select((
@@ -283,16 +269,4 @@ impl WorkingLead {
             ))
             .load(conn)
     }
-}
-
-/// The touchpoints of several leads, in one query.
-pub fn touchpoints_of(
-    conn: &mut DbConnection,
-    lead_ids: &[i64],
-) -> QueryResult<Vec<TouchpointRow>> {
-    touchpoints::table
-        .filter(touchpoints::lead_id.eq_any(lead_ids))
-        .select(TouchpointRow::as_select())
-        .order((touchpoints::lead_id, touchpoints::position))
-        .load(conn)
 }

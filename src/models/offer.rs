@@ -187,24 +187,6 @@ impl AllocationState {
             .load(conn)
     }
 
-    /// Writes the new states of several dealers (see [`AllocationState::save`]).
-    pub fn save_all<'a>(
-        conn: &mut DbConnection,
-        states: impl IntoIterator<Item = &'a crate::services::allocation::allocator::Candidate>,
-    ) -> QueryResult<()> {
-        for state in states {
-            Self::save(
-                conn,
-                &AllocationState {
-                    dealer_id: state.dealer_id,
-                    entitled: state.entitled,
-                    received: state.received,
-                },
-            )?;
-        }
-        Ok(())
-    }
-
     /// Writes a dealer's new state (creating the row for a dealer that has none yet).
     pub fn save(conn: &mut DbConnection, state: &AllocationState) -> QueryResult<()> {
         let updated = diesel::update(dealer_allocation_state::table.find(state.dealer_id))
@@ -255,16 +237,6 @@ impl Offer {
             ))
             .execute(conn)
             .map(|n| n == 1)
-    }
-
-    /// A dealer's open offers, oldest deadline first.
-    pub fn open_for_dealer(conn: &mut DbConnection, dealer_id: i64) -> QueryResult<Vec<Offer>> {
-        offers::table
-            .filter(offers::dealer_id.eq(dealer_id))
-            .filter(offers::status.eq("open"))
-            .select(Offer::as_select())
-            .order(offers::deadline_at)
-            .load(conn)
     }
 
     /// The open offer of `lead_id` to `dealer_id`, if any.

@@ -16,7 +16,6 @@ use crate::models::api_token::ApiToken;
 use crate::models::dealer::Dealer;
 use crate::models::lead::LeadRow;
 use crate::models::offer::Offer;
-use crate::services::allocation::network::NetworkSnapshot;
 use crate::services::api_tokens;
 use crate::services::intake::{self, FieldProblem, IntakeOutcome, LeadInput, MAX_BATCH};
 use crate::web::AppState;
@@ -355,18 +354,13 @@ fn store_batch(
 ) -> Result<Vec<LeadResult>, AppError> {
     let mut results = Vec::with_capacity(validated.len());
     let valid = validated.iter().filter(|(_, v)| v.is_ok()).count();
-    let mut network = if valid >= intake::SNAPSHOT_FROM {
-        Some(NetworkSnapshot::load(conn)?)
-    } else {
-        None
-    };
+    let mut batch = intake::Batch::begin(conn, valid)?;
     let mut dealers: Vec<Dealer> = Vec::new();
     for (external_id, input) in validated {
         results.push(match input {
             Err(problems) => invalid(external_id.as_deref(), &problems),
             Ok(input) => {
-                let outcome =
-                    intake::store_lead_in(conn, source, &input, policy, network.as_mut())?;
+                let outcome = batch.store(conn, source, &input, policy)?;
                 let lead = match &outcome {
                     IntakeOutcome::Created(l) | IntakeOutcome::Duplicate(l) => l,
                     IntakeOutcome::Conflict { existing, .. } => existing,
@@ -385,8 +379,6 @@ fn store_batch(
             }
         });
     }
-    if let Some(network) = &network {
-        network.save(conn)?;
-    }
+    batch.finish(conn)?;
     Ok(results)
 }

@@ -6,7 +6,7 @@
 //! same `external_id` with different content is a conflict naming the fields that differ.
 
 use chrono::{DateTime, NaiveDateTime, TimeDelta, Utc};
-use diesel::Connection;
+use diesel::{Connection, QueryResult};
 use serde::Serialize;
 use serde_json::{Map, Value};
 use sha2::{Digest, Sha256};
@@ -16,7 +16,7 @@ use crate::domain::{EmailAddress, LeadStatus, ProductLine};
 use crate::error::AppError;
 use crate::models::lead::{LeadRow, NewLead, NewLeadEvent, NewTouchpoint, TouchpointRow};
 use crate::services::allocation::network::{NetworkSnapshot, lead_profile};
-use crate::services::allocation::offering::{self, OfferOutcome, OfferPolicy};
+use crate::services::allocation::offering::{self, OfferPolicy};
 
 /// Most leads accepted in one request.
 pub const MAX_BATCH: usize = 1000;
@@ -564,6 +564,45 @@ pub fn touchpoint_json(t: &crate::models::lead::TouchpointRow) -> serde_json::Va
 /// than with the per-lead queries.
 pub const SNAPSHOT_FROM: usize = 100;
 
+/// Leads stored together in the caller's transaction (an API batch): from
+/// [`SNAPSHOT_FROM`] valid leads on, new leads are offered from a [`NetworkSnapshot`] read
+/// once for the batch.
+pub struct Batch {
+    network: Option<NetworkSnapshot>,
+}
+
+impl Batch {
+    /// Starts a batch that will store `valid` leads.
+    pub fn begin(conn: &mut DbConnection, valid: usize) -> QueryResult<Self> {
+        let network = if valid >= SNAPSHOT_FROM {
+            Some(NetworkSnapshot::load(conn)?)
+        } else {
+            None
+        };
+        Ok(Self { network })
+    }
+
+    /// Stores one lead as [`store_lead`] does.
+    pub fn store(
+        &mut self,
+        conn: &mut DbConnection,
+        source: &str,
+        input: &LeadInput,
+        policy: &OfferPolicy,
+    ) -> Result<IntakeOutcome, AppError> {
+        store_lead_in(conn, source, input, policy, self.network.as_mut())
+    }
+
+    /// Writes the allocator's running state the batch changed; call it before the
+    /// transaction commits.
+    pub fn finish(self, conn: &mut DbConnection) -> QueryResult<()> {
+        match &self.network {
+            Some(network) => network.save(conn),
+            None => Ok(()),
+        }
+    }
+}
+
 /// Stores a validated lead (or recognises a re-send) and, with consent, offers it.
 pub fn store_lead(
     conn: &mut DbConnection,
@@ -577,7 +616,7 @@ pub fn store_lead(
 /// Does what [`store_lead`] does; with `network`, a new lead is offered from that
 /// snapshot of the network (kept in step, and its choice taken back if this lead's
 /// savepoint rolls back) instead of with the per-lead queries.
-pub fn store_lead_in(
+fn store_lead_in(
     conn: &mut DbConnection,
     source: &str,
     input: &LeadInput,
@@ -618,8 +657,9 @@ pub fn store_lead_in(
             _ => None,
         };
         let (stored_status, dealer_id, unallocated_reason) = match &decided {
-            Some(Ok(made)) => (LeadStatus::Offered, Some(made.chosen), None),
-            Some(Err(reason)) => (LeadStatus::Unallocated, None, Some(reason.as_str())),
+            Some(decision) => offering::lead_status_after(
+                decision.as_ref().map(|made| made.chosen).map_err(|r| *r),
+            ),
             None => (status, None, None),
         };
         let id = LeadRow::insert(
@@ -690,17 +730,13 @@ pub fn store_lead_in(
         }
         let offered = offering::offer_to_next_dealer(conn, &lead, source, policy, now)?;
         // What offering wrote, without reading the row again.
-        Ok(IntakeOutcome::Created(match offered {
-            OfferOutcome::Offered { dealer_id, .. } => {
-                lead.after_status(LeadStatus::Offered.as_str(), Some(dealer_id), None, now)
-            }
-            OfferOutcome::Unallocated(reason) => lead.after_status(
-                LeadStatus::Unallocated.as_str(),
-                None,
-                Some(reason.as_str()),
-                now,
-            ),
-        }))
+        let (status, dealer_id, reason) = offering::lead_status_after(offered.decision());
+        Ok(IntakeOutcome::Created(lead.after_status(
+            status.as_str(),
+            dealer_id,
+            reason,
+            now,
+        )))
     };
     let attempt = if own_savepoint {
         conn.transaction(store)

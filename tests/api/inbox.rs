@@ -249,3 +249,53 @@ async fn an_accepted_lead_moves_through_contacted_quote_sent_and_won() {
         ]
     );
 }
+
+#[tokio::test]
+async fn the_inbox_lists_a_lead_while_it_is_worked_and_drops_it_once_won() {
+    let app = spawn_app().await;
+    let (lead_id, dealer) = offered_lead(&app).await;
+    let mut phone = app.browser();
+    phone.login(&dealer, PASSWORD).await;
+    let offer = phone.get(&format!("/dealer/leads/{lead_id}")).await;
+    let offer_id = offer
+        .html
+        .split("/dealer/offers/")
+        .nth(1)
+        .unwrap()
+        .split('/')
+        .next()
+        .unwrap()
+        .to_owned();
+    phone
+        .post(&format!("/dealer/offers/{offer_id}/accept"), &[])
+        .await;
+
+    for (status, shown) in [
+        ("contacted", "Contattato"),
+        ("quote_sent", "Preventivo inviato"),
+    ] {
+        phone
+            .post(
+                &format!("/dealer/leads/{lead_id}/status"),
+                &[("status", status)],
+            )
+            .await;
+        let inbox = phone.get("/dealer").await;
+        assert!(inbox.contains("Lead che stai seguendo (1)"), "{status}");
+        assert!(inbox.contains("Giulia Bianchi · Officine Bianchi"));
+        assert!(inbox.contains(&format!("<span class=\"badge\">{shown}</span>")));
+    }
+    phone
+        .post(
+            &format!("/dealer/leads/{lead_id}/status"),
+            &[("status", "won")],
+        )
+        .await;
+    let inbox = phone.get("/dealer").await;
+    assert!(
+        inbox.contains("Lead che stai seguendo (0)"),
+        "{}",
+        inbox.html
+    );
+    assert!(!inbox.contains("Giulia Bianchi"));
+}

@@ -291,14 +291,12 @@ impl TerritoryIndex {
 const STACK_WORDS: usize = 128;
 
 /// Calls `f` once for each dealer position in the buckets that `index` finds for `lead`,
-/// in ascending order, skipping positions whose bit in `mask` (if given) is clear. The
-/// buckets are merged through a bit set, which deduplicates and sorts without branching
-/// on the data.
+/// in ascending order. The buckets are merged through a bit set, which deduplicates and
+/// sorts without branching on the data.
 fn each_covering(
     index: &TerritoryIndex,
     lead: &LeadProfile,
     dealers: usize,
-    mask: Option<&[u64]>,
     mut f: impl FnMut(usize),
 ) {
     let words = dealers.div_ceil(64);
@@ -323,8 +321,7 @@ fn each_covering(
         }
     });
     for (word, &found) in seen.iter().enumerate().take(last + 1).skip(first) {
-        let allowed = mask.and_then(|m| m.get(word)).copied().unwrap_or(u64::MAX);
-        let mut bits = found & allowed;
+        let mut bits = found;
         while bits != 0 {
             f(word * 64 + bits.trailing_zeros() as usize);
             bits &= bits - 1;
@@ -584,18 +581,9 @@ impl EligibilityIndex {
     /// dealers that already declined this lead or let an offer of it expire (searched
     /// linearly: it is short).
     pub fn candidates(&self, lead: &LeadProfile, excluded: &[i64]) -> Vec<i64> {
-        let mut out = Vec::new();
-        self.candidates_into(lead, excluded, &mut out);
-        out
-    }
-
-    /// Does what [`EligibilityIndex::candidates`] does, writing into `out` (cleared first)
-    /// so that a caller deciding many leads reuses one buffer.
-    pub fn candidates_into(&self, lead: &LeadProfile, excluded: &[i64], out: &mut Vec<i64>) {
         let mut positions = Vec::new();
         self.candidate_positions_into(lead, excluded, &mut positions);
-        out.clear();
-        out.extend(positions.iter().map(|&p| self.ids[p as usize]));
+        positions.iter().map(|&p| self.ids[p as usize]).collect()
     }
 
     /// The eligible dealers as positions in this index (dealers in ascending id order:
@@ -654,16 +642,12 @@ impl EligibilityIndex {
         let mut eligible = false;
         let mut closest: Option<Ineligible> = None;
         if let Some(area) = self.country(&lead.country) {
-            each_covering(
-                &area.any,
-                lead,
-                self.dealers.len(),
-                None,
-                |p| match is_eligible(&self.dealers[p], lead, excluded) {
+            each_covering(&area.any, lead, self.dealers.len(), |p| {
+                match is_eligible(&self.dealers[p], lead, excluded) {
                     Ok(()) => eligible = true,
                     Err(reason) => closest = closest.max(Some(reason)),
-                },
-            );
+                }
+            });
         }
         if eligible {
             None

@@ -37,11 +37,8 @@ pub struct NetworkSnapshot {
     index: EligibilityIndex,
     /// Running allocation state by position in `index`.
     state: Vec<Candidate>,
-    /// Open load (open offers + accepted leads without outcome) by position.
-    load: Vec<i64>,
     /// Positions whose state changed since loading.
     changed: Vec<bool>,
-    scratch: Vec<u32>,
     /// Who gets each dealer's offer emails, read on its first offer in this batch.
     recipients: HashMap<i64, OfferRecipients>,
 }
@@ -125,15 +122,12 @@ impl NetworkSnapshot {
                 state[i].received = s.received;
             }
         }
-        let load = profiles.iter().map(|d| d.open_load).collect();
         let changed = vec![false; profiles.len()];
         Ok(Self {
             // Ids are unique and sorted, so index positions are the positions here.
             index: EligibilityIndex::new(profiles),
             state,
-            load,
             changed,
-            scratch: Vec::new(),
             recipients: HashMap::new(),
         })
     }
@@ -142,11 +136,10 @@ impl NetworkSnapshot {
     /// [`super::offering::offer_to_next_dealer`] would, and counts the offer in the
     /// dealer's load and state. Call [`NetworkSnapshot::undo`] if the offer is not stored.
     pub fn choose(&mut self, lead: &LeadProfile) -> Result<SnapshotChoice, UnallocatedReason> {
-        let mut positions = std::mem::take(&mut self.scratch);
+        let mut positions = Vec::new();
         self.index
             .candidate_positions_into(lead, &[], &mut positions);
         if positions.is_empty() {
-            self.scratch = positions;
             return Err(match self.index.no_candidate_reason(lead, &[]) {
                 None | Some(Ineligible::NoTerritoryMatch) => UnallocatedReason::NoTerritoryMatch,
                 Some(Ineligible::Inactive | Ineligible::ProductLine) => {
@@ -161,7 +154,6 @@ impl NetworkSnapshot {
             .map(|&p| self.state[p as usize].clone())
             .collect();
         let Some(chosen_position) = allocator::allocate_among(&mut self.state, &positions) else {
-            self.scratch = positions;
             return Err(UnallocatedReason::AllAtCapacity);
         };
         for &p in &positions {
@@ -169,14 +161,12 @@ impl NetworkSnapshot {
         }
         let chosen_position = u32::try_from(chosen_position).unwrap_or(u32::MAX);
         self.add_load(chosen_position, 1);
-        let choice = SnapshotChoice {
+        Ok(SnapshotChoice {
             chosen: self.state[chosen_position as usize].dealer_id,
             before,
-            positions: positions.clone(),
+            positions,
             chosen_position,
-        };
-        self.scratch = positions;
-        Ok(choice)
+        })
     }
 
     /// Takes back a choice whose offer was not stored (its savepoint rolled back).
@@ -188,10 +178,10 @@ impl NetworkSnapshot {
     }
 
     fn add_load(&mut self, position: u32, delta: i64) {
-        let p = position as usize;
-        self.load[p] += delta;
-        let dealer_id = self.state[p].dealer_id;
-        self.index.set_open_load(dealer_id, self.load[p]);
+        let dealer_id = self.state[position as usize].dealer_id;
+        if let Some(load) = self.index.dealer(dealer_id).map(|d| d.open_load) {
+            self.index.set_open_load(dealer_id, load + delta);
+        }
     }
 
     /// Who gets `dealer_id`'s offer emails (read once per snapshot).
@@ -211,7 +201,7 @@ impl NetworkSnapshot {
     /// Writes the changed allocation states back, in the caller's transaction.
     pub fn save(&self, conn: &mut DbConnection) -> QueryResult<()> {
         let changed = self.state.iter().zip(&self.changed).filter(|(_, c)| **c);
-        AllocationState::save_all(conn, changed.map(|(state, _)| state))
+        super::offering::save_states(conn, changed.map(|(state, _)| state))
     }
 }
 
@@ -228,7 +218,7 @@ fn open_offer_counts(conn: &mut DbConnection) -> QueryResult<Vec<(i64, i64)>> {
 /// walks the `(status, dealer_id)` index in order without sorting.
 fn accepted_open_counts(conn: &mut DbConnection) -> QueryResult<Vec<(i64, i64)>> {
     let mut counts = Vec::new();
-    for status in LeadStatus::ALL.iter().filter(|s| s.is_open_for_dealer()) {
+    for status in LeadStatus::OPEN_FOR_DEALER {
         let rows: Vec<(Option<i64>, i64)> = leads::table
             .filter(leads::status.eq(status.as_str()))
             .group_by(leads::dealer_id)

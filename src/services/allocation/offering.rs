@@ -92,6 +92,47 @@ pub enum OfferOutcome {
     Unallocated(UnallocatedReason),
 }
 
+impl OfferOutcome {
+    /// The dealer it went to, or why it waits.
+    pub fn decision(self) -> Result<i64, UnallocatedReason> {
+        match self {
+            OfferOutcome::Offered { dealer_id, .. } => Ok(dealer_id),
+            OfferOutcome::Unallocated(reason) => Err(reason),
+        }
+    }
+}
+
+/// What the lead row holds once a lead went to a dealer (`Ok`) or waits (`Err`): its
+/// status, dealer and waiting reason. The one mapping the per-lead path (an update) and
+/// a batch (the row written once) share.
+pub fn lead_status_after(
+    decision: Result<i64, UnallocatedReason>,
+) -> (LeadStatus, Option<i64>, Option<&'static str>) {
+    match decision {
+        Ok(dealer_id) => (LeadStatus::Offered, Some(dealer_id), None),
+        Err(reason) => (LeadStatus::Unallocated, None, Some(reason.as_str())),
+    }
+}
+
+/// Writes the running state of each dealer in `states` (creating rows for dealers that
+/// have none yet).
+pub fn save_states<'a>(
+    conn: &mut DbConnection,
+    states: impl IntoIterator<Item = &'a Candidate>,
+) -> QueryResult<()> {
+    for state in states {
+        AllocationState::save(
+            conn,
+            &AllocationState {
+                dealer_id: state.dealer_id,
+                entitled: state.entitled,
+                received: state.received,
+            },
+        )?;
+    }
+    Ok(())
+}
+
 /// One candidate as stored in the decision.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct StoredCandidate {
@@ -145,11 +186,7 @@ fn accepted_open_counts(
     conn: &mut DbConnection,
     dealer_ids: &[i64],
 ) -> QueryResult<Vec<(Option<i64>, i64)>> {
-    let open: Vec<&str> = LeadStatus::ALL
-        .iter()
-        .filter(|s| s.is_open_for_dealer())
-        .map(|s| s.as_str())
-        .collect();
+    let open = LeadStatus::OPEN_FOR_DEALER.map(LeadStatus::as_str);
     leads::table
         .filter(leads::dealer_id.eq_any(dealer_ids))
         .filter(leads::status.eq_any(open))
@@ -176,19 +213,14 @@ pub fn offer_to_next_dealer(
         choose(conn, lead, &excluded)?
     };
 
-    let (dealer_id, reason) = match &outcome {
-        Ok((_, allocation)) => (Some(allocation.chosen), None),
-        Err(reason) => (None, Some(reason.as_str())),
-    };
-    let status = match dealer_id {
-        Some(_) => LeadStatus::Offered,
-        None => LeadStatus::Unallocated,
-    };
+    let (status, dealer_id, reason) =
+        lead_status_after(outcome.as_ref().map(|(_, a)| a.chosen).map_err(|r| *r));
     LeadRow::set_status(conn, lead.id, status.as_str(), dealer_id, reason, now)?;
     match outcome {
         Err(reason) => record_unallocated(conn, lead, actor, now, reason),
         Ok((candidates, allocation)) => {
-            AllocationState::save_all(conn, &allocation.after)?;
+            save_states(conn, &allocation.after)?;
+            let recipients = OfferRecipients::load(conn, allocation.chosen)?;
             record_offer(
                 conn,
                 lead,
@@ -197,7 +229,7 @@ pub fn offer_to_next_dealer(
                 now,
                 &candidates,
                 allocation.chosen,
-                None,
+                &recipients,
             )
         }
     }
@@ -228,7 +260,7 @@ pub fn record_network_choice(
                 now,
                 &choice.before,
                 choice.chosen,
-                Some(recipients),
+                recipients,
             )
         }
     }
@@ -270,8 +302,8 @@ fn record_unallocated(
 }
 
 /// Stores the offer of `lead` (its row already marked offered to `dealer_id`), the
-/// decision (with every candidate's state before it) and the event, and emails the dealer
-/// (`recipients`, when the caller already knows them).
+/// decision (with every candidate's state before it) and the event, and emails the
+/// dealer's `recipients`.
 #[expect(
     clippy::too_many_arguments,
     reason = "the parts of one decision record"
@@ -284,7 +316,7 @@ fn record_offer(
     now: NaiveDateTime,
     candidates: &[Candidate],
     dealer_id: i64,
-    recipients: Option<&OfferRecipients>,
+    recipients: &OfferRecipients,
 ) -> Result<OfferOutcome, AppError> {
     let (reminder_at, deadline_at) = policy.reminder_and_deadline(now);
     let offer_id = Offer::insert(
@@ -335,19 +367,10 @@ fn record_offer(
             note: "",
         },
     )?;
-    let loaded;
-    let recipients = match recipients {
-        Some(r) => r,
-        None => {
-            loaded = OfferRecipients::load(conn, dealer_id)?;
-            &loaded
-        }
-    };
-    let open_offer = Some((offer_id, deadline_at));
     send_offer_email(
         conn,
         recipients,
-        open_offer,
+        Some((offer_id, deadline_at)),
         lead,
         deadline_at,
         &policy.base_url,
