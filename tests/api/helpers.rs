@@ -39,6 +39,12 @@ pub fn fresh_database() -> (String, TestDatabase) {
         Ok(base) if !base.trim().is_empty() => {
             let mut admin = url::Url::parse(&base).expect("DEALERLOOP_TEST_DATABASE_URL is a URL");
             admin.set_path("/postgres");
+            // The test server is on loopback: without TLS no test thread is still inside
+            // OpenSSL when the process exits and OpenSSL's exit handler frees its state
+            // (seen once as `free(): invalid pointer` after every test had passed).
+            if !admin.query_pairs().any(|(key, _)| key == "sslmode") {
+                admin.query_pairs_mut().append_pair("sslmode", "disable");
+            }
             let name = format!(
                 "dl_test_{}",
                 dealerloop::services::tokens::random_secret()
