@@ -1,7 +1,7 @@
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
-use crate::db::{DbConnection, lower, unique_row};
+use crate::db::{DbConnection, FastTimestamp, lower, unique_row};
 use crate::domain::Territory;
 use crate::schema::{dealer_product_lines, dealer_territories, dealers};
 
@@ -14,7 +14,9 @@ pub struct Dealer {
     pub contact_email: String,
     pub capacity: i32,
     pub active: bool,
+    #[diesel(deserialize_as = FastTimestamp)]
     pub created_at: NaiveDateTime,
+    #[diesel(deserialize_as = FastTimestamp)]
     pub updated_at: NaiveDateTime,
 }
 
@@ -96,8 +98,11 @@ impl Dealer {
 
     /// Just the dealer's name (for page titles).
     pub fn name_of(conn: &mut DbConnection, id: i64) -> QueryResult<String> {
-        unique_row(dealers::table.find(id).select(dealers::name).load(conn))?
-            .ok_or(diesel::result::Error::NotFound)
+        unique_row(crate::on_native!(conn, |c| dealers::table
+            .find(id)
+            .select(dealers::name)
+            .load(c)))?
+        .ok_or(diesel::result::Error::NotFound)
     }
 
     pub fn find(conn: &mut DbConnection, id: i64) -> QueryResult<Dealer> {

@@ -1,7 +1,7 @@
 use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
 
-use crate::db::{DbConnection, unique_row};
+use crate::db::{DbConnection, FastTimestamp, FastTimestampOpt, unique_row};
 use crate::schema::{
     feedback, feedback_links, feedback_requests, feedback_sessions, outcome_events, sale_outcomes,
 };
@@ -15,11 +15,15 @@ pub struct FeedbackRequest {
     pub lead_id: i64,
     pub dealer_id: i64,
     pub opened_by: String,
+    #[diesel(deserialize_as = FastTimestamp)]
     pub opened_at: NaiveDateTime,
+    #[diesel(deserialize_as = FastTimestamp)]
     pub closes_at: NaiveDateTime,
     pub open_lead_id: Option<i64>,
     pub reminders_sent: i32,
+    #[diesel(deserialize_as = FastTimestampOpt)]
     pub submitted_at: Option<NaiveDateTime>,
+    #[diesel(deserialize_as = FastTimestampOpt)]
     pub revoked_at: Option<NaiveDateTime>,
 }
 
@@ -163,8 +167,11 @@ pub struct FeedbackLink {
     pub id: i64,
     pub request_id: i64,
     pub token_hash: String,
+    #[diesel(deserialize_as = FastTimestamp)]
     pub created_at: NaiveDateTime,
+    #[diesel(deserialize_as = FastTimestamp)]
     pub expires_at: NaiveDateTime,
+    #[diesel(deserialize_as = FastTimestampOpt)]
     pub revoked_at: Option<NaiveDateTime>,
 }
 
@@ -292,7 +299,9 @@ pub struct FeedbackRow {
     pub answered: i32,
     pub applicable: i32,
     pub response_seconds: Option<i64>,
+    #[diesel(deserialize_as = FastTimestamp)]
     pub saved_at: NaiveDateTime,
+    #[diesel(deserialize_as = FastTimestampOpt)]
     pub submitted_at: Option<NaiveDateTime>,
 }
 
@@ -343,7 +352,9 @@ pub struct SaleOutcome {
     pub close_date: Option<NaiveDate>,
     pub lost_reason: Option<String>,
     pub competitor: Option<String>,
+    #[diesel(deserialize_as = FastTimestamp)]
     pub recorded_at: NaiveDateTime,
+    #[diesel(deserialize_as = FastTimestamp)]
     pub updated_at: NaiveDateTime,
     pub last_event_id: String,
 }
@@ -389,6 +400,7 @@ pub struct OutcomeEvent {
     pub kind: String,
     pub corrects_event_id: Option<String>,
     pub payload: String,
+    #[diesel(deserialize_as = FastTimestamp)]
     pub created_at: NaiveDateTime,
 }
 

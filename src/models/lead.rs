@@ -1,7 +1,7 @@
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
-use crate::db::{DbConnection, unique_row};
+use crate::db::{DbConnection, FastTimestamp, unique_row};
 use crate::schema::{lead_events, leads, touchpoints};
 
 #[derive(Debug, Clone, Queryable, Selectable)]
@@ -11,7 +11,9 @@ pub struct LeadRow {
     pub source: String,
     pub external_id: String,
     pub payload_hash: String,
+    #[diesel(deserialize_as = FastTimestamp)]
     pub received_at: NaiveDateTime,
+    #[diesel(deserialize_as = FastTimestamp)]
     pub created_at: NaiveDateTime,
     pub contact_name: String,
     pub contact_email: Option<String>,
@@ -27,6 +29,7 @@ pub struct LeadRow {
     pub status: String,
     pub dealer_id: Option<i64>,
     pub unallocated_reason: Option<String>,
+    #[diesel(deserialize_as = FastTimestamp)]
     pub status_changed_at: NaiveDateTime,
 }
 
@@ -61,6 +64,7 @@ pub struct TouchpointRow {
     pub id: i64,
     pub lead_id: i64,
     pub position: i32,
+    #[diesel(deserialize_as = FastTimestamp)]
     pub occurred_at: NaiveDateTime,
     pub channel: String,
     pub source: Option<String>,
@@ -90,6 +94,7 @@ pub struct NewTouchpoint<'a> {
 pub struct LeadEvent {
     pub id: i64,
     pub lead_id: i64,
+    #[diesel(deserialize_as = FastTimestamp)]
     pub occurred_at: NaiveDateTime,
     pub status: String,
     pub dealer_id: Option<i64>,
@@ -241,6 +246,7 @@ pub struct WorkingLead {
     pub contact_name: String,
     pub contact_company: Option<String>,
     pub status: String,
+    #[diesel(deserialize_as = FastTimestamp)]
     pub status_changed_at: NaiveDateTime,
 }
 
@@ -251,7 +257,7 @@ impl WorkingLead {
     /// connection.
     pub fn for_dealer(conn: &mut DbConnection, dealer_id: i64) -> QueryResult<Vec<Self>> {
         let [a, b, c] = crate::domain::LeadStatus::OPEN_FOR_DEALER.map(|s| s.as_str());
-        leads::table
+        crate::on_native!(conn, |native| leads::table
             .filter(leads::dealer_id.eq(dealer_id))
             .filter(
                 leads::status
@@ -267,6 +273,6 @@ impl WorkingLead {
                 leads::status,
                 leads::status_changed_at,
             ))
-            .load(conn)
+            .load(native))
     }
 }

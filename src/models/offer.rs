@@ -1,7 +1,7 @@
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
-use crate::db::DbConnection;
+use crate::db::{DbConnection, FastTimestamp, FastTimestampOpt};
 use crate::schema::{allocation_decisions, dealer_allocation_state, leads, offers, touchpoints};
 
 /// An offer of one lead to one dealer.
@@ -12,10 +12,15 @@ pub struct Offer {
     pub lead_id: i64,
     pub dealer_id: i64,
     pub status: String,
+    #[diesel(deserialize_as = FastTimestamp)]
     pub offered_at: NaiveDateTime,
+    #[diesel(deserialize_as = FastTimestamp)]
     pub reminder_at: NaiveDateTime,
+    #[diesel(deserialize_as = FastTimestamp)]
     pub deadline_at: NaiveDateTime,
+    #[diesel(deserialize_as = FastTimestampOpt)]
     pub reminded_at: Option<NaiveDateTime>,
+    #[diesel(deserialize_as = FastTimestampOpt)]
     pub responded_at: Option<NaiveDateTime>,
     pub decline_reason: Option<String>,
     pub decline_note: Option<String>,
@@ -27,6 +32,7 @@ pub struct Offer {
 pub struct InboxOffer {
     pub offer_id: i64,
     pub lead_id: i64,
+    #[diesel(deserialize_as = FastTimestamp)]
     pub deadline_at: NaiveDateTime,
     pub product_line: String,
     pub country: String,
@@ -39,7 +45,7 @@ impl InboxOffer {
     /// A dealer's open offers, the nearest deadline first: one indexed query with the
     /// lead's public fields joined in.
     pub fn open_for_dealer(conn: &mut DbConnection, dealer_id: i64) -> QueryResult<Vec<Self>> {
-        offers::table
+        crate::on_native!(conn, |c| offers::table
             .inner_join(leads::table)
             .filter(offers::dealer_id.eq(dealer_id))
             .filter(offers::status.eq("open"))
@@ -54,7 +60,7 @@ impl InboxOffer {
                 leads::region,
                 leads::grade,
             ))
-            .load(conn)
+            .load(c))
     }
 
     /// The channels that brought in the leads of a dealer's open offers, as
@@ -63,13 +69,13 @@ impl InboxOffer {
         conn: &mut DbConnection,
         dealer_id: i64,
     ) -> QueryResult<Vec<(i64, String)>> {
-        touchpoints::table
+        crate::on_native!(conn, |c| touchpoints::table
             .inner_join(offers::table.on(offers::lead_id.eq(touchpoints::lead_id)))
             .filter(offers::dealer_id.eq(dealer_id))
             .filter(offers::status.eq("open"))
             .order((touchpoints::lead_id, touchpoints::position))
             .select((touchpoints::lead_id, touchpoints::channel))
-            .load(conn)
+            .load(c))
     }
 }
 
@@ -91,6 +97,7 @@ pub struct NewOffer<'a> {
 pub struct AllocationDecision {
     pub id: i64,
     pub lead_id: i64,
+    #[diesel(deserialize_as = FastTimestamp)]
     pub decided_at: NaiveDateTime,
     pub kind: String,
     pub actor: String,
@@ -283,7 +290,9 @@ pub struct OfferLink {
     pub id: i64,
     pub offer_id: i64,
     pub token_hash: String,
+    #[diesel(deserialize_as = FastTimestamp)]
     pub created_at: NaiveDateTime,
+    #[diesel(deserialize_as = FastTimestamp)]
     pub expires_at: NaiveDateTime,
 }
 

@@ -1,7 +1,7 @@
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
-use crate::db::{DbConnection, unique_row};
+use crate::db::{DbConnection, FastTimestamp, unique_row};
 use crate::schema::{sessions, users};
 
 /// A login session. The cookie holds a random id; only its SHA-256 is stored, so a copy
@@ -12,8 +12,11 @@ pub struct SessionRow {
     pub id_hash: String,
     pub user_id: i64,
     pub csrf_token: String,
+    #[diesel(deserialize_as = FastTimestamp)]
     pub created_at: NaiveDateTime,
+    #[diesel(deserialize_as = FastTimestamp)]
     pub last_seen_at: NaiveDateTime,
+    #[diesel(deserialize_as = FastTimestamp)]
     pub expires_at: NaiveDateTime,
     pub client_ip: String,
     pub user_agent: String,
@@ -45,13 +48,11 @@ impl SessionRow {
         conn: &mut DbConnection,
         id_hash: &str,
     ) -> QueryResult<Option<(SessionRow, SessionUser)>> {
-        unique_row(
-            sessions::table
-                .inner_join(users::table)
-                .filter(sessions::id_hash.eq(id_hash))
-                .select((SessionRow::as_select(), SessionUser::as_select()))
-                .load(conn),
-        )
+        unique_row(crate::on_native!(conn, |c| sessions::table
+            .inner_join(users::table)
+            .filter(sessions::id_hash.eq(id_hash))
+            .select((SessionRow::as_select(), SessionUser::as_select()))
+            .load(c)))
     }
 
     pub fn touch(conn: &mut DbConnection, id_hash: &str, now: NaiveDateTime) -> QueryResult<()> {

@@ -1,7 +1,7 @@
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
-use crate::db::{DbConnection, lower, unique_row};
+use crate::db::{DbConnection, FastTimestamp, FastTimestampOpt, lower, unique_row};
 use crate::schema::users;
 
 #[derive(Debug, Clone, Queryable, Selectable)]
@@ -15,8 +15,11 @@ pub struct User {
     pub locale: Option<String>,
     pub password_hash: Option<String>,
     pub active: bool,
+    #[diesel(deserialize_as = FastTimestampOpt)]
     pub password_changed_at: Option<NaiveDateTime>,
+    #[diesel(deserialize_as = FastTimestamp)]
     pub created_at: NaiveDateTime,
+    #[diesel(deserialize_as = FastTimestamp)]
     pub updated_at: NaiveDateTime,
 }
 
