@@ -4,9 +4,11 @@
 use actix_web::{HttpResponse, web};
 use askama::Template;
 use chrono::NaiveDateTime;
+use diesel::Connection;
 use serde::Deserialize;
 
 use super::{html, see_other_with_notice};
+use crate::db::DbConnection;
 use crate::domain::{LeadStatus, Role};
 use crate::error::AppError;
 use crate::i18n::FluentArg;
@@ -65,16 +67,109 @@ fn area_of(country: &str, postcode: Option<&str>, region: Option<&str>) -> Strin
     }
 }
 
-/// Time left until `deadline`, in words ("5 h 20 min").
-fn time_left(page: &Page, deadline: NaiveDateTime) -> String {
-    let minutes = (deadline - crate::db::now()).num_minutes().max(0);
-    page.locale.t_args(
-        "time-left",
-        &[
-            ("hours", FluentArg::from(minutes / 60)),
-            ("minutes", FluentArg::from(minutes % 60)),
-        ],
-    )
+/// The time left until a deadline in the page's language ("5 h 20 min left to answer").
+///
+/// The message is resolved once per page with markers in place of its two numbers, which
+/// are then filled in for each deadline: a page of offers costs one Fluent call instead of
+/// one per offer (`perf` had those calls at a twentieth of the inbox's time). A unit test
+/// checks the result against Fluent's own for both languages.
+struct TimeLeft {
+    pieces: Vec<Piece>,
+    now: NaiveDateTime,
+}
+
+enum Piece {
+    Text(String),
+    Hours,
+    Minutes,
+}
+
+impl TimeLeft {
+    /// Private-use characters, which no message contains.
+    const HOURS: char = '\u{E000}';
+    const MINUTES: char = '\u{E001}';
+
+    fn new(page: &Page) -> Self {
+        let message = page.locale.t_args(
+            "time-left",
+            &[
+                ("hours", FluentArg::Text(Self::HOURS.into())),
+                ("minutes", FluentArg::Text(Self::MINUTES.into())),
+            ],
+        );
+        let mut pieces = Vec::new();
+        let mut text = String::new();
+        for c in message.chars() {
+            let marker = match c {
+                Self::HOURS => Piece::Hours,
+                Self::MINUTES => Piece::Minutes,
+                c => {
+                    text.push(c);
+                    continue;
+                }
+            };
+            if !text.is_empty() {
+                pieces.push(Piece::Text(std::mem::take(&mut text)));
+            }
+            pieces.push(marker);
+        }
+        if !text.is_empty() {
+            pieces.push(Piece::Text(text));
+        }
+        Self {
+            pieces,
+            now: crate::db::now(),
+        }
+    }
+
+    fn until(&self, deadline: NaiveDateTime) -> String {
+        use std::fmt::Write;
+        let minutes = (deadline - self.now).num_minutes().max(0);
+        let mut out = String::with_capacity(40);
+        for piece in &self.pieces {
+            match piece {
+                Piece::Text(t) => out.push_str(t),
+                Piece::Hours => {
+                    let _ = write!(out, "{}", minutes / 60);
+                }
+                Piece::Minutes => {
+                    let _ = write!(out, "{}", minutes % 60);
+                }
+            }
+        }
+        out
+    }
+}
+
+type InboxData = (String, Vec<OfferCard>, Vec<WorkingLead>);
+
+fn load_inbox(conn: &mut DbConnection, dealer_id: i64) -> Result<InboxData, AppError> {
+    let dealer_name = Dealer::name_of(conn, dealer_id)?;
+    let offers = InboxOffer::open_for_dealer(conn, dealer_id)?;
+    // Each lead's distinct channels in touch order; the rows come sorted by lead.
+    let mut by_lead: Vec<(i64, Vec<String>)> = Vec::new();
+    for (lead_id, channel) in InboxOffer::channels_for_dealer(conn, dealer_id)? {
+        match by_lead.last_mut() {
+            Some((id, list)) if *id == lead_id => {
+                if !list.contains(&channel) {
+                    list.push(channel);
+                }
+            }
+            _ => by_lead.push((lead_id, vec![channel])),
+        }
+    }
+    let cards = offers
+        .into_iter()
+        .map(|offer| {
+            let channels = by_lead
+                .binary_search_by_key(&offer.lead_id, |(id, _)| *id)
+                .map(|i| std::mem::take(&mut by_lead[i].1))
+                .unwrap_or_default();
+            OfferCard { offer, channels }
+        })
+        .collect();
+    let working = WorkingLead::for_dealer(conn, dealer_id)?;
+    Ok((dealer_name, cards, working))
 }
 
 #[derive(Template)]
@@ -84,17 +179,18 @@ struct InboxPage {
     dealer_name: String,
     offers: Vec<OfferCard>,
     working: Vec<WorkingLead>,
+    time_left: TimeLeft,
 }
 
 impl InboxPage {
     fn left(&self, offer: &InboxOffer) -> String {
-        time_left(&self.page, offer.deadline_at)
+        self.time_left.until(offer.deadline_at)
     }
 }
 
-/// The inbox in four indexed queries, each prepared once per connection: the dealer's
-/// name, its open offers with the leads' public fields, their channels, and the leads it
-/// is working.
+/// The inbox: the dealer's name, its open offers with the leads' public fields and their
+/// channels, and the leads it is working. Four indexed queries, each prepared once per
+/// connection, read in one transaction so they see one snapshot.
 async fn inbox(
     state: web::Data<AppState>,
     page: Page,
@@ -103,36 +199,10 @@ async fn inbox(
     let dealer_id = dealer_of(&user)?;
     let (dealer_name, offers, working) = state
         .db
-        .read_quick(move |conn| -> Result<_, AppError> {
-            let dealer_name = Dealer::name_of(conn, dealer_id)?;
-            let offers = InboxOffer::open_for_dealer(conn, dealer_id)?;
-            // Each lead's distinct channels in touch order; the rows come sorted by lead.
-            let mut by_lead: Vec<(i64, Vec<String>)> = Vec::new();
-            for (lead_id, channel) in InboxOffer::channels_for_dealer(conn, dealer_id)? {
-                match by_lead.last_mut() {
-                    Some((id, list)) if *id == lead_id => {
-                        if !list.contains(&channel) {
-                            list.push(channel);
-                        }
-                    }
-                    _ => by_lead.push((lead_id, vec![channel])),
-                }
-            }
-            let cards = offers
-                .into_iter()
-                .map(|offer| {
-                    let channels = by_lead
-                        .binary_search_by_key(&offer.lead_id, |(id, _)| *id)
-                        .map(|i| std::mem::take(&mut by_lead[i].1))
-                        .unwrap_or_default();
-                    OfferCard { offer, channels }
-                })
-                .collect();
-            let working = WorkingLead::for_dealer(conn, dealer_id)?;
-            Ok((dealer_name, cards, working))
-        })
+        .read_quick(move |conn| conn.transaction(|conn| load_inbox(conn, dealer_id)))
         .await?;
     html(&InboxPage {
+        time_left: TimeLeft::new(&page),
         page,
         dealer_name,
         offers,
@@ -157,7 +227,7 @@ impl LeadPage {
     fn left(&self) -> String {
         self.offer
             .as_ref()
-            .map(|o| time_left(&self.page, o.deadline_at))
+            .map(|o| TimeLeft::new(&self.page).until(o.deadline_at))
             .unwrap_or_default()
     }
 
@@ -323,4 +393,59 @@ async fn advance(
             secure,
         ),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::i18n::Locale;
+
+    fn page(locale: Locale) -> Page {
+        Page {
+            locale,
+            csrf_token: String::new(),
+            user: None,
+            path: "/dealer".into(),
+            tz: chrono_tz::Europe::Rome,
+            notice: None,
+        }
+    }
+
+    /// The message filled in once per page reads exactly as Fluent's own, in both languages
+    /// (a selector on the numbers, say for plurals, would make this fail).
+    #[test]
+    fn the_time_left_reads_as_fluent_writes_it() {
+        for locale in [Locale::It, Locale::En] {
+            let page = page(locale);
+            let time_left = TimeLeft::new(&page);
+            for minutes in [
+                0,
+                1,
+                59,
+                60,
+                61,
+                119,
+                20 * 60 + 5,
+                48 * 60,
+                999 * 60 + 59,
+                1_234 * 60,
+            ] {
+                let deadline = time_left.now + chrono::TimeDelta::minutes(minutes);
+                let fluent = page.locale.t_args(
+                    "time-left",
+                    &[
+                        ("hours", FluentArg::from(minutes / 60)),
+                        ("minutes", FluentArg::from(minutes % 60)),
+                    ],
+                );
+                assert_eq!(
+                    time_left.until(deadline),
+                    fluent,
+                    "{locale:?} {minutes} min"
+                );
+            }
+            let past = time_left.now - chrono::TimeDelta::minutes(5);
+            assert!(time_left.until(past).starts_with("0 h 0 min"));
+        }
+    }
 }
