@@ -124,19 +124,22 @@ impl Application {
 
 fn spawn_workers(state: &AppState, shutdown: tokio::sync::watch::Receiver<bool>) {
     tokio::spawn(state.mail.clone().run(shutdown.clone()));
-    let (deadline_db, policy, mail) = (state.db.clone(), state.offer_policy(), state.mail.clone());
+    let (db, policy, mail) = (state.db.clone(), state.offer_policy(), state.mail.clone());
     let feedback_policy = state.feedback_policy();
-    let mut deadline_shutdown = shutdown.clone();
-    tokio::spawn(async move {
-        loop {
-            let policy = policy.clone();
-            let feedback_policy = feedback_policy.clone();
-            let result = deadline_db
+    every(Duration::from_secs(30), shutdown.clone(), move || {
+        let (db, policy, feedback_policy, mail) = (
+            db.clone(),
+            policy.clone(),
+            feedback_policy.clone(),
+            mail.clone(),
+        );
+        async move {
+            let result = db
                 .write(move |conn| {
                     crate::services::deadlines::process_due(conn, &policy, crate::db::now())
                 })
                 .await;
-            let feedback = deadline_db
+            let feedback = db
                 .write(move |conn| {
                     crate::services::feedback::process_due(conn, &feedback_policy, crate::db::now())
                 })
@@ -165,40 +168,46 @@ fn spawn_workers(state: &AppState, shutdown: tokio::sync::watch::Receiver<bool>)
                 Ok(_) => {}
                 Err(e) => tracing::error!(error = ?e, "offer deadlines"),
             }
-            tokio::select! {
-                () = tokio::time::sleep(Duration::from_secs(30)) => {}
-                _ = deadline_shutdown.changed() => return,
-            }
         }
     });
     if state.db.backend == crate::db::Backend::Sqlite {
-        let (db, mut checkpoint_shutdown) = (state.db.clone(), shutdown.clone());
-        tokio::spawn(async move {
-            loop {
+        let db = state.db.clone();
+        every(Duration::from_secs(1), shutdown.clone(), move || {
+            let db = db.clone();
+            async move {
                 let checkpoint = db
                     .read(|conn| -> Result<(), AppError> { Ok(crate::db::checkpoint_wal(conn)?) });
                 if let Err(e) = checkpoint.await {
                     tracing::error!(error = ?e, "WAL checkpoint");
                 }
-                tokio::select! {
-                    () = tokio::time::sleep(Duration::from_secs(1)) => {}
-                    _ = checkpoint_shutdown.changed() => return,
-                }
             }
         });
     }
     let (db, policy) = (state.db.clone(), state.session_policy());
-    let mut shutdown = shutdown;
-    tokio::spawn(async move {
-        loop {
+    every(Duration::from_secs(300), shutdown, move || {
+        let db = db.clone();
+        async move {
             let result = db
                 .write(move |conn| auth::purge_expired(conn, policy))
                 .await;
             if let Err(e) = result {
                 tracing::error!(error = ?e, "session clean-up");
             }
+        }
+    });
+}
+
+/// Runs `tick` now and then every `period` after the previous run ended, until shutdown.
+fn every<F, Fut>(period: Duration, mut shutdown: tokio::sync::watch::Receiver<bool>, tick: F)
+where
+    F: Fn() -> Fut + Send + 'static,
+    Fut: std::future::Future<Output = ()> + Send + 'static,
+{
+    tokio::spawn(async move {
+        loop {
+            tick().await;
             tokio::select! {
-                () = tokio::time::sleep(Duration::from_secs(300)) => {}
+                () = tokio::time::sleep(period) => {}
                 _ = shutdown.changed() => return,
             }
         }

@@ -8,8 +8,8 @@ use crate::db::{self, DbConnection};
 use crate::domain::{DealerCode, LeadStatus, OfferStatus};
 use crate::error::AppError;
 use crate::models::dealer::Dealer;
-use crate::models::lead::{LeadRow, NewLeadEvent};
-use crate::models::offer::{AllocationDecision, NewAllocationDecision, NewOffer, Offer};
+use crate::models::lead::LeadRow;
+use crate::models::offer::{NewAllocationDecision, NewOffer, Offer};
 use crate::services::allocation::offering::{self, OfferPolicy};
 use crate::services::audit::{self, Actor};
 use crate::services::validation::FieldErrors;
@@ -107,7 +107,7 @@ pub fn assign(
             None,
             now,
         )?;
-        AllocationDecision::insert(
+        offering::record_decision(
             conn,
             &NewAllocationDecision {
                 lead_id,
@@ -118,17 +118,7 @@ pub fn assign(
                 reason: &reason,
                 candidates: "[]",
             },
-        )?;
-        LeadRow::record_event(
-            conn,
-            &NewLeadEvent {
-                lead_id,
-                occurred_at: now,
-                status: LeadStatus::Offered.as_str(),
-                dealer_id: Some(dealer.id),
-                actor: &actor.label,
-                note: &reason,
-            },
+            &reason,
         )?;
         let previous = match withdrawn_from {
             Some(id) if id != dealer.id => {

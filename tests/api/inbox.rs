@@ -32,6 +32,15 @@ async fn offered_lead(app: &TestApp) -> (i64, String) {
     (body["id"].as_i64().unwrap(), email.to_owned())
 }
 
+/// The id of the offer a lead page answers (from its accept and decline forms).
+fn offer_id_on(html: &str) -> String {
+    html.split("/dealer/offers/")
+        .nth(1)
+        .and_then(|rest| rest.split('/').next())
+        .expect("the page has an offer form")
+        .to_owned()
+}
+
 fn other(email: &str) -> &'static str {
     if email == "uno@example.it" {
         "due@example.it"
@@ -59,15 +68,7 @@ async fn an_offer_shows_what_came_in_but_not_who_until_the_dealer_accepts() {
         assert!(!offer.contains(secret), "{secret} shown before accepting");
     }
 
-    let offer_id = offer
-        .html
-        .split("/dealer/offers/")
-        .nth(1)
-        .unwrap()
-        .split('/')
-        .next()
-        .unwrap()
-        .to_owned();
+    let offer_id = offer_id_on(&offer.html);
     let accepted = phone
         .post(&format!("/dealer/offers/{offer_id}/accept"), &[])
         .await;
@@ -92,15 +93,7 @@ async fn a_declined_lead_goes_to_the_next_dealer_and_never_back() {
     let mut phone = app.browser();
     phone.login(&first, PASSWORD).await;
     let offer = phone.get(&format!("/dealer/leads/{lead_id}")).await;
-    let offer_id = offer
-        .html
-        .split("/dealer/offers/")
-        .nth(1)
-        .unwrap()
-        .split('/')
-        .next()
-        .unwrap()
-        .to_owned();
+    let offer_id = offer_id_on(&offer.html);
 
     let declined = phone
         .post(
@@ -127,15 +120,7 @@ async fn declining_needs_a_reason_from_the_list() {
     let mut phone = app.browser();
     phone.login(&first, PASSWORD).await;
     let offer = phone.get(&format!("/dealer/leads/{lead_id}")).await;
-    let offer_id = offer
-        .html
-        .split("/dealer/offers/")
-        .nth(1)
-        .unwrap()
-        .split('/')
-        .next()
-        .unwrap()
-        .to_owned();
+    let offer_id = offer_id_on(&offer.html);
 
     let page = phone
         .post(
@@ -158,15 +143,7 @@ async fn another_dealers_lead_and_offer_cannot_be_seen_or_answered() {
     let mut owner = app.browser();
     owner.login(&first, PASSWORD).await;
     let offer = owner.get(&format!("/dealer/leads/{lead_id}")).await;
-    let offer_id = offer
-        .html
-        .split("/dealer/offers/")
-        .nth(1)
-        .unwrap()
-        .split('/')
-        .next()
-        .unwrap()
-        .to_owned();
+    let offer_id = offer_id_on(&offer.html);
     let mut intruder = app.browser();
     intruder.login(other(&first), PASSWORD).await;
 
@@ -190,15 +167,7 @@ async fn an_accepted_lead_moves_through_contacted_quote_sent_and_won() {
     let mut phone = app.browser();
     phone.login(&first, PASSWORD).await;
     let offer = phone.get(&format!("/dealer/leads/{lead_id}")).await;
-    let offer_id = offer
-        .html
-        .split("/dealer/offers/")
-        .nth(1)
-        .unwrap()
-        .split('/')
-        .next()
-        .unwrap()
-        .to_owned();
+    let offer_id = offer_id_on(&offer.html);
     phone
         .post(&format!("/dealer/offers/{offer_id}/accept"), &[])
         .await;
@@ -257,15 +226,7 @@ async fn the_inbox_lists_a_lead_while_it_is_worked_and_drops_it_once_won() {
     let mut phone = app.browser();
     phone.login(&dealer, PASSWORD).await;
     let offer = phone.get(&format!("/dealer/leads/{lead_id}")).await;
-    let offer_id = offer
-        .html
-        .split("/dealer/offers/")
-        .nth(1)
-        .unwrap()
-        .split('/')
-        .next()
-        .unwrap()
-        .to_owned();
+    let offer_id = offer_id_on(&offer.html);
     phone
         .post(&format!("/dealer/offers/{offer_id}/accept"), &[])
         .await;

@@ -266,6 +266,32 @@ pub fn record_network_choice(
     }
 }
 
+/// Stores an allocation decision and the lead event it makes: offered to the chosen
+/// dealer or, with none chosen, unallocated; `note` goes on the event. The one record of
+/// every decision, automatic or by hand.
+pub fn record_decision(
+    conn: &mut DbConnection,
+    decision: &NewAllocationDecision,
+    note: &str,
+) -> QueryResult<()> {
+    AllocationDecision::insert(conn, decision)?;
+    let status = match decision.chosen_dealer_id {
+        Some(_) => LeadStatus::Offered,
+        None => LeadStatus::Unallocated,
+    };
+    LeadRow::record_event(
+        conn,
+        &NewLeadEvent {
+            lead_id: decision.lead_id,
+            occurred_at: decision.decided_at,
+            status: status.as_str(),
+            dealer_id: decision.chosen_dealer_id,
+            actor: decision.actor,
+            note,
+        },
+    )
+}
+
 /// Records that `lead` (its row already marked unallocated) waits for `reason`: its
 /// decision and event.
 fn record_unallocated(
@@ -275,7 +301,7 @@ fn record_unallocated(
     now: NaiveDateTime,
     reason: UnallocatedReason,
 ) -> Result<OfferOutcome, AppError> {
-    AllocationDecision::insert(
+    record_decision(
         conn,
         &NewAllocationDecision {
             lead_id: lead.id,
@@ -286,17 +312,7 @@ fn record_unallocated(
             reason: reason.as_str(),
             candidates: "[]",
         },
-    )?;
-    LeadRow::record_event(
-        conn,
-        &NewLeadEvent {
-            lead_id: lead.id,
-            occurred_at: now,
-            status: LeadStatus::Unallocated.as_str(),
-            dealer_id: None,
-            actor,
-            note: reason.as_str(),
-        },
+        reason.as_str(),
     )?;
     Ok(OfferOutcome::Unallocated(reason))
 }
@@ -344,7 +360,7 @@ fn record_offer(
         "largest shortfall among {} eligible dealer(s)",
         candidates.len()
     );
-    AllocationDecision::insert(
+    record_decision(
         conn,
         &NewAllocationDecision {
             lead_id: lead.id,
@@ -355,17 +371,7 @@ fn record_offer(
             reason: &reason,
             candidates: &json,
         },
-    )?;
-    LeadRow::record_event(
-        conn,
-        &NewLeadEvent {
-            lead_id: lead.id,
-            occurred_at: now,
-            status: LeadStatus::Offered.as_str(),
-            dealer_id: Some(dealer_id),
-            actor,
-            note: "",
-        },
+        "",
     )?;
     send_offer_email(
         conn,
