@@ -12,8 +12,8 @@ pub mod leads;
 pub mod offer_links;
 pub mod ops;
 
-use actix_web::http::header;
-use actix_web::{HttpResponse, web};
+use actix_web::http::{Method, header};
+use actix_web::{FromRequest, Handler, HttpResponse, Responder, web};
 use askama::Template;
 
 use crate::error::AppError;
@@ -21,20 +21,113 @@ use crate::web::{FLASH_COOKIE, request_context::cookie};
 
 /// Registers every route.
 pub fn configure(cfg: &mut web::ServiceConfig) {
+    register(&mut Routes {
+        cfg,
+        table: &mut Vec::new(),
+    });
+}
+
+/// Every route the portal serves, in the order it is matched: the table that the
+/// isolation tests walk, so a new route cannot be left out of them.
+pub fn table() -> Vec<RouteEntry> {
+    let mut table = Vec::new();
+    let _ = actix_web::App::new().configure(|cfg| {
+        register(&mut Routes {
+            cfg,
+            table: &mut table,
+        });
+    });
+    table
+}
+
+fn register(routes: &mut Routes) {
     // Paths with parameters are matched in order, one pattern at a time: the pages opened
     // most often on a phone (the dealer inbox, the feedback form) come first.
-    ops::configure(cfg);
-    inbox::configure(cfg);
-    feedback::configure(cfg);
-    feedback_review::configure(cfg);
-    feedback::configure_form(cfg);
-    api::configure(cfg);
-    auth::configure(cfg);
-    home::configure(cfg);
-    lead_import::configure(cfg);
-    leads::configure(cfg);
-    offer_links::configure(cfg);
-    admin::configure(cfg);
+    ops::configure(routes);
+    inbox::configure(routes);
+    feedback::configure(routes);
+    feedback_review::configure(routes);
+    feedback::configure_form(routes);
+    api::configure(routes);
+    auth::configure(routes);
+    home::configure(routes);
+    lead_import::configure(routes);
+    leads::configure(routes);
+    offer_links::configure(routes);
+    admin::configure(routes);
+}
+
+/// One registered route: its method and path pattern.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RouteEntry {
+    pub method: Method,
+    pub pattern: &'static str,
+}
+
+/// Registers handlers and writes down each route it registers in the route table.
+pub struct Routes<'a> {
+    cfg: &'a mut web::ServiceConfig,
+    table: &'a mut Vec<RouteEntry>,
+}
+
+impl Routes<'_> {
+    pub fn get<F, Args>(&mut self, pattern: &'static str, handler: F) -> &mut Self
+    where
+        F: Handler<Args>,
+        Args: FromRequest + 'static,
+        F::Output: Responder + 'static,
+    {
+        self.add(Method::GET, pattern, None, web::get().to(handler))
+    }
+
+    pub fn post<F, Args>(&mut self, pattern: &'static str, handler: F) -> &mut Self
+    where
+        F: Handler<Args>,
+        Args: FromRequest + 'static,
+        F::Output: Responder + 'static,
+    {
+        self.add(Method::POST, pattern, None, web::post().to(handler))
+    }
+
+    /// A `POST` whose body may be larger than a form's (uploads, API batches).
+    pub fn post_up_to<F, Args>(
+        &mut self,
+        pattern: &'static str,
+        max_body_bytes: usize,
+        handler: F,
+    ) -> &mut Self
+    where
+        F: Handler<Args>,
+        Args: FromRequest + 'static,
+        F::Output: Responder + 'static,
+    {
+        self.add(
+            Method::POST,
+            pattern,
+            Some(max_body_bytes),
+            web::post().to(handler),
+        )
+    }
+
+    fn add(
+        &mut self,
+        method: Method,
+        pattern: &'static str,
+        max_body_bytes: Option<usize>,
+        route: actix_web::Route,
+    ) -> &mut Self {
+        // The method guard on the resource too (as `ServiceConfig::route` does), so a
+        // request with another method goes on to the next resource of the same path.
+        let mut resource = web::resource(pattern)
+            .guard(actix_web::guard::Method(method.clone()))
+            .route(route);
+        if let Some(limit) = max_body_bytes {
+            resource = resource.app_data(web::PayloadConfig::new(limit));
+        }
+        self.cfg.service(resource);
+        self.table.push(RouteEntry { method, pattern });
+        self
+    }
 }
 
 /// A rendered page with status 200.

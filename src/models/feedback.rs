@@ -87,6 +87,28 @@ impl FeedbackRequest {
         )
     }
 
+    /// Withdraws the open requests of `lead_id` (marks them revoked and no longer open);
+    /// returns their ids.
+    pub fn withdraw_open_for_lead(
+        conn: &mut DbConnection,
+        lead_id: i64,
+        now: NaiveDateTime,
+    ) -> QueryResult<Vec<i64>> {
+        let ids: Vec<i64> = feedback_requests::table
+            .filter(feedback_requests::open_lead_id.eq(lead_id))
+            .select(feedback_requests::id)
+            .load(conn)?;
+        if !ids.is_empty() {
+            diesel::update(feedback_requests::table.filter(feedback_requests::id.eq_any(&ids)))
+                .set((
+                    feedback_requests::open_lead_id.eq(None::<i64>),
+                    feedback_requests::revoked_at.eq(now),
+                ))
+                .execute(conn)?;
+        }
+        Ok(ids)
+    }
+
     /// Every request ever opened for a lead, newest first.
     pub fn for_lead(conn: &mut DbConnection, lead_id: i64) -> QueryResult<Vec<FeedbackRequest>> {
         feedback_requests::table

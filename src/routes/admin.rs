@@ -18,12 +18,12 @@ use crate::models::outbound_email::OutboundEmail;
 use crate::models::user::User;
 use crate::web::{AppState, CurrentUser, Page};
 
-pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.route("/admin", web::get().to(home));
-    dealers::configure(cfg);
-    users::configure(cfg);
-    audit::configure(cfg);
-    api_tokens::configure(cfg);
+pub fn configure(routes: &mut crate::routes::Routes) {
+    routes.get("/admin", home);
+    dealers::configure(routes);
+    users::configure(routes);
+    audit::configure(routes);
+    api_tokens::configure(routes);
 }
 
 /// Refuses anyone but an admin.

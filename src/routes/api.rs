@@ -23,14 +23,11 @@ use crate::web::AppState;
 /// Largest request body for the intake API (a full batch of 1,000 leads fits easily).
 pub const MAX_API_BODY: usize = 8 * 1024 * 1024;
 
-pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.service(
-        web::resource("/api/v1/leads")
-            .app_data(web::PayloadConfig::new(MAX_API_BODY))
-            .route(web::post().to(post_leads)),
-    )
-    .route("/api/v1/openapi.json", web::get().to(openapi))
-    .route("/api/v1/leads/{external_id}", web::get().to(get_lead));
+pub fn configure(routes: &mut crate::routes::Routes) {
+    routes
+        .post_up_to("/api/v1/leads", MAX_API_BODY, post_leads)
+        .get("/api/v1/openapi.json", openapi)
+        .get("/api/v1/leads/{external_id}", get_lead);
 }
 
 /// The OpenAPI description of this API (public: it holds no data).

@@ -16,20 +16,21 @@ use crate::web::page::Errors;
 use crate::web::request_context::{cookie, removal_cookie};
 use crate::web::{AppState, CurrentUser, LOCALE_COOKIE, Page, RequestContext, SESSION_COOKIE};
 
-pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.route("/", web::get().to(root))
-        .route("/login", web::get().to(login_form))
-        .route("/login", web::post().to(login))
-        .route("/logout", web::post().to(logout))
-        .route("/locale", web::post().to(switch_locale))
-        .route("/account/password", web::get().to(change_password_form))
-        .route("/account/password", web::post().to(change_password))
-        .route("/password/forgot", web::get().to(forgot_form))
-        .route("/password/forgot", web::post().to(forgot))
-        .route("/password/reset/{token}", web::get().to(reset_form))
-        .route("/password/reset/{token}", web::post().to(reset))
-        .route("/invite/{token}", web::get().to(invite_form))
-        .route("/invite/{token}", web::post().to(accept_invite));
+pub fn configure(routes: &mut crate::routes::Routes) {
+    routes
+        .get("/", root)
+        .get("/login", login_form)
+        .post("/login", login)
+        .post("/logout", logout)
+        .post("/locale", switch_locale)
+        .get("/account/password", change_password_form)
+        .post("/account/password", change_password)
+        .get("/password/forgot", forgot_form)
+        .post("/password/forgot", forgot)
+        .get("/password/reset/{token}", reset_form)
+        .post("/password/reset/{token}", reset)
+        .get("/invite/{token}", invite_form)
+        .post("/invite/{token}", accept_invite);
 }
 
 async fn root(ctx: RequestContext) -> HttpResponse {

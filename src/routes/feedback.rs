@@ -14,6 +14,7 @@ use crate::domain::Role;
 use crate::domain::feedback_fields::{Currency, DecisionFactor, FirstHeard, LostReason, Outcome};
 use crate::error::AppError;
 use crate::models::feedback::FeedbackRequest;
+use crate::services::audit::Actor;
 use crate::services::feedback::completeness::Completeness;
 use crate::services::feedback::form::{self, Answers, FeedbackForm, FormContext};
 use crate::services::feedback::requests::{self, LinkUse};
@@ -27,16 +28,18 @@ pub const FORM_SESSION_COOKIE: &str = "dl_fb";
 /// An unsubmitted request is overdue this long after it opened (after both reminders).
 pub const OVERDUE_AFTER_DAYS: i64 = 7;
 
-pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.route("/feedback/t/{token}", web::get().to(open_link))
-        .route("/feedback/t/{token}/fresh", web::post().to(fresh_link))
-        .route("/dealer/feedback", web::get().to(dealer_list));
+pub fn configure(routes: &mut crate::routes::Routes) {
+    routes
+        .get("/feedback/t/{token}", open_link)
+        .post("/feedback/t/{token}/fresh", fresh_link)
+        .get("/dealer/feedback", dealer_list);
 }
 
 /// The form routes, registered after the channel manager's `/feedback/…` pages.
-pub fn configure_form(cfg: &mut web::ServiceConfig) {
-    cfg.route("/feedback/{id}", web::get().to(show))
-        .route("/feedback/{id}", web::post().to(submit));
+pub fn configure_form(routes: &mut crate::routes::Routes) {
+    routes
+        .get("/feedback/{id}", show)
+        .post("/feedback/{id}", submit);
 }
 
 /// Pages of the form never send the address (which may hold a token) anywhere, and are
@@ -58,7 +61,8 @@ fn private(mut res: HttpResponse) -> HttpResponse {
 #[template(path = "feedback/link.html")]
 struct LinkPage {
     page: Page,
-    /// `expired`, `ended` (the form session ran out) or `sent` (a fresh link was asked for).
+    /// `expired`, `ended` (the form session ran out), `sent` (a fresh link was asked for)
+    /// or `reassigned` (the lead is no longer with the request's dealer).
     state: &'static str,
     fresh_action: Option<String>,
 }
@@ -71,10 +75,21 @@ async fn open_link(
     let token = token.into_inner();
     let policy = state.feedback_policy();
     let secret = token.clone();
-    let used = state
+    // A read first: an unknown or dead link never reaches the writer.
+    let seen = state
         .db
-        .write(move |conn| requests::exchange(conn, &secret, &policy, crate::db::now()))
+        .read_quick(move |conn| requests::inspect_link(conn, &secret, crate::db::now()))
         .await?;
+    let used = match seen {
+        Some(dead_or_closed) => dead_or_closed,
+        None => {
+            let secret = token.clone();
+            state
+                .db
+                .write(move |conn| requests::exchange(conn, &secret, &policy, crate::db::now()))
+                .await?
+        }
+    };
     match used {
         LinkUse::Session {
             request_id,
@@ -98,6 +113,9 @@ async fn open_link(
                 .db
                 .read(move |conn| feedback::load_view(conn, request_id))
                 .await?;
+            if view.lead_moved() {
+                return link_page(page, "reassigned", None, StatusCode::CONFLICT);
+            }
             render_form(page, view, None, Errors::default(), false, StatusCode::OK)
         }
         LinkUse::Expired | LinkUse::Unknown => {
@@ -130,11 +148,20 @@ async fn fresh_link(
 ) -> Result<HttpResponse, AppError> {
     let policy = state.feedback_policy();
     let secret = token.into_inner();
-    state
+    let lookup = secret.clone();
+    // A read first: an unknown link, or one whose request is closed, never reaches the
+    // writer. The answer is the same either way.
+    let due = state
         .db
-        .write(move |conn| requests::fresh_link(conn, &secret, &policy, crate::db::now()))
+        .read_quick(move |conn| requests::fresh_link_due(conn, &lookup, crate::db::now()))
         .await?;
-    state.mail.wake();
+    if due.is_some() {
+        state
+            .db
+            .write(move |conn| requests::fresh_link(conn, &secret, &policy, crate::db::now()))
+            .await?;
+        state.mail.wake();
+    }
     link_page(page, "sent", None, StatusCode::OK)
 }
 
@@ -376,6 +403,9 @@ async fn show(
     let Some((who, view)) = open_request(&state, &req, &ctx, id).await? else {
         return link_page(page, "ended", None, StatusCode::GONE);
     };
+    if who != Viewer::Staff && view.lead_moved() {
+        return link_page(page, "reassigned", None, StatusCode::CONFLICT);
+    }
     render_form(
         page,
         view,
@@ -417,14 +447,18 @@ async fn submit(
         }
     };
     let actor = match (&ctx.session, who) {
-        (Some(s), Viewer::Dealer) => s.user.email.clone(),
-        _ => "feedback link".to_owned(),
+        (Some(s), Viewer::Dealer) => Actor::user(s.user.id, &s.user.email, &ctx.client.ip),
+        _ => Actor {
+            label: "feedback link".into(),
+            ..Actor::email_link(&ctx.client.ip)
+        },
     };
     let saved = state
         .db
         .write(move |conn| feedback::save(conn, id, &answers, submitting, &actor, crate::db::now()))
         .await?;
     let notice = match saved {
+        Saved::Reassigned => return link_page(page, "reassigned", None, StatusCode::CONFLICT),
         Saved::Closed => "notice-feedback-closed",
         Saved::Draft => "notice-feedback-saved",
         Saved::Submitted { .. } => "notice-feedback-submitted",

@@ -24,11 +24,12 @@ use crate::web::{AppState, CurrentUser, Page, RequestContext};
 /// Rows on the page; the export has them all.
 const PAGE_ROWS: i64 = 200;
 
-pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.route("/feedback", web::get().to(overview))
-        .route("/feedback/export.csv", web::get().to(export))
-        .route("/feedback/{id}/resend", web::post().to(resend))
-        .route("/feedback/{id}/revoke", web::post().to(revoke));
+pub fn configure(routes: &mut crate::routes::Routes) {
+    routes
+        .get("/feedback", overview)
+        .get("/feedback/export.csv", export)
+        .post("/feedback/{id}/resend", resend)
+        .post("/feedback/{id}/revoke", revoke);
 }
 
 fn staff_only(user: &CurrentUser) -> Result<(), AppError> {
@@ -264,12 +265,18 @@ async fn revoke(
 /// Every submitted feedback (of one dealer, or all) as CSV, one row per lead.
 async fn export(
     state: web::Data<AppState>,
+    ctx: RequestContext,
     user: CurrentUser,
     query: web::Query<DealerQuery>,
 ) -> Result<HttpResponse, AppError> {
     staff_only(&user)?;
     let code = query.into_inner().dealer;
-    let body = state
+    let scope = if code.trim().is_empty() {
+        "all".to_owned()
+    } else {
+        code.trim().to_owned()
+    };
+    let (body, rows) = state
         .db
         .read(move |conn| {
             let filter = dealer_filter(conn, &code)?;
@@ -277,7 +284,22 @@ async fn export(
             let lines = lines_of(conn, requests)?;
             let ids: Vec<i64> = lines.iter().map(|l| l.request.id).collect();
             let answers = FeedbackRow::find_many(conn, &ids)?;
-            feedback_csv(&lines, &answers)
+            Ok::<_, AppError>((feedback_csv(&lines, &answers)?, lines.len()))
+        })
+        .await?;
+    // Who took the dealers' answers out of the portal, and which.
+    let actor = user.actor(&ctx.client.ip);
+    state
+        .db
+        .write(move |conn| {
+            audit::record(
+                conn,
+                &actor,
+                "feedback_exported",
+                ("dealer", &scope),
+                &format!("{rows} rows"),
+            )
+            .map_err(AppError::from)
         })
         .await?;
     Ok(HttpResponse::Ok()

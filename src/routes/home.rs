@@ -12,11 +12,12 @@ use crate::models::dealer::Dealer;
 use crate::models::user::User;
 use crate::web::{AppState, CurrentUser, Page};
 
-pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.route("/dealer/profile", web::get().to(dealer_home))
-        .route("/manager", web::get().to(manager_home))
-        .route("/dealers", web::get().to(dealer_list))
-        .route("/dealers/{id}", web::get().to(dealer_detail));
+pub fn configure(routes: &mut crate::routes::Routes) {
+    routes
+        .get("/dealer/profile", dealer_home)
+        .get("/manager", manager_home)
+        .get("/dealers", dealer_list)
+        .get("/dealers/{id}", dealer_detail);
 }
 
 /// A dealer with what list and detail pages show about it.

@@ -15,15 +15,16 @@ use crate::i18n::FluentArg;
 use crate::models::dealer::Dealer;
 use crate::models::lead::{LeadEvent, LeadRow, TouchpointRow, WorkingLead};
 use crate::models::offer::{InboxOffer, Offer};
-use crate::services::offers::{self, Answer, DECLINE_REASONS};
-use crate::web::{AppState, CurrentUser, Page};
+use crate::services::offers::{self, Advanced, Answer, DECLINE_REASONS, Declined};
+use crate::web::{AppState, CurrentUser, Page, RequestContext};
 
-pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.route("/dealer", web::get().to(inbox))
-        .route("/dealer/leads/{id}", web::get().to(lead_page))
-        .route("/dealer/offers/{id}/accept", web::post().to(accept))
-        .route("/dealer/offers/{id}/decline", web::post().to(decline))
-        .route("/dealer/leads/{id}/status", web::post().to(advance));
+pub fn configure(routes: &mut crate::routes::Routes) {
+    routes
+        .get("/dealer", inbox)
+        .get("/dealer/leads/{id}", lead_page)
+        .post("/dealer/offers/{id}/accept", accept)
+        .post("/dealer/offers/{id}/decline", decline)
+        .post("/dealer/leads/{id}/status", advance);
 }
 
 /// The dealer the current user works for; anyone else is refused.
@@ -295,17 +296,15 @@ async fn lead_page(
 async fn accept(
     state: web::Data<AppState>,
     user: CurrentUser,
+    ctx: RequestContext,
     id: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
     let dealer_id = dealer_of(&user)?;
     let offer_id: i64 = id.parse().map_err(|_| AppError::NotFound)?;
-    let actor = user.0.user.email.clone();
+    let actor = user.actor(&ctx.client.ip);
     let (answer, lead_id) = state
         .db
-        .write(move |conn| -> Result<_, AppError> {
-            let answer = offers::accept(conn, dealer_id, offer_id, &actor)?;
-            Ok((answer, Offer::find(conn, offer_id)?.lead_id))
-        })
+        .write(move |conn| offers::accept(conn, dealer_id, offer_id, &actor))
         .await?;
     let secure = state.settings.served_over_tls();
     Ok(match answer {
@@ -329,30 +328,27 @@ struct DeclineForm {
 async fn decline(
     state: web::Data<AppState>,
     user: CurrentUser,
+    ctx: RequestContext,
     id: web::Path<String>,
     form: web::Form<DeclineForm>,
 ) -> Result<HttpResponse, AppError> {
     let dealer_id = dealer_of(&user)?;
     let offer_id: i64 = id.parse().map_err(|_| AppError::NotFound)?;
-    let actor = user.0.user.email.clone();
+    let actor = user.actor(&ctx.client.ip);
     let DeclineForm { reason, note } = form.into_inner();
     let policy = state.offer_policy();
-    let (result, lead_id) = state
+    let (declined, lead_id) = state
         .db
-        .write(move |conn| -> Result<_, AppError> {
-            let result =
-                offers::decline(conn, dealer_id, offer_id, &reason, &note, &actor, &policy)?;
-            Ok((result, Offer::find(conn, offer_id)?.lead_id))
+        .write(move |conn| {
+            offers::decline(conn, dealer_id, offer_id, &reason, &note, &actor, &policy)
         })
         .await?;
     state.mail.wake();
     let secure = state.settings.served_over_tls();
-    Ok(match result {
-        Ok((Answer::Done, _)) => see_other_with_notice("/dealer", "notice-offer-declined", secure),
-        Ok((Answer::TooLate, _)) => {
-            see_other_with_notice("/dealer", "notice-offer-too-late", secure)
-        }
-        Err(_) => see_other_with_notice(
+    Ok(match declined {
+        Declined::Done(_) => see_other_with_notice("/dealer", "notice-offer-declined", secure),
+        Declined::TooLate => see_other_with_notice("/dealer", "notice-offer-too-late", secure),
+        Declined::ReasonMissing => see_other_with_notice(
             &format!("/dealer/leads/{lead_id}"),
             "notice-choose-reason",
             secure,
@@ -377,21 +373,17 @@ async fn advance(
     let actor = user.0.user.email.clone();
     let status = form.into_inner().status;
     let feedback = state.feedback_policy();
-    let result = state
+    let advanced = state
         .db
         .write(move |conn| offers::advance(conn, dealer_id, lead_id, &status, &actor, &feedback))
         .await?;
     state.mail.wake();
     let secure = state.settings.served_over_tls();
-    Ok(match result {
-        Ok(()) => {
-            see_other_with_notice(&format!("/dealer/leads/{lead_id}"), "notice-saved", secure)
-        }
-        Err(_) => see_other_with_notice(
-            &format!("/dealer/leads/{lead_id}"),
-            "notice-status-invalid",
-            secure,
-        ),
+    let lead_page = format!("/dealer/leads/{lead_id}");
+    Ok(match advanced {
+        Advanced::Done => see_other_with_notice(&lead_page, "notice-saved", secure),
+        Advanced::InvalidStep => see_other_with_notice(&lead_page, "notice-status-invalid", secure),
+        Advanced::Reassigned => see_other_with_notice("/dealer", "notice-lead-reassigned", secure),
     })
 }
 

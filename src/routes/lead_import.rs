@@ -12,15 +12,12 @@ use crate::error::AppError;
 use crate::services::csv_import::{self, ImportSummary, LineProblem};
 use crate::web::{AppState, CurrentUser, Page, RequestContext};
 
-pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.service(
-        web::resource("/leads/import")
-            // Room for the file plus the multipart envelope.
-            .app_data(web::PayloadConfig::new(
-                csv_import::MAX_FILE_BYTES + 64 * 1024,
-            ))
-            .route(web::get().to(form))
-            .route(web::post().to(upload)),
+pub fn configure(routes: &mut crate::routes::Routes) {
+    routes.get("/leads/import", form).post_up_to(
+        "/leads/import",
+        // Room for the file plus the multipart envelope.
+        csv_import::MAX_FILE_BYTES + 64 * 1024,
+        upload,
     );
 }
 

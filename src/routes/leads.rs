@@ -25,11 +25,12 @@ mod detail;
 
 const PAGE_SIZE: i64 = 50;
 
-pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.route("/leads", web::get().to(list))
-        .route("/leads/unallocated", web::get().to(unallocated))
-        .route("/leads/{id}", web::get().to(detail::detail))
-        .route("/leads/{id}/assign", web::post().to(detail::assign));
+pub fn configure(routes: &mut crate::routes::Routes) {
+    routes
+        .get("/leads", list)
+        .get("/leads/unallocated", unallocated)
+        .get("/leads/{id}", detail::detail)
+        .post("/leads/{id}/assign", detail::assign);
 }
 
 fn staff_only(user: &CurrentUser) -> Result<(), AppError> {

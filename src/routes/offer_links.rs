@@ -10,13 +10,15 @@ use super::html;
 use super::inbox::lead_area;
 use crate::error::AppError;
 use crate::models::lead::LeadRow;
+use crate::services::audit::Actor;
 use crate::services::offer_links;
-use crate::services::offers::{self, Answer, DECLINE_REASONS};
-use crate::web::{AppState, Page};
+use crate::services::offers::{self, Answer, DECLINE_REASONS, Declined};
+use crate::web::{AppState, Page, RequestContext};
 
-pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.route("/offers/answer/{token}/{action}", web::get().to(confirm))
-        .route("/offers/answer/{token}/{action}", web::post().to(answer));
+pub fn configure(routes: &mut crate::routes::Routes) {
+    routes
+        .get("/offers/answer/{token}/{action}", confirm)
+        .post("/offers/answer/{token}/{action}", answer);
 }
 
 /// The token must not leak to other sites through the referrer.
@@ -90,9 +92,17 @@ struct AnswerForm {
     note: String,
 }
 
+/// What a posted answer came to.
+enum LinkAnswer {
+    Done,
+    TooLate,
+    ReasonMissing,
+}
+
 async fn answer(
     state: web::Data<AppState>,
     page: Page,
+    ctx: RequestContext,
     path: web::Path<(String, String)>,
     form: web::Form<AnswerForm>,
 ) -> Result<HttpResponse, AppError> {
@@ -101,37 +111,45 @@ async fn answer(
     let AnswerForm { reason, note } = form.into_inner();
     let policy = state.offer_policy();
     let secret = token.clone();
-    let outcome = state
+    let actor = Actor::email_link(&ctx.client.ip);
+    let (lead, answer) = state
         .db
         .write(move |conn| -> Result<_, AppError> {
             let (offer, lead) = offer_links::resolve(conn, &secret, crate::db::now())?;
-            let actor = "email link";
-            if accept {
-                let answer = offers::accept(conn, offer.dealer_id, offer.id, actor)?;
-                return Ok((lead, Ok(answer)));
-            }
-            let result = offers::decline(
-                conn,
-                offer.dealer_id,
-                offer.id,
-                &reason,
-                &note,
-                actor,
-                &policy,
-            )?;
-            Ok((lead, result.map(|(answer, _)| answer)))
+            let answer = if accept {
+                match offers::accept(conn, offer.dealer_id, offer.id, &actor)?.0 {
+                    Answer::Done => LinkAnswer::Done,
+                    Answer::TooLate => LinkAnswer::TooLate,
+                }
+            } else {
+                let (declined, _) = offers::decline(
+                    conn,
+                    offer.dealer_id,
+                    offer.id,
+                    &reason,
+                    &note,
+                    &actor,
+                    &policy,
+                )?;
+                match declined {
+                    Declined::Done(_) => LinkAnswer::Done,
+                    Declined::TooLate => LinkAnswer::TooLate,
+                    Declined::ReasonMissing => LinkAnswer::ReasonMissing,
+                }
+            };
+            Ok((lead, answer))
         })
         .await?;
     state.mail.wake();
-    match outcome {
-        (_, Ok(Answer::TooLate)) => Err(AppError::InvalidLink),
-        (lead, Ok(Answer::Done)) => Ok(no_referrer(html(&AnsweredPage {
+    match answer {
+        LinkAnswer::TooLate => Err(AppError::InvalidLink),
+        LinkAnswer::Done => Ok(no_referrer(html(&AnsweredPage {
             page,
             lead_id: lead.id,
             accepted: accept,
         })?)),
-        (lead, Err(key)) => {
-            let error = Some(page.t(key));
+        LinkAnswer::ReasonMissing => {
+            let error = Some(page.t("error-decline-reason"));
             let action = format!("/offers/answer/{token}/{action}");
             let mut res = html(&ConfirmPage {
                 page,

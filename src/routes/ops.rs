@@ -6,12 +6,13 @@ use diesel::connection::SimpleConnection;
 use crate::error::AppError;
 use crate::web::{AppState, assets};
 
-pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.route("/healthz", web::get().to(healthz))
-        .route("/readyz", web::get().to(readyz))
-        .route("/metrics", web::get().to(metrics))
-        .route("/static/{file}", web::get().to(assets::serve))
-        .route("/favicon.ico", web::get().to(favicon));
+pub fn configure(routes: &mut crate::routes::Routes) {
+    routes
+        .get("/healthz", healthz)
+        .get("/readyz", readyz)
+        .get("/metrics", metrics)
+        .get("/static/{file}", assets::serve)
+        .get("/favicon.ico", favicon);
 }
 
 /// The process is up.

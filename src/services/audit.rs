@@ -26,6 +26,15 @@ impl Actor {
         }
     }
 
+    /// Someone answering through a link from an email (no account, no session).
+    pub fn email_link(client_ip: &str) -> Self {
+        Self {
+            user_id: None,
+            label: "email link".into(),
+            client_ip: client_ip.to_owned(),
+        }
+    }
+
     pub fn cli() -> Self {
         Self {
             user_id: None,

@@ -284,6 +284,10 @@ pub fn load_leads(
         ..Default::default()
     };
     let mut dice = Dice(0x5EED_1EAD_CAFE_F00D);
+    let demo_actor = Actor {
+        label: "demo".into(),
+        ..Actor::cli()
+    };
     let mut summary = LeadSummary {
         campaigns: 0,
         created: 0,
@@ -355,7 +359,7 @@ pub fn load_leads(
         };
         match dice.below(20) {
             0..=13 => {
-                offers::accept(conn, dealer_id, offer.id, "demo")?;
+                offers::accept(conn, dealer_id, offer.id, &demo_actor)?;
                 summary.accepted += 1;
                 let steps: &[&str] = match dice.below(10) {
                     0 => &[],
@@ -371,7 +375,8 @@ pub fn load_leads(
             }
             14..=16 => {
                 let reason = *dice.pick(&offers::DECLINE_REASONS);
-                let _ = offers::decline(conn, dealer_id, offer.id, reason, "", "demo", &policy)?;
+                let _ =
+                    offers::decline(conn, dealer_id, offer.id, reason, "", &demo_actor, &policy)?;
                 summary.declined += 1;
             }
             _ => {

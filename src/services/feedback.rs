@@ -18,6 +18,7 @@ use crate::error::AppError;
 use crate::models::dealer::Dealer;
 use crate::models::feedback::{FeedbackRequest, FeedbackRow};
 use crate::models::lead::{LeadRow, NewLeadEvent};
+use crate::services::audit::{self, Actor};
 use form::Answers;
 
 /// Timings and addresses of feedback requests.
@@ -89,26 +90,37 @@ pub enum Saved {
         /// An outcome event was appended to the outbox.
         event: bool,
     },
-    /// The request has closed, or was withdrawn: nothing was written.
+    /// The request has closed: nothing was written.
     Closed,
+    /// The lead is no longer with the request's dealer (it was reassigned, or moved on
+    /// after an offer): nothing was written.
+    Reassigned,
 }
 
 /// Stores `answers` for `request_id` (a draft, or a submission when `submit`). A
 /// submission stores the completeness and the time since the request opened, records a
 /// won or lost outcome on the lead with its outbox event, and is a no-op when nothing
-/// changed (a double submit).
+/// changed (a double submit). The lead must still be with the request's dealer, checked
+/// in the same transaction: otherwise nothing is written.
 pub fn save(
     conn: &mut DbConnection,
     request_id: i64,
     answers: &Answers,
     submit: bool,
-    actor: &str,
+    actor: &Actor,
     now: NaiveDateTime,
 ) -> Result<Saved, AppError> {
     conn.transaction(|conn| {
         let request = FeedbackRequest::find(conn, request_id)?;
+        if request.revoked_at.is_some() {
+            return Ok(Saved::Reassigned);
+        }
         if !request.is_open(now) {
             return Ok(Saved::Closed);
+        }
+        let lead = LeadRow::find(conn, request.lead_id)?;
+        if !lead_is_with(&lead, request.dealer_id) {
+            return Ok(Saved::Reassigned);
         }
         let stored = FeedbackRow::find(conn, request_id)?;
         let score = answers.completeness();
@@ -166,13 +178,39 @@ pub fn save(
             return Ok(Saved::Draft);
         }
         FeedbackRequest::mark_submitted(conn, request_id, now)?;
-        let lead = LeadRow::find(conn, request.lead_id)?;
         let event = outcomes::record(conn, &lead, request.dealer_id, answers, now)?;
-        sync_lead_status(conn, &lead, request.dealer_id, answers.outcome, actor, now)?;
+        sync_lead_status(
+            conn,
+            &lead,
+            request.dealer_id,
+            answers.outcome,
+            &actor.label,
+            now,
+        )?;
+        audit::record(
+            conn,
+            actor,
+            "feedback_submitted",
+            ("feedback_request", &request_id.to_string()),
+            &format!(
+                "lead {}: {}, {}% complete",
+                lead.id,
+                answers.outcome.map_or("-", |o| o.as_str()),
+                score.permille / 10
+            ),
+        )?;
         Ok(Saved::Submitted {
             event: event.is_some(),
         })
     })
+}
+
+/// Whether `lead` is held by `dealer_id`: accepted by it and not moved on since.
+pub fn lead_is_with(lead: &LeadRow, dealer_id: i64) -> bool {
+    lead.dealer_id == Some(dealer_id)
+        && lead.status.parse::<LeadStatus>().is_ok_and(|s| {
+            s.is_open_for_dealer() || matches!(s, LeadStatus::Won | LeadStatus::Lost)
+        })
 }
 
 /// A reported won or lost moves the lead to that status (timestamped in its history).
@@ -215,6 +253,14 @@ pub struct RequestView {
     pub dealer: Dealer,
     pub product_lines: Vec<String>,
     pub answers: Option<FeedbackRow>,
+}
+
+impl RequestView {
+    /// The lead has left the request's dealer (reassigned or moved on): the dealer's side
+    /// sees neither the form nor the customer any more.
+    pub fn lead_moved(&self) -> bool {
+        self.request.revoked_at.is_some() || !lead_is_with(&self.lead, self.request.dealer_id)
+    }
 }
 
 pub fn load_view(conn: &mut DbConnection, request_id: i64) -> Result<RequestView, AppError> {

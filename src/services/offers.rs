@@ -8,6 +8,7 @@ use crate::error::AppError;
 use crate::models::lead::{LeadRow, NewLeadEvent};
 use crate::models::offer::Offer;
 use crate::services::allocation::offering::{self, OfferOutcome, OfferPolicy};
+use crate::services::audit::{self, Actor};
 
 /// Why a dealer declines; the short list shown on the phone.
 pub const DECLINE_REASONS: [&str; 5] = [
@@ -26,18 +27,37 @@ pub enum Answer {
     TooLate,
 }
 
+/// What became of a decline.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Declined {
+    /// Declined; the lead went on to the next dealer (or waits, with the reason).
+    Done(OfferOutcome),
+    /// The offer had already expired, been answered or withdrawn.
+    TooLate,
+    /// No reason from [`DECLINE_REASONS`] was chosen: nothing was written.
+    ReasonMissing,
+}
+
+/// The offer `offer_id` if it was made to `dealer_id`. Any other offer, like an unknown
+/// id, is a 404: this is the first check of every answer, before any other.
+fn offer_of(conn: &mut DbConnection, dealer_id: i64, offer_id: i64) -> Result<Offer, AppError> {
+    match Offer::find(conn, offer_id) {
+        Ok(offer) if offer.dealer_id == dealer_id => Ok(offer),
+        Ok(_) | Err(diesel::result::Error::NotFound) => Err(AppError::NotFound),
+        Err(e) => Err(e.into()),
+    }
+}
+
 /// The dealer accepts an offer: the lead is theirs and its contact details open up.
+/// Returns the answer and the offer's lead.
 pub fn accept(
     conn: &mut DbConnection,
     dealer_id: i64,
     offer_id: i64,
-    actor: &str,
-) -> Result<Answer, AppError> {
+    actor: &Actor,
+) -> Result<(Answer, i64), AppError> {
     conn.transaction(|conn| {
-        let offer = Offer::find(conn, offer_id)?;
-        if offer.dealer_id != dealer_id {
-            return Err(AppError::NotFound);
-        }
+        let offer = offer_of(conn, dealer_id, offer_id)?;
         let now = db::now();
         if !Offer::close(
             conn,
@@ -47,7 +67,7 @@ pub fn accept(
             now,
             None,
         )? {
-            return Ok(Answer::TooLate);
+            return Ok((Answer::TooLate, offer.lead_id));
         }
         LeadRow::set_status(
             conn,
@@ -64,33 +84,38 @@ pub fn accept(
                 occurred_at: now,
                 status: LeadStatus::Accepted.as_str(),
                 dealer_id: Some(dealer_id),
-                actor,
+                actor: &actor.label,
                 note: "",
             },
         )?;
-        Ok(Answer::Done)
+        audit::record(
+            conn,
+            actor,
+            "offer_accepted",
+            ("offer", &offer_id.to_string()),
+            &format!("lead {}", offer.lead_id),
+        )?;
+        Ok((Answer::Done, offer.lead_id))
     })
 }
 
 /// The dealer declines with a reason from [`DECLINE_REASONS`] (and an optional note); the
 /// lead goes straight to the next eligible dealer. This dealer is never offered it again.
+/// Returns what became of it and the offer's lead.
 pub fn decline(
     conn: &mut DbConnection,
     dealer_id: i64,
     offer_id: i64,
     reason: &str,
     note: &str,
-    actor: &str,
+    actor: &Actor,
     policy: &OfferPolicy,
-) -> Result<Result<(Answer, Option<OfferOutcome>), &'static str>, AppError> {
-    if !DECLINE_REASONS.contains(&reason) {
-        return Ok(Err("error-decline-reason"));
-    }
+) -> Result<(Declined, i64), AppError> {
     let note: String = note.trim().chars().take(500).collect();
     conn.transaction(|conn| {
-        let offer = Offer::find(conn, offer_id)?;
-        if offer.dealer_id != dealer_id {
-            return Err(AppError::NotFound);
+        let offer = offer_of(conn, dealer_id, offer_id)?;
+        if !DECLINE_REASONS.contains(&reason) {
+            return Ok((Declined::ReasonMissing, offer.lead_id));
         }
         let now = db::now();
         if !Offer::close(
@@ -101,7 +126,7 @@ pub fn decline(
             now,
             Some((reason, &note)),
         )? {
-            return Ok(Ok((Answer::TooLate, None)));
+            return Ok((Declined::TooLate, offer.lead_id));
         }
         LeadRow::record_event(
             conn,
@@ -110,13 +135,20 @@ pub fn decline(
                 occurred_at: now,
                 status: "declined",
                 dealer_id: Some(dealer_id),
-                actor,
+                actor: &actor.label,
                 note: reason,
             },
         )?;
+        audit::record(
+            conn,
+            actor,
+            "offer_declined",
+            ("offer", &offer_id.to_string()),
+            &format!("lead {}: {reason}", offer.lead_id),
+        )?;
         let lead = LeadRow::find(conn, offer.lead_id)?;
         let next = offering::offer_to_next_dealer(conn, &lead, "system", policy, now)?;
-        Ok(Ok((Answer::Done, Some(next))))
+        Ok((Declined::Done(next), offer.lead_id))
     })
 }
 
@@ -135,7 +167,19 @@ pub fn next_statuses(current: LeadStatus) -> &'static [LeadStatus] {
     }
 }
 
+/// What became of a status change.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Advanced {
+    Done,
+    /// Not a step that may follow the lead's current status: nothing was written.
+    InvalidStep,
+    /// The lead was this dealer's but has been reassigned: nothing was written.
+    Reassigned,
+}
+
 /// Moves an accepted lead forward (contacted → quote sent → won / lost), timestamped.
+/// The lead must still be with `dealer_id`, checked in the same transaction: a lead this
+/// dealer once had is [`Advanced::Reassigned`], any other is a 404 like an unknown id.
 pub fn advance(
     conn: &mut DbConnection,
     dealer_id: i64,
@@ -143,21 +187,28 @@ pub fn advance(
     to: &str,
     actor: &str,
     feedback: &crate::services::feedback::FeedbackPolicy,
-) -> Result<Result<(), &'static str>, AppError> {
+) -> Result<Advanced, AppError> {
     conn.transaction(|conn| {
         let lead = LeadRow::find(conn, lead_id)?;
         if lead.dealer_id != Some(dealer_id) {
-            return Err(AppError::NotFound);
+            let had_it = Offer::for_lead(conn, lead_id)?
+                .iter()
+                .any(|o| o.dealer_id == dealer_id);
+            return if had_it {
+                Ok(Advanced::Reassigned)
+            } else {
+                Err(AppError::NotFound)
+            };
         }
         let current: LeadStatus = lead
             .status
             .parse()
             .map_err(|_| AppError::Internal(anyhow::anyhow!("bad lead status")))?;
         let Ok(target) = to.parse::<LeadStatus>() else {
-            return Ok(Err("error-status-invalid"));
+            return Ok(Advanced::InvalidStep);
         };
         if !next_statuses(current).contains(&target) {
-            return Ok(Err("error-status-invalid"));
+            return Ok(Advanced::InvalidStep);
         }
         let now = db::now();
         LeadRow::set_status(conn, lead_id, target.as_str(), Some(dealer_id), None, now)?;
@@ -184,6 +235,6 @@ pub fn advance(
                 now,
             )?;
         }
-        Ok(Ok(()))
+        Ok(Advanced::Done)
     })
 }

@@ -107,6 +107,8 @@ pub fn assign(
             None,
             now,
         )?;
+        // The dealer the lead leaves can no longer report on it.
+        crate::services::feedback::requests::withdraw_for_lead(conn, lead_id, now)?;
         offering::record_decision(
             conn,
             &NewAllocationDecision {

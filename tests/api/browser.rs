@@ -393,14 +393,27 @@ async fn on_a_phone_a_dealer_opens_the_feedback_email_fills_the_form_and_sees_th
     let offer = dealerloop::models::offer::Offer::open_for(&mut app.conn(), lead_id, dealer)
         .unwrap()
         .unwrap();
-    dealerloop::services::offers::accept(&mut app.conn(), dealer, offer.id, "test").unwrap();
+    dealerloop::services::offers::accept(
+        &mut app.conn(),
+        dealer,
+        offer.id,
+        &dealerloop::services::audit::Actor::system(),
+    )
+    .unwrap();
     let policy = dealerloop::services::feedback::FeedbackPolicy {
         base_url: app.address.clone(),
         ..Default::default()
     };
-    dealerloop::services::offers::advance(&mut app.conn(), dealer, lead_id, "won", "test", &policy)
-        .unwrap()
-        .unwrap();
+    let advanced = dealerloop::services::offers::advance(
+        &mut app.conn(),
+        dealer,
+        lead_id,
+        "won",
+        "test",
+        &policy,
+    )
+    .unwrap();
+    assert_eq!(advanced, dealerloop::services::offers::Advanced::Done);
     let form_path = {
         use dealerloop::schema::feedback_requests::dsl::*;
         use diesel::prelude::*;

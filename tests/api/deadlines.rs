@@ -209,7 +209,7 @@ async fn accepting_as_the_deadline_passes_has_exactly_one_winner() {
     let (db1, db2, p) = (app.db.clone(), app.db.clone(), policy(&app));
     let answer = tokio::spawn(async move {
         tokio::time::sleep(std::time::Duration::from_millis(300)).await;
-        db1.write(move |conn| offers::accept(conn, dealer, offer_id, "dealer"))
+        db1.write(move |conn| offers::accept(conn, dealer, offer_id, &Actor::system()))
             .await
             .unwrap()
     });
@@ -222,7 +222,7 @@ async fn accepting_as_the_deadline_passes_has_exactly_one_winner() {
     });
     let (answer, expired) = (answer.await.unwrap(), worker.await.unwrap());
     let first = offer_statuses(&app)[0].1.clone();
-    match answer {
+    match answer.0 {
         Answer::Done => {
             assert_eq!(first, "accepted");
             assert_eq!(expired, 0);

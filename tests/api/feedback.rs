@@ -39,7 +39,13 @@ async fn accepted_lead(app: &TestApp, external_id: &str) -> i64 {
             .first(&mut *app.conn())
             .unwrap()
     };
-    dealerloop::services::offers::accept(&mut app.conn(), dealer, offer, "test").unwrap();
+    dealerloop::services::offers::accept(
+        &mut app.conn(),
+        dealer,
+        offer,
+        &dealerloop::services::audit::Actor::system(),
+    )
+    .unwrap();
     new_lead
 }
 

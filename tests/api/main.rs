@@ -17,6 +17,7 @@ mod browser;
 mod cli;
 mod csv_import;
 mod deadlines;
+mod dealer_boundary;
 mod email;
 mod feedback;
 mod i18n;

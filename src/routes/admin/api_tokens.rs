@@ -14,10 +14,11 @@ use crate::services::api_tokens;
 use crate::web::page::Errors;
 use crate::web::{AppState, CurrentUser, Page, RequestContext};
 
-pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.route("/admin/api-tokens", web::get().to(list))
-        .route("/admin/api-tokens", web::post().to(create))
-        .route("/admin/api-tokens/{id}/revoke", web::post().to(revoke));
+pub fn configure(routes: &mut crate::routes::Routes) {
+    routes
+        .get("/admin/api-tokens", list)
+        .post("/admin/api-tokens", create)
+        .post("/admin/api-tokens/{id}/revoke", revoke);
 }
 
 /// The new-token form as submitted.

@@ -10,8 +10,8 @@ use crate::web::{AppState, CurrentUser, Page};
 
 const PAGE_SIZE: i64 = 50;
 
-pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.route("/admin/audit", web::get().to(list));
+pub fn configure(routes: &mut crate::routes::Routes) {
+    routes.get("/admin/audit", list);
 }
 
 #[derive(Deserialize)]

@@ -10,11 +10,12 @@ use crate::services::dealers::{self, DealerForm};
 use crate::web::page::Errors;
 use crate::web::{AppState, CurrentUser, Page, RequestContext};
 
-pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.route("/admin/dealers/new", web::get().to(new_form))
-        .route("/admin/dealers", web::post().to(create))
-        .route("/admin/dealers/{id}/edit", web::get().to(edit_form))
-        .route("/admin/dealers/{id}", web::post().to(update));
+pub fn configure(routes: &mut crate::routes::Routes) {
+    routes
+        .get("/admin/dealers/new", new_form)
+        .post("/admin/dealers", create)
+        .get("/admin/dealers/{id}/edit", edit_form)
+        .post("/admin/dealers/{id}", update);
 }
 
 #[derive(Template)]

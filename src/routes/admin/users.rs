@@ -15,15 +15,16 @@ use crate::services::users::{self, UserForm};
 use crate::web::page::Errors;
 use crate::web::{AppState, CurrentUser, Page, RequestContext};
 
-pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.route("/admin/users", web::get().to(list))
-        .route("/admin/users", web::post().to(create))
-        .route("/admin/users/new", web::get().to(new_form))
-        .route("/admin/users/{id}", web::get().to(edit_form))
-        .route("/admin/users/{id}", web::post().to(update))
-        .route("/admin/users/{id}/disable", web::post().to(disable))
-        .route("/admin/users/{id}/enable", web::post().to(enable))
-        .route("/admin/users/{id}/invite", web::post().to(reinvite));
+pub fn configure(routes: &mut crate::routes::Routes) {
+    routes
+        .get("/admin/users", list)
+        .post("/admin/users", create)
+        .get("/admin/users/new", new_form)
+        .get("/admin/users/{id}", edit_form)
+        .post("/admin/users/{id}", update)
+        .post("/admin/users/{id}/disable", disable)
+        .post("/admin/users/{id}/enable", enable)
+        .post("/admin/users/{id}/invite", reinvite);
 }
 
 /// A user row with the code of their dealer.

@@ -216,6 +216,8 @@ pub fn offer_to_next_dealer(
     let (status, dealer_id, reason) =
         lead_status_after(outcome.as_ref().map(|(_, a)| a.chosen).map_err(|r| *r));
     LeadRow::set_status(conn, lead.id, status.as_str(), dealer_id, reason, now)?;
+    // The dealer the lead leaves can no longer report on it.
+    crate::services::feedback::requests::withdraw_for_lead(conn, lead.id, now)?;
     match outcome {
         Err(reason) => record_unallocated(conn, lead, actor, now, reason),
         Ok((candidates, allocation)) => {

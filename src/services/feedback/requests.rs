@@ -133,36 +133,70 @@ pub enum LinkUse {
         request_id: i64,
         session_secret: String,
     },
-    /// The request is closed (or withdrawn): its answers can only be read.
+    /// A live link to a request that has closed: its answers can only be read.
     Closed { request_id: i64 },
-    /// The link expired or was revoked while the request is still open: a fresh link can
-    /// be emailed.
+    /// The link expired or was revoked (also when its request has closed since, or was
+    /// withdrawn from the dealer): nothing behind it is shown. While the request is open
+    /// a fresh link can be emailed.
     Expired,
     /// Not a link of ours.
     Unknown,
 }
 
-/// Exchanges a link secret for a form session bound to its request.
+/// What a link secret is, read without writing anything: revocation and expiry are
+/// checked before anything else, so a dead link never shows the answers again. `None` is a
+/// live link to an open request, for [`exchange`] to trade for a form session; so an
+/// unknown or dead link never reaches the writer.
+pub fn inspect_link(
+    conn: &mut DbConnection,
+    secret: &str,
+    now: NaiveDateTime,
+) -> Result<Option<LinkUse>, AppError> {
+    Ok(match live_link(conn, secret, now)? {
+        Err(dead) => Some(dead),
+        Ok((_, request)) if !request.is_open(now) => Some(LinkUse::Closed {
+            request_id: request.id,
+        }),
+        Ok(_) => None,
+    })
+}
+
+/// The link behind `secret` and its request, if the link is neither revoked nor expired;
+/// otherwise what it is instead.
+fn live_link(
+    conn: &mut DbConnection,
+    secret: &str,
+    now: NaiveDateTime,
+) -> Result<Result<(FeedbackLink, FeedbackRequest), LinkUse>, AppError> {
+    if secret.len() != 43 {
+        return Ok(Err(LinkUse::Unknown));
+    }
+    let Some(link) = FeedbackLink::find_by_hash(conn, &tokens::hash_secret(secret))? else {
+        return Ok(Err(LinkUse::Unknown));
+    };
+    if link.revoked_at.is_some() || link.expires_at <= now {
+        return Ok(Err(LinkUse::Expired));
+    }
+    let request = FeedbackRequest::find(conn, link.request_id)?;
+    Ok(Ok((link, request)))
+}
+
+/// Exchanges a link secret for a form session bound to its request, checking the link
+/// again in the writer's transaction (see [`inspect_link`]).
 pub fn exchange(
     conn: &mut DbConnection,
     secret: &str,
     policy: &FeedbackPolicy,
     now: NaiveDateTime,
 ) -> Result<LinkUse, AppError> {
-    if secret.len() != 43 {
-        return Ok(LinkUse::Unknown);
-    }
-    let Some(link) = FeedbackLink::find_by_hash(conn, &tokens::hash_secret(secret))? else {
-        return Ok(LinkUse::Unknown);
+    let (_, request) = match live_link(conn, secret, now)? {
+        Ok(live) => live,
+        Err(dead) => return Ok(dead),
     };
-    let request = FeedbackRequest::find(conn, link.request_id)?;
     if !request.is_open(now) {
         return Ok(LinkUse::Closed {
             request_id: request.id,
         });
-    }
-    if link.revoked_at.is_some() || link.expires_at <= now {
-        return Ok(LinkUse::Expired);
     }
     let session_secret = tokens::random_secret();
     FeedbackSession::insert(
@@ -191,29 +225,62 @@ pub fn session_request(
     )?)
 }
 
-/// The button under an expired link: emails a fresh link to the dealer's address on
-/// record if the secret belongs to a request that is still open, at most
-/// [`FRESH_LINKS_PER_HOUR`] times an hour. Says nothing about what it found.
-pub fn fresh_link(
+/// Whether the button under an expired link may email a fresh one: the secret belongs
+/// to a link of a request that is still open, which has had fewer than
+/// [`FRESH_LINKS_PER_HOUR`] links in the last hour. A read: callers only go to the writer
+/// (with [`fresh_link`]) when this says yes.
+pub fn fresh_link_due(
     conn: &mut DbConnection,
     secret: &str,
-    policy: &FeedbackPolicy,
     now: NaiveDateTime,
-) -> Result<(), AppError> {
+) -> Result<Option<FeedbackRequest>, AppError> {
     if secret.len() != 43 {
-        return Ok(());
+        return Ok(None);
     }
     let Some(link) = FeedbackLink::find_by_hash(conn, &tokens::hash_secret(secret))? else {
-        return Ok(());
+        return Ok(None);
     };
     let request = FeedbackRequest::find(conn, link.request_id)?;
     if !request.is_open(now)
         || FeedbackLink::count_since(conn, request.id, now - TimeDelta::hours(1))?
             >= FRESH_LINKS_PER_HOUR
     {
-        return Ok(());
+        return Ok(None);
     }
-    send_link(conn, &request, FeedbackEmailKind::FreshLink, policy, now)
+    Ok(Some(request))
+}
+
+/// The button under an expired link: emails a fresh link to the dealer's address on
+/// record if [`fresh_link_due`] says so (checked again here, in the writer's
+/// transaction). Says nothing about what it found.
+pub fn fresh_link(
+    conn: &mut DbConnection,
+    secret: &str,
+    policy: &FeedbackPolicy,
+    now: NaiveDateTime,
+) -> Result<(), AppError> {
+    match fresh_link_due(conn, secret, now)? {
+        Some(request) => send_link(conn, &request, FeedbackEmailKind::FreshLink, policy, now),
+        None => Ok(()),
+    }
+}
+
+/// Withdraws every open feedback request of a lead that is being offered anew (a manager
+/// reassigned it, or an offer was declined or expired and the lead moves on): the request
+/// closes, its links are revoked and its form sessions end, so the dealer who had the lead
+/// can no longer record an outcome for it nor see its customer. Runs in the caller's
+/// transaction; returns how many requests were withdrawn.
+pub fn withdraw_for_lead(
+    conn: &mut DbConnection,
+    lead_id: i64,
+    now: NaiveDateTime,
+) -> Result<usize, AppError> {
+    let withdrawn = FeedbackRequest::withdraw_open_for_lead(conn, lead_id, now)?;
+    for request_id in &withdrawn {
+        FeedbackLink::revoke_all(conn, *request_id, now)?;
+        FeedbackSession::end_all(conn, *request_id)?;
+    }
+    Ok(withdrawn.len())
 }
 
 /// Revokes every link of a request and ends its form sessions; the request stays open
