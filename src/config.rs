@@ -18,6 +18,11 @@ use crate::db::DatabaseUrl;
 pub struct Secret(String);
 
 impl Secret {
+    /// Wraps a secret given in code (tests, tools).
+    pub fn new(value: impl Into<String>) -> Self {
+        Self(value.into())
+    }
+
     pub fn expose(&self) -> &str {
         &self.0
     }
@@ -47,6 +52,9 @@ struct RawSettings {
     max_offers_per_lead: u32,
     hsts: Option<bool>,
     trust_proxy: bool,
+    proxy_hops: u32,
+    metrics_token: Option<Secret>,
+    metrics_addr: Option<String>,
     timezone: String,
     log_format: String,
     email_backend: String,
@@ -77,6 +85,9 @@ impl Default for RawSettings {
             max_offers_per_lead: 3,
             hsts: None,
             trust_proxy: false,
+            proxy_hops: 1,
+            metrics_token: None,
+            metrics_addr: None,
             timezone: "Europe/Rome".into(),
             log_format: "text".into(),
             email_backend: "file".into(),
@@ -151,6 +162,15 @@ pub struct Settings {
     pub max_offers_per_lead: usize,
     pub hsts: bool,
     pub trust_proxy: bool,
+    /// With `trust_proxy`, how many proxies of ours a request passes through: the client
+    /// is the `proxy_hops`-th address from the right of `X-Forwarded-For`.
+    pub proxy_hops: usize,
+    /// When set, `/metrics` on the public address answers a request that carries
+    /// `Authorization: Bearer <token>`; otherwise it is not found there.
+    pub metrics_token: Option<Secret>,
+    /// When set, `/metrics` is also served, without a token, on this separate address
+    /// (port 0 picks a free one), meant for the monitoring network only.
+    pub metrics_addr: Option<std::net::SocketAddr>,
     pub timezone: chrono_tz::Tz,
     pub log_format: LogFormat,
     pub email: EmailSettings,
@@ -264,6 +284,34 @@ impl RawSettings {
         if !(1..=50).contains(&self.max_offers_per_lead) {
             return Err(invalid("max_offers_per_lead", "must be between 1 and 50"));
         }
+        if !(1..=10).contains(&self.proxy_hops) {
+            return Err(invalid("proxy_hops", "must be between 1 and 10"));
+        }
+        let metrics_token = match &self.metrics_token {
+            Some(token) if token.expose().trim().is_empty() => None,
+            Some(token) if token.expose().trim().len() < 16 || token.expose().len() > 512 => {
+                return Err(invalid(
+                    "metrics_token",
+                    "must be 16 to 512 characters (use a long random value)",
+                ));
+            }
+            Some(token) if !token.expose().chars().all(|c| c.is_ascii_graphic()) => {
+                return Err(invalid(
+                    "metrics_token",
+                    "may hold only visible ASCII characters, no spaces",
+                ));
+            }
+            other => other.clone(),
+        };
+        let metrics_addr = match self.metrics_addr.as_deref().map(str::trim) {
+            None | Some("") => None,
+            Some(addr) => Some(addr.parse().map_err(|_| {
+                invalid(
+                    "metrics_addr",
+                    format!("'{addr}' is not an address and port such as 127.0.0.1:9090"),
+                )
+            })?),
+        };
         if !(1..=200).contains(&self.db_pool_size) {
             return Err(invalid("db_pool_size", "must be between 1 and 200"));
         }
@@ -346,6 +394,9 @@ impl RawSettings {
             max_offers_per_lead: usize::try_from(self.max_offers_per_lead).unwrap_or(3),
             hsts: self.hsts.unwrap_or(https),
             trust_proxy: self.trust_proxy,
+            proxy_hops: usize::try_from(self.proxy_hops).unwrap_or(1),
+            metrics_token,
+            metrics_addr,
             timezone,
             log_format,
             email,
@@ -410,6 +461,16 @@ mod tests {
             ("email_backend", "pigeon", "DEALERLOOP_EMAIL_BACKEND"),
             ("public_url", "ftp://x", "DEALERLOOP_PUBLIC_URL"),
             ("email_from", "not an address", "DEALERLOOP_EMAIL_FROM"),
+            ("proxy_hops", "0", "DEALERLOOP_PROXY_HOPS"),
+            ("proxy_hops", "11", "DEALERLOOP_PROXY_HOPS"),
+            ("proxy_hops", "two", "DEALERLOOP_PROXY_HOPS"),
+            ("metrics_token", "short", "DEALERLOOP_METRICS_TOKEN"),
+            (
+                "metrics_token",
+                "a long token with spaces",
+                "DEALERLOOP_METRICS_TOKEN",
+            ),
+            ("metrics_addr", "localhost", "DEALERLOOP_METRICS_ADDR"),
         ] {
             let message = with(key, value)
                 .err()
@@ -432,11 +493,39 @@ mod tests {
     }
 
     #[test]
+    fn one_proxy_hop_and_no_metrics_outside_the_portal_by_default() {
+        let settings = with("host", "127.0.0.1")
+            .map(|s| (s.proxy_hops, s.metrics_token.is_none(), s.metrics_addr));
+        assert!(matches!(settings, Ok((1, true, None))));
+        let hops = |n: u32| {
+            Settings::from_figment(
+                Figment::from(Serialized::defaults(RawSettings::default()))
+                    .merge(Serialized::default("proxy_hops", n)),
+            )
+            .map(|s| s.proxy_hops)
+            .map_err(|e| e.to_string())
+        };
+        assert_eq!(hops(2), Ok(2));
+        for refused in [0, 11] {
+            let message = hops(refused).err().unwrap_or_default();
+            assert!(message.contains("DEALERLOOP_PROXY_HOPS"), "{message}");
+        }
+        let addr = with("metrics_addr", "127.0.0.1:9090").map(|s| s.metrics_addr);
+        assert_eq!(addr.ok().flatten(), "127.0.0.1:9090".parse().ok());
+    }
+
+    #[test]
     fn secrets_are_not_printed() {
         let settings =
             with("database_url", "postgres://app:hunter2@db/x").map(|s| format!("{s:?}"));
         let shown = settings.unwrap_or_default();
         assert!(!shown.contains("hunter2"), "{shown}");
+        let token = with("metrics_token", "prometheus-scrape-7f3a9c").map(|s| format!("{s:?}"));
+        let shown = token.unwrap_or_default();
+        assert!(
+            shown.contains("metrics_token") && !shown.contains("7f3a9c"),
+            "{shown}"
+        );
         assert!(format!("{:?}", Secret("pw".into())).contains("***"));
     }
 }

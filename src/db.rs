@@ -456,6 +456,44 @@ pub fn lock_allocation_state(conn: &mut DbConnection, dealer_ids: &[i64]) -> Que
     Ok(())
 }
 
+/// Lock classes for `pg_advisory_xact_lock(class, key)`: the login throttle's accounts and
+/// client addresses.
+const THROTTLE_ACCOUNT_LOCK: i32 = 4_242_101;
+const THROTTLE_ADDRESS_LOCK: i32 = 4_242_102;
+
+/// Serialises password checks for one account and one client address until the
+/// transaction ends, so counting their recent failures and recording the new attempt are
+/// one step: parallel attempts each see the ones before them. PostgreSQL takes two
+/// transaction-scoped advisory locks, always the account's first and the address's second
+/// (one global order, so two checks never wait for each other in a circle); SQLite's
+/// single writer connection already runs one write transaction at a time.
+pub fn lock_login_throttle(
+    conn: &mut DbConnection,
+    account: &str,
+    address: &str,
+) -> QueryResult<()> {
+    use diesel::RunQueryDsl;
+    use diesel::sql_types::Integer;
+    use sha2::{Digest, Sha256};
+
+    fn key(value: &str) -> i32 {
+        let digest = Sha256::digest(value.as_bytes());
+        i32::from_be_bytes([digest[0], digest[1], digest[2], digest[3]])
+    }
+    if let DbConnection::Postgres(pg) = conn {
+        for (class, value) in [
+            (THROTTLE_ACCOUNT_LOCK, account),
+            (THROTTLE_ADDRESS_LOCK, address),
+        ] {
+            diesel::sql_query("SELECT pg_advisory_xact_lock($1, $2)")
+                .bind::<Integer, _>(class)
+                .bind::<Integer, _>(key(value))
+                .execute(pg)?;
+        }
+    }
+    Ok(())
+}
+
 /// Copies what the write-ahead log holds back into the SQLite database file, without
 /// waiting for readers or blocking the writer (`PASSIVE`). The serving process does this
 /// every second off the request path, so a commit rarely has to: connections only

@@ -160,8 +160,157 @@ pub fn see_other_with_notice(location: &str, notice: &'static str, secure: bool)
         .finish()
 }
 
-/// A local path to return to after a form, or `None` if `next` points elsewhere.
+/// A local path to return to after a form, or `None` unless `next` is a plain absolute
+/// path on this site that no browser could read as another host.
+///
+/// Accepted: printable ASCII without spaces (what a browser sends for a path and query),
+/// starting with one `/`, under 500 bytes. Refused, at every level of percent-decoding
+/// (so `%2F`, `%5C`, `%09` and double encodings such as `%252F` count as what they
+/// decode to): control characters, backslashes (browsers read `\` as `/`), an empty path
+/// segment (`//`, which starts another host at the front and is never one of our paths),
+/// dot segments (`/./`, `/../`, which browsers collapse, e.g. `/.//evil` into `//evil`),
+/// and anything still changing after three decodings.
 pub fn local_path(next: &str) -> Option<&str> {
-    (next.starts_with('/') && !next.starts_with("//") && !next.contains('\\') && next.len() < 500)
-        .then_some(next)
+    const MAX_DECODINGS: usize = 3;
+    let plain =
+        next.len() < 500 && next.starts_with('/') && next.bytes().all(|b| b.is_ascii_graphic());
+    if !plain {
+        return None;
+    }
+    let mut level = next.as_bytes().to_vec();
+    for _ in 0..=MAX_DECODINGS {
+        if !stays_on_this_host(&level) {
+            return None;
+        }
+        let decoded = percent_decoded(&level);
+        if decoded == level {
+            return Some(next);
+        }
+        level = decoded;
+    }
+    None
+}
+
+/// One decoding level of a `next` address: no control character or backslash anywhere,
+/// and a path (before `?` or `#`) of non-empty (but for the last), non-dot segments.
+fn stays_on_this_host(bytes: &[u8]) -> bool {
+    if bytes.iter().any(|&b| b < 0x20 || b == 0x7f || b == b'\\') {
+        return false;
+    }
+    let path_end = bytes
+        .iter()
+        .position(|&b| b == b'?' || b == b'#')
+        .unwrap_or(bytes.len());
+    let Some(path) = bytes[..path_end].strip_prefix(b"/") else {
+        return false;
+    };
+    // Only the last segment may be empty (a trailing slash, or the path `/` itself).
+    let mut segments = path.split(|&b| b == b'/').rev();
+    let last = segments.next().unwrap_or_default();
+    !matches!(last, b"." | b"..") && segments.all(|s| !matches!(s, b"" | b"." | b".."))
+}
+
+/// `bytes` with each `%XX` (two hex digits) replaced by its byte.
+fn percent_decoded(bytes: &[u8]) -> Vec<u8> {
+    fn hex(b: u8) -> Option<u8> {
+        char::from(b)
+            .to_digit(16)
+            .and_then(|d| u8::try_from(d).ok())
+    }
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let pair = (bytes[i] == b'%')
+            .then(|| Some((hex(*bytes.get(i + 1)?)?, hex(*bytes.get(i + 2)?)?)))
+            .flatten();
+        match pair {
+            Some((high, low)) => {
+                out.push(high << 4 | low);
+                i += 3;
+            }
+            None => {
+                out.push(bytes[i]);
+                i += 1;
+            }
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::local_path;
+
+    /// Addresses from open-redirect payload lists: each would send a browser (or a proxy
+    /// that decodes paths) to another host, or is not a plain path.
+    const OPEN_REDIRECT_PAYLOADS: &[&str] = &[
+        "//evil.com",
+        "///evil.com",
+        "////evil.com/",
+        "/\\evil.com",
+        "\\/evil.com",
+        "\\\\evil.com",
+        "/\t/evil.com",
+        "/\n/evil.com",
+        "/\r/evil.com",
+        "/\u{0}/evil.com",
+        "/\u{7f}/evil.com",
+        "/%2F%2Fevil.com",
+        "/%2f%2fevil.com",
+        "/%2Fevil.com",
+        "%2F%2Fevil.com",
+        "/%5Cevil.com",
+        "/%5cevil.com",
+        "/%09/evil.com",
+        "/%0a/evil.com",
+        "/%0D/evil.com",
+        "/%00/evil.com",
+        "/%7F/evil.com",
+        "/%252F%252Fevil.com",
+        "/%25252F%25252Fevil.com",
+        "/%255Cevil.com",
+        "/.//evil.com",
+        "/./evil.com",
+        "/../evil.com",
+        "/%2e%2e/evil.com",
+        "/dealer/..//evil.com",
+        "/ /evil.com",
+        "/%20/evil.com/%0a",
+        " /dealer",
+        "https://evil.com",
+        "http:/evil.com",
+        "//evil.com@dealerloop.it",
+        "javascript:alert(1)",
+        "evil.com",
+        "",
+        "/dealer?x=\\evil",
+        "/dealer?x=%5c",
+        "/dealer#\n",
+        "/d\u{e9}aler",
+    ];
+
+    #[test]
+    fn known_open_redirect_payloads_are_refused() {
+        for payload in OPEN_REDIRECT_PAYLOADS {
+            assert_eq!(local_path(payload), None, "{payload:?} must be refused");
+        }
+        let long = format!("/{}", "a".repeat(500));
+        assert_eq!(local_path(&long), None);
+    }
+
+    #[test]
+    fn paths_of_this_site_are_kept_as_they_are() {
+        for path in [
+            "/",
+            "/dealer",
+            "/dealers/12?q=x",
+            "/leads?q=Rossi%20Srl&status=open",
+            "/leads?q=caff%C3%A8",
+            "/leads?from=/dealer",
+            "/inbox#offer-3",
+            "/dealer/leads/12/",
+        ] {
+            assert_eq!(local_path(path), Some(path), "{path:?} is a local path");
+        }
+    }
 }

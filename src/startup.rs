@@ -24,6 +24,8 @@ const MAX_FORM_BYTES: usize = 256 * 1024;
 pub struct Application {
     port: u16,
     server: Server,
+    /// The separate metrics listener (`DEALERLOOP_METRICS_ADDR`) and the port it bound.
+    metrics_server: Option<(u16, Server)>,
     state: AppState,
     shutdown: tokio::sync::watch::Sender<bool>,
 }
@@ -80,10 +82,15 @@ impl Application {
         .shutdown_timeout(20)
         .listen(listener)?
         .run();
+        let metrics_server = match state.settings.metrics_addr {
+            Some(addr) => Some(metrics_listener(addr, &state.metrics)?),
+            None => None,
+        };
         let (shutdown, _) = tokio::sync::watch::channel(false);
         Ok(Self {
             port,
             server,
+            metrics_server,
             state,
             shutdown,
         })
@@ -91,6 +98,12 @@ impl Application {
 
     pub fn port(&self) -> u16 {
         self.port
+    }
+
+    /// The port of the separate metrics listener, when `DEALERLOOP_METRICS_ADDR` is set
+    /// (port 0 there picks a free one).
+    pub fn metrics_port(&self) -> Option<u16> {
+        self.metrics_server.as_ref().map(|(port, _)| *port)
     }
 
     pub fn base_url(&self) -> String {
@@ -116,10 +129,42 @@ impl Application {
         if self.state.settings.run_workers {
             spawn_workers(&self.state, self.shutdown.subscribe());
         }
+        let metrics = self.metrics_server.map(|(_, server)| {
+            let handle = server.handle();
+            tokio::spawn(server);
+            handle
+        });
         let result = self.server.await;
         let _ = self.shutdown.send(true);
+        if let Some(metrics) = metrics {
+            metrics.stop(true).await;
+        }
         result.context("server error")
     }
+}
+
+/// A second, small server on `addr` that serves only `/metrics`, from the same counters as
+/// the portal, so metrics can stay on the monitoring network. It follows the portal's
+/// lifetime (stopped when the portal stops) and reports the port it bound.
+fn metrics_listener(
+    addr: std::net::SocketAddr,
+    metrics: &Arc<observability::Metrics>,
+) -> anyhow::Result<(u16, Server)> {
+    let listener =
+        TcpListener::bind(addr).with_context(|| format!("cannot listen for metrics on {addr}"))?;
+    let port = listener.local_addr()?.port();
+    let metrics = web::Data::from(metrics.clone());
+    let server = HttpServer::new(move || {
+        App::new()
+            .app_data(metrics.clone())
+            .configure(crate::routes::ops::configure_metrics_listener)
+    })
+    .workers(1)
+    .disable_signals()
+    .shutdown_timeout(5)
+    .listen(listener)?
+    .run();
+    Ok((port, server))
 }
 
 fn spawn_workers(state: &AppState, shutdown: tokio::sync::watch::Receiver<bool>) {

@@ -29,6 +29,29 @@ pub fn record(conn: &mut DbConnection, attempt: &NewLoginAttempt) -> QueryResult
         .map(drop)
 }
 
+/// Records `attempt` and returns its id.
+///
+/// The caller holds the account's throttle lock ([`crate::db::lock_login_throttle`]) for
+/// the rest of its transaction, so no other attempt for this email can be written in
+/// between and the newest row for the email is this one (diesel's multi-backend
+/// connection has no `RETURNING`).
+pub fn record_returning_id(conn: &mut DbConnection, attempt: &NewLoginAttempt) -> QueryResult<i64> {
+    record(conn, attempt)?;
+    login_attempts::table
+        .filter(login_attempts::email.eq(attempt.email))
+        .select(diesel::dsl::max(login_attempts::id))
+        .first::<Option<i64>>(conn)?
+        .ok_or(diesel::result::Error::NotFound)
+}
+
+/// Marks an attempt recorded as a failure (pending its password check) as a success.
+pub fn mark_succeeded(conn: &mut DbConnection, id: i64) -> QueryResult<()> {
+    diesel::update(login_attempts::table.find(id))
+        .set(login_attempts::succeeded.eq(true))
+        .execute(conn)
+        .map(drop)
+}
+
 /// Failed attempts for an email since `since`, not counting those before its last success.
 pub fn failures_for_email(
     conn: &mut DbConnection,

@@ -47,6 +47,37 @@ struct LoginPage {
     email: String,
     next: String,
     error: Option<String>,
+    /// A message next to the email field (an address that cannot be one).
+    email_error: Option<String>,
+}
+
+/// What a form shows back of the email typed: nothing when it is too long to be an
+/// address (254 characters), so a 200 KiB paste is not sent back.
+fn echoed_email(email: String) -> String {
+    if email.trim().chars().count() > 254 {
+        String::new()
+    } else {
+        email
+    }
+}
+
+/// The "too many attempts" answer: status 429 with `Retry-After` in seconds.
+fn too_many_attempts(
+    template: &impl Template,
+    retry_after: chrono::TimeDelta,
+) -> Result<HttpResponse, AppError> {
+    let mut res = html_with_status(StatusCode::TOO_MANY_REQUESTS, template)?;
+    res.headers_mut().insert(
+        actix_web::http::header::RETRY_AFTER,
+        actix_web::http::header::HeaderValue::from(retry_after.num_seconds().max(1)),
+    );
+    Ok(res)
+}
+
+/// "Try again in N minutes", rounded up.
+fn retry_message(page: &Page, retry_after: chrono::TimeDelta) -> String {
+    let minutes = (retry_after.num_seconds() + 59) / 60;
+    page.t1("login-throttled", "minutes", minutes)
 }
 
 #[derive(Deserialize)]
@@ -73,6 +104,7 @@ async fn login_form(
         email: String::new(),
         next,
         error: None,
+        email_error: None,
     })
 }
 
@@ -120,9 +152,10 @@ async fn login(
             StatusCode::UNPROCESSABLE_ENTITY,
             &LoginPage {
                 page,
-                email,
+                email: echoed_email(email),
                 next,
                 error,
+                email_error: None,
             },
         );
     }
@@ -155,26 +188,35 @@ async fn login(
                     email,
                     next,
                     error,
+                    email_error: None,
+                },
+            )
+        }
+        LoginOutcome::MalformedEmail(key) => {
+            let email_error = Some(page.t(key));
+            html_with_status(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                &LoginPage {
+                    page,
+                    email: echoed_email(email),
+                    next,
+                    error: None,
+                    email_error,
                 },
             )
         }
         LoginOutcome::Throttled { retry_after } => {
-            let minutes = (retry_after.num_seconds() + 59) / 60;
-            let error = Some(page.t1("login-throttled", "minutes", minutes));
-            let mut res = html_with_status(
-                StatusCode::TOO_MANY_REQUESTS,
+            let error = Some(retry_message(&page, retry_after));
+            too_many_attempts(
                 &LoginPage {
                     page,
                     email,
                     next,
                     error,
+                    email_error: None,
                 },
-            )?;
-            res.headers_mut().insert(
-                actix_web::http::header::RETRY_AFTER,
-                actix_web::http::header::HeaderValue::from(retry_after.num_seconds()),
-            );
-            Ok(res)
+                retry_after,
+            )
         }
     }
 }
@@ -242,12 +284,15 @@ async fn switch_locale(
 struct ChangePasswordPage {
     page: Page,
     errors: Errors,
+    /// A message for the whole form ("too many attempts").
+    error: Option<String>,
 }
 
 async fn change_password_form(page: Page, _user: CurrentUser) -> Result<HttpResponse, AppError> {
     html(&ChangePasswordPage {
         page,
         errors: Errors::default(),
+        error: None,
     })
 }
 
@@ -301,14 +346,33 @@ async fn change_password(
             let errors = Errors::one("current_password", "error-current-password", page.locale);
             html_with_status(
                 StatusCode::UNPROCESSABLE_ENTITY,
-                &ChangePasswordPage { page, errors },
+                &ChangePasswordPage {
+                    page,
+                    errors,
+                    error: None,
+                },
             )
         }
         Err(PasswordChangeError::Invalid(key)) => {
             let errors = Errors::one("new_password", key, page.locale);
             html_with_status(
                 StatusCode::UNPROCESSABLE_ENTITY,
-                &ChangePasswordPage { page, errors },
+                &ChangePasswordPage {
+                    page,
+                    errors,
+                    error: None,
+                },
+            )
+        }
+        Err(PasswordChangeError::Throttled { retry_after }) => {
+            let error = Some(retry_message(&page, retry_after));
+            too_many_attempts(
+                &ChangePasswordPage {
+                    page,
+                    errors: Errors::default(),
+                    error,
+                },
+                retry_after,
             )
         }
     }
@@ -351,7 +415,7 @@ async fn forgot(
             StatusCode::UNPROCESSABLE_ENTITY,
             &ForgotPage {
                 page,
-                email,
+                email: echoed_email(email),
                 sent: false,
                 error,
             },

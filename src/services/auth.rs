@@ -4,7 +4,7 @@ use chrono::{NaiveDateTime, TimeDelta};
 use diesel::Connection;
 
 use crate::db::{self, Db, DbConnection};
-use crate::domain::{NewPassword, Role};
+use crate::domain::{MessageKey, NewPassword, Role};
 use crate::email::{self, PasswordResetEmail};
 use crate::error::AppError;
 use crate::i18n::Locale;
@@ -91,6 +91,9 @@ pub enum LoginOutcome {
     Throttled {
         retry_after: TimeDelta,
     },
+    /// The email is not shaped like an address (or is longer than one can be): refused
+    /// before anything was looked up or written. The key names the message to show.
+    MalformedEmail(MessageKey),
 }
 
 fn create_session(
@@ -130,31 +133,56 @@ fn throttle_wait(
     Some((until - now).max(TimeDelta::seconds(1)))
 }
 
-/// Checks a login. Throttled attempts are refused before the password is looked at; the
-/// password is verified off the async workers, against a dummy hash for unknown emails.
-/// `previous_session` (the id hash of a session cookie the browser already had) is ended,
-/// so every login gets a fresh session id.
-pub async fn login(
-    db: &Db,
-    policy: SessionPolicy,
+/// The most characters an email address can have (RFC 5321's limit on a path).
+const MAX_EMAIL_CHARS: usize = 254;
+
+/// The email typed into the login form, trimmed and lower-cased, if it has the shape of an
+/// address: at most 254 characters, one `@` with something on each side, no spaces or
+/// control characters. Looser than [`crate::domain::EmailAddress`] (a domain without a dot
+/// is fine): it only keeps junk from being looked up and stored, the password decides.
+pub fn login_email(input: &str) -> Result<String, MessageKey> {
+    let trimmed = input.trim();
+    if trimmed.is_empty() {
+        return Err("error-required");
+    }
+    let shaped = trimmed.chars().count() <= MAX_EMAIL_CHARS
+        && !trimmed.chars().any(|c| c.is_whitespace() || c.is_control())
+        && trimmed.split_once('@').is_some_and(|(local, domain)| {
+            !local.is_empty() && !domain.is_empty() && !domain.contains('@')
+        });
+    if shaped {
+        Ok(trimmed.to_lowercase())
+    } else {
+        Err("error-email-invalid")
+    }
+}
+
+/// Whether a password check may go ahead.
+enum Admission {
+    /// It may; the attempt is recorded as a failure under this id until it succeeds.
+    Admitted(i64),
+    /// The account or the address has had too many failures lately.
+    Throttled(TimeDelta),
+}
+
+/// Counts the recent failures of `email` and of `client_ip` and, unless either is at its
+/// limit, records this attempt as a failure before the password is even looked at, all in
+/// the caller's write transaction under the account's lock ([`db::lock_login_throttle`]).
+/// So thirty parallel guesses cannot all pass the check: each one sees the attempts
+/// before it, finished or not. [`settle_attempt`] marks it a success once the password
+/// proved right. A refused attempt is audited as `throttled_action` and not recorded, so
+/// waiting is enough to get in again.
+fn admit_attempt(
+    conn: &mut DbConnection,
     email: &str,
-    password: String,
-    client: ClientInfo,
-    previous_session: Option<String>,
-) -> Result<LoginOutcome, AppError> {
-    let email = email.trim().to_lowercase();
+    client: &ClientInfo,
+    throttled_action: &str,
+) -> Result<Admission, AppError> {
+    db::lock_login_throttle(conn, email, &client.ip)?;
     let now = db::now();
     let since = now - THROTTLE_WINDOW;
-    let (lookup_email, ip) = (email.clone(), client.ip.clone());
-    let (by_account, by_address, user) = db
-        .read(move |conn| -> Result<_, AppError> {
-            Ok((
-                login_attempt::failures_for_email(conn, &lookup_email, since)?,
-                login_attempt::failures_for_ip(conn, &ip, since)?,
-                User::find_by_email(conn, &lookup_email)?,
-            ))
-        })
-        .await?;
+    let by_account = login_attempt::failures_for_email(conn, email, since)?;
+    let by_address = login_attempt::failures_for_ip(conn, &client.ip, since)?;
     let wait = throttle_wait(
         by_account.count,
         MAX_FAILURES_PER_ACCOUNT,
@@ -170,20 +198,69 @@ pub async fn login(
     ))
     .max();
     if let Some(retry_after) = wait {
-        let (email, client) = (email.clone(), client.clone());
-        db.write(move |conn| -> Result<_, AppError> {
-            audit::record(
-                conn,
-                &Actor::anonymous(&client.ip),
-                "login_throttled",
-                ("user", &email),
-                "",
-            )?;
-            Ok(())
+        audit::record(
+            conn,
+            &Actor::anonymous(&client.ip),
+            throttled_action,
+            ("user", email),
+            "",
+        )?;
+        return Ok(Admission::Throttled(retry_after));
+    }
+    let id = login_attempt::record_returning_id(
+        conn,
+        &NewLoginAttempt {
+            email,
+            client_ip: &client.ip,
+            succeeded: false,
+            attempted_at: now,
+        },
+    )?;
+    Ok(Admission::Admitted(id))
+}
+
+/// Marks an admitted attempt whose password was right as a success: the account's earlier
+/// failures stop counting.
+fn settle_attempt(conn: &mut DbConnection, attempt: i64) -> Result<(), AppError> {
+    Ok(login_attempt::mark_succeeded(conn, attempt)?)
+}
+
+/// Checks a login. The email's shape is checked before anything is looked up; then the
+/// throttle is checked and the attempt recorded in one step ([`admit_attempt`]), so
+/// throttled attempts are refused before the password is looked at and parallel attempts
+/// cannot slip past the limit. The password is verified off the async workers (a bounded
+/// number at once), against a dummy hash for unknown emails.
+/// `previous_session` (the id hash of a session cookie the browser already had) is ended,
+/// so every login gets a fresh session id.
+pub async fn login(
+    db: &Db,
+    policy: SessionPolicy,
+    email: &str,
+    password: String,
+    client: ClientInfo,
+    previous_session: Option<String>,
+) -> Result<LoginOutcome, AppError> {
+    let email = match login_email(email) {
+        Ok(email) => email,
+        Err(key) => return Ok(LoginOutcome::MalformedEmail(key)),
+    };
+    let (lookup_email, admit_client) = (email.clone(), client.clone());
+    let admission = db
+        .write(move |conn| {
+            conn.transaction(|conn| -> Result<_, AppError> {
+                match admit_attempt(conn, &lookup_email, &admit_client, "login_throttled")? {
+                    Admission::Admitted(attempt) => {
+                        Ok(Ok((attempt, User::find_by_email(conn, &lookup_email)?)))
+                    }
+                    Admission::Throttled(retry_after) => Ok(Err(retry_after)),
+                }
+            })
         })
         .await?;
-        return Ok(LoginOutcome::Throttled { retry_after });
-    }
+    let (attempt, user) = match admission {
+        Ok(admitted) => admitted,
+        Err(retry_after) => return Ok(LoginOutcome::Throttled { retry_after }),
+    };
 
     let stored = user.as_ref().and_then(|u| u.password_hash.clone());
     let password_ok = password::verify(password, stored).await?;
@@ -192,15 +269,6 @@ pub async fn login(
     db.write(move |conn| {
         conn.transaction(|conn| -> Result<LoginOutcome, AppError> {
             let now = db::now();
-            login_attempt::record(
-                conn,
-                &NewLoginAttempt {
-                    email: &email,
-                    client_ip: &client.ip,
-                    succeeded: accepted.is_some(),
-                    attempted_at: now,
-                },
-            )?;
             let Some(user) = accepted else {
                 audit::record(
                     conn,
@@ -211,6 +279,7 @@ pub async fn login(
                 )?;
                 return Ok(LoginOutcome::InvalidCredentials);
             };
+            settle_attempt(conn, attempt)?;
             let actor = Actor::user(user.id, &user.email, &client.ip);
             if let Some(previous) = previous_session
                 && SessionRow::delete(conn, &previous)?
@@ -322,11 +391,21 @@ pub async fn logout(db: &Db, session: &AuthSession, client_ip: &str) -> Result<(
 pub enum PasswordChangeError {
     WrongCurrent,
     Invalid(&'static str),
+    /// Too many wrong current passwords for this account or from this address lately
+    /// (counted with failed logins); the right one waits too.
+    Throttled {
+        retry_after: TimeDelta,
+    },
 }
 
 /// Changes the password of a logged-in user: every session of theirs ends (other
 /// devices are logged out), outstanding reset links stop working, and this browser gets a
 /// fresh session whose secret is returned.
+///
+/// The current password is checked like a login password ([`admit_attempt`]): a wrong one
+/// counts as a failed login of the account and the address, and past the limit the change
+/// is refused before the password is looked at, so a stolen session cannot be used to
+/// guess it.
 pub async fn change_password(
     db: &Db,
     policy: SessionPolicy,
@@ -336,23 +415,56 @@ pub async fn change_password(
     confirmation: &str,
     client: ClientInfo,
 ) -> Result<Result<String, PasswordChangeError>, AppError> {
-    let user_id = session.user.id;
-    let stored = db
-        .read(move |conn| User::find(conn, user_id).map_err(AppError::from))
-        .await?
-        .password_hash;
+    let user = session.user.clone();
+    let (admit_user, admit_client) = (user.clone(), client.clone());
+    let admission = db
+        .write(move |conn| {
+            conn.transaction(|conn| -> Result<_, AppError> {
+                match admit_attempt(
+                    conn,
+                    &admit_user.email,
+                    &admit_client,
+                    "password_change_throttled",
+                )? {
+                    Admission::Admitted(attempt) => Ok(Ok((
+                        attempt,
+                        User::find(conn, admit_user.id)?.password_hash,
+                    ))),
+                    Admission::Throttled(retry_after) => Ok(Err(retry_after)),
+                }
+            })
+        })
+        .await?;
+    let (attempt, stored) = match admission {
+        Ok(admitted) => admitted,
+        Err(retry_after) => return Ok(Err(PasswordChangeError::Throttled { retry_after })),
+    };
     if !password::verify(current, stored).await? {
+        let (user, ip) = (user.clone(), client.ip.clone());
+        db.write(move |conn| -> Result<(), AppError> {
+            Ok(audit::record(
+                conn,
+                &Actor::user(user.id, &user.email, &ip),
+                "password_change_failed",
+                ("user", &user.id.to_string()),
+                "wrong current password",
+            )?)
+        })
+        .await?;
         return Ok(Err(PasswordChangeError::WrongCurrent));
     }
-    let new = match NewPassword::parse(new, confirmation, &session.user.email) {
+    let new = match NewPassword::parse(new, confirmation, &user.email) {
         Ok(p) => p,
-        Err(key) => return Ok(Err(PasswordChangeError::Invalid(key))),
+        Err(key) => {
+            db.write(move |conn| settle_attempt(conn, attempt)).await?;
+            return Ok(Err(PasswordChangeError::Invalid(key)));
+        }
     };
     let hash = password::hash(new.expose().to_owned()).await?;
-    let user = session.user.clone();
     db.write(move |conn| {
         conn.transaction(|conn| -> Result<_, AppError> {
             let now = db::now();
+            settle_attempt(conn, attempt)?;
             User::set_password_hash(conn, user.id, &hash, now)?;
             UserToken::delete_for_user(conn, user.id)?;
             let ended = SessionRow::delete_for_user(conn, user.id)?;
@@ -380,7 +492,11 @@ pub async fn request_password_reset(
     client_ip: String,
     fallback_locale: Locale,
 ) -> Result<(), AppError> {
-    let email = email.trim().to_lowercase();
+    // The route refuses a malformed address with a message; nothing junk is looked up
+    // whoever calls this.
+    let Ok(email) = login_email(email) else {
+        return Ok(());
+    };
     db.write(move |conn| {
         conn.transaction(|conn| -> Result<(), AppError> {
             let Some(user) = User::find_by_email(conn, &email)? else {

@@ -137,6 +137,24 @@ impl Metrics {
     }
 }
 
+/// The method as a metrics label: one of the standard methods, or `OTHER`, so a client
+/// cannot add a label of its own choosing (and a series with it) per request.
+pub fn method_label(method: &actix_web::http::Method) -> &'static str {
+    use actix_web::http::Method;
+    match *method {
+        Method::GET => "GET",
+        Method::HEAD => "HEAD",
+        Method::POST => "POST",
+        Method::PUT => "PUT",
+        Method::DELETE => "DELETE",
+        Method::PATCH => "PATCH",
+        Method::OPTIONS => "OPTIONS",
+        Method::CONNECT => "CONNECT",
+        Method::TRACE => "TRACE",
+        _ => "OTHER",
+    }
+}
+
 /// The id of the current request, also returned in `X-Request-Id`.
 #[derive(Debug, Clone)]
 pub struct RequestId(pub String);
@@ -169,19 +187,21 @@ pub async fn observe(
     let metrics = req
         .app_data::<web::Data<AppState>>()
         .map(|s| s.metrics.clone());
-    let method = req.method().to_string();
+    let method = method_label(req.method());
     let path = loggable_path(req.path());
     let span =
         tracing::info_span!("request", request_id = %request_id, method = %method, path = %path);
     let mut res = next.call(req).instrument(span.clone()).await?;
     let elapsed = started.elapsed().as_secs_f64();
     let status = res.status().as_u16();
+    // The route's pattern (`/leads/{id}`), never the path asked for: the labels stay a
+    // fixed set whatever clients send. Paths no route matched share one label.
     let route = res
         .request()
         .match_pattern()
         .unwrap_or_else(|| "unmatched".into());
     if let Some(metrics) = metrics {
-        metrics.observe(&route, &method, status, elapsed);
+        metrics.observe(&route, method, status, elapsed);
     }
     span.in_scope(|| {
         tracing::info!(status, route = %route, latency_ms = elapsed * 1000.0, "handled");
@@ -195,7 +215,20 @@ pub async fn observe(
 
 #[cfg(test)]
 mod tests {
-    use super::loggable_path;
+    use actix_web::http::Method;
+
+    use super::{loggable_path, method_label};
+
+    #[test]
+    fn methods_outside_the_standard_set_share_one_label() {
+        assert_eq!(method_label(&Method::GET), "GET");
+        assert_eq!(method_label(&Method::PATCH), "PATCH");
+        for custom in ["FOO", "PROPFIND", "GETX"] {
+            let method = Method::from_bytes(custom.as_bytes()).unwrap_or(Method::GET);
+            assert_ne!(method, Method::GET);
+            assert_eq!(method_label(&method), "OTHER", "{custom}");
+        }
+    }
 
     #[test]
     fn secrets_in_emailed_links_never_reach_the_logs() {

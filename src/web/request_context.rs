@@ -2,6 +2,7 @@
 //! client. Loaded once per request by [`load`] and read by extractors.
 
 use std::future::{Ready, ready};
+use std::net::{IpAddr, SocketAddr};
 
 use actix_web::body::{EitherBody, MessageBody};
 use actix_web::cookie::{Cookie, SameSite, time::Duration as CookieDuration};
@@ -75,14 +76,49 @@ impl FromRequest for CurrentUser {
     }
 }
 
-/// The client's address: the socket peer, or with `trust_proxy` the address the reverse
-/// proxy reports in `X-Forwarded-For`.
-pub fn client_ip(req: &ServiceRequest, trust_proxy: bool) -> String {
-    if trust_proxy && let Some(ip) = req.connection_info().realip_remote_addr() {
-        return ip.to_owned();
+/// The client's address: the socket peer or, with `trust_proxy`, the address the trusted
+/// proxies report in `X-Forwarded-For` ([`forwarded_client`]).
+pub fn client_ip(req: &ServiceRequest, trust_proxy: bool, proxy_hops: usize) -> String {
+    let peer = req.peer_addr().map(|a| a.ip());
+    let forwarded = trust_proxy
+        .then(|| {
+            let lines: Vec<&[u8]> = req
+                .headers()
+                .get_all(X_FORWARDED_FOR)
+                .map(actix_web::http::header::HeaderValue::as_bytes)
+                .collect();
+            forwarded_client(&lines, proxy_hops)
+        })
+        .flatten();
+    forwarded
+        .or(peer)
+        .map_or_else(|| "-".into(), |ip| ip.to_string())
+}
+
+const X_FORWARDED_FOR: &str = "x-forwarded-for";
+
+/// The client's address in `X-Forwarded-For` (all its header lines, in order) behind
+/// `proxy_hops` trusted proxies: the `proxy_hops`-th entry from the right.
+///
+/// Each proxy appends the address it received the request from, so the right-most
+/// `proxy_hops` entries were written by the trusted proxies and the first of them is the
+/// client as the outermost proxy saw it. Everything to its left came from the client and
+/// may be forged, so it is never read. `None` (the caller uses the socket peer) when there
+/// are fewer entries than hops or the entry is not an IP address (with or without a port).
+pub fn forwarded_client(header_lines: &[&[u8]], proxy_hops: usize) -> Option<IpAddr> {
+    if proxy_hops == 0 {
+        return None;
     }
-    req.peer_addr()
-        .map_or_else(|| "-".into(), |a| a.ip().to_string())
+    let entry = header_lines
+        .iter()
+        .rev()
+        .flat_map(|line| line.split(|b| *b == b',').rev())
+        .nth(proxy_hops - 1)?;
+    let entry = std::str::from_utf8(entry).ok()?.trim();
+    entry
+        .parse::<IpAddr>()
+        .ok()
+        .or_else(|| entry.parse::<SocketAddr>().ok().map(|a| a.ip()))
 }
 
 fn is_plumbing_path(path: &str) -> bool {
@@ -127,7 +163,7 @@ pub async fn load(
     };
     let secure = state.settings.served_over_tls();
     let client = ClientInfo {
-        ip: client_ip(&req, state.settings.trust_proxy),
+        ip: client_ip(&req, state.settings.trust_proxy, state.settings.proxy_hops),
         user_agent: req
             .headers()
             .get(actix_web::http::header::USER_AGENT)
@@ -212,4 +248,88 @@ pub async fn load(
             .add_cookie(&removal_cookie(FLASH_COOKIE, secure));
     }
     Ok(res.map_into_left_body())
+}
+
+#[cfg(test)]
+mod tests {
+    use std::net::IpAddr;
+
+    use super::forwarded_client;
+
+    fn client(lines: &[&str], hops: usize) -> Option<String> {
+        let lines: Vec<&[u8]> = lines.iter().map(|l| l.as_bytes()).collect();
+        forwarded_client(&lines, hops).map(|ip: IpAddr| ip.to_string())
+    }
+
+    #[test]
+    fn behind_one_proxy_the_client_is_the_entry_the_proxy_appended() {
+        assert_eq!(client(&["203.0.113.7"], 1).as_deref(), Some("203.0.113.7"));
+        assert_eq!(
+            client(&["1.2.3.4, 203.0.113.7"], 1).as_deref(),
+            Some("203.0.113.7"),
+            "a forged entry in front of the proxy's is ignored"
+        );
+        assert_eq!(
+            client(&["1.2.3.4", "203.0.113.7"], 1).as_deref(),
+            Some("203.0.113.7"),
+            "several header lines read as one list, in order"
+        );
+        assert_eq!(
+            client(&["127.0.0.1,10.0.0.1,  198.51.100.2 "], 1).as_deref(),
+            Some("198.51.100.2")
+        );
+    }
+
+    #[test]
+    fn behind_several_proxies_the_client_is_the_nth_entry_from_the_right() {
+        // client forged 1.2.3.4; the CDN appended the client, the load balancer the CDN.
+        let header = ["1.2.3.4, 203.0.113.7, 198.51.100.9"];
+        assert_eq!(client(&header, 2).as_deref(), Some("203.0.113.7"));
+        assert_eq!(client(&header, 3).as_deref(), Some("1.2.3.4"));
+    }
+
+    #[test]
+    fn ports_and_ipv6_are_understood() {
+        assert_eq!(
+            client(&["evil, 203.0.113.7:51234"], 1).as_deref(),
+            Some("203.0.113.7")
+        );
+        assert_eq!(client(&["2001:db8::1"], 1).as_deref(), Some("2001:db8::1"));
+        assert_eq!(
+            client(&["[2001:db8::1]:443"], 1).as_deref(),
+            Some("2001:db8::1")
+        );
+    }
+
+    #[test]
+    fn too_few_entries_or_a_malformed_entry_fall_back_to_the_socket_peer() {
+        for (lines, hops) in [
+            (&[][..], 1),
+            (&["203.0.113.7"][..], 2),
+            (&[""][..], 1),
+            (&["1.2.3.4, "][..], 1),
+            (&["1.2.3.4, unknown"][..], 1),
+            (&["1.2.3.4, 203.0.113.7 extra"][..], 1),
+            (&["1.2.3.4, 999.0.113.7"][..], 1),
+            (&["1.2.3.4, _hidden"][..], 1),
+            (&["203.0.113.7"][..], 0),
+        ] {
+            assert_eq!(client(lines, hops), None, "{lines:?} with {hops} hops");
+        }
+    }
+
+    #[test]
+    fn junk_a_client_puts_in_front_never_matters() {
+        let junk = "\u{7f}not, an; address=\"x\", 1.1.1.1, , ";
+        let header = format!("{junk}, 203.0.113.7");
+        assert_eq!(client(&[&header], 1).as_deref(), Some("203.0.113.7"));
+        let mut bytes = b"\xff\xfe, ".to_vec();
+        bytes.extend_from_slice(b"203.0.113.7");
+        assert_eq!(
+            forwarded_client(&[&bytes], 1)
+                .map(|ip| ip.to_string())
+                .as_deref(),
+            Some("203.0.113.7")
+        );
+    }
 }

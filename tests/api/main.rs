@@ -24,6 +24,8 @@ mod i18n;
 mod inbox;
 mod intake;
 mod leads;
+mod login_hardening;
+mod metrics_access;
 mod migrations;
 mod offer_links;
 mod ops;

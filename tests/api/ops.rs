@@ -1,7 +1,7 @@
 //! What an operator relies on: health and readiness probes, Prometheus metrics, request
 //! ids, cacheable static files, and several instances serving one database.
 
-use crate::helpers::{Browser, PASSWORD, spawn_app};
+use crate::helpers::{Browser, PASSWORD, spawn_app, spawn_app_with};
 
 #[tokio::test]
 async fn the_health_probe_says_ok_and_the_readiness_probe_reaches_the_database() {
@@ -27,12 +27,19 @@ async fn the_health_probe_says_ok_and_the_readiness_probe_reaches_the_database()
 
 #[tokio::test]
 async fn metrics_count_requests_by_route_method_and_status_in_prometheus_text() {
-    let app = spawn_app().await;
+    let token = "prometheus-scrape-7f3a9c21";
+    let app = spawn_app_with(|settings| {
+        settings.metrics_token = Some(dealerloop::config::Secret::new(token));
+    })
+    .await;
     let mut browser = app.browser();
     let login = browser.get("/login").await;
     assert_eq!(login.status, 200);
 
-    let response = reqwest::get(format!("{}/metrics", app.address))
+    let response = reqwest::Client::new()
+        .get(format!("{}/metrics", app.address))
+        .bearer_auth(token)
+        .send()
         .await
         .unwrap();
 
