@@ -39,7 +39,11 @@ fn fill(conn: &mut DbConnection, unkeyed: Unkeyed, set_key: SetKey) -> QueryResu
         let rows = conn.transaction(|conn| {
             let rows = unkeyed(conn, after, CHUNK)?;
             for (id, region) in &rows {
-                set_key(conn, *id, RegionKey::of(region).as_ref().map(RegionKey::as_str))?;
+                set_key(
+                    conn,
+                    *id,
+                    RegionKey::of(region).as_ref().map(RegionKey::as_str),
+                )?;
             }
             QueryResult::Ok(rows)
         })?;
