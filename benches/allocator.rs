@@ -14,7 +14,7 @@ use std::hint::black_box;
 use std::time::Duration;
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
-use dealerloop::domain::Territory;
+use dealerloop::domain::{RegionKey, Territory, TerritoryKey};
 use dealerloop::services::allocation::allocator::{Candidate, allocate_among, allocate_in_place};
 use dealerloop::services::allocation::eligibility::{DealerProfile, EligibilityIndex, LeadProfile};
 
@@ -93,14 +93,21 @@ impl Rng {
     }
 }
 
-fn territory(rng: &mut Rng) -> Territory {
+/// A territory as stored: keyed when it was written.
+fn territory(rng: &mut Rng) -> TerritoryKey {
     let (region, prefixes) = *rng.pick(REGIONS);
-    if rng.chance(0.25) {
-        return Territory::Region {
+    let territory = if rng.chance(0.25) {
+        Territory::Region {
             country: "IT".into(),
             region: region.into(),
-        };
-    }
+        }
+    } else {
+        postcode_territory(rng, prefixes)
+    };
+    TerritoryKey::of(&territory).expect("no blank territory")
+}
+
+fn postcode_territory(rng: &mut Rng, prefixes: &[&str]) -> Territory {
     let two = *rng.pick(prefixes);
     let prefix = if rng.chance(0.6) {
         format!("{two}{}", rng.below(10))
@@ -144,12 +151,16 @@ fn leads(rng: &mut Rng) -> Vec<LeadProfile> {
         .map(|_| {
             let (region, prefixes) = *rng.pick(REGIONS);
             let postcode = format!("{}{:03}", rng.pick(prefixes), rng.below(1000));
-            LeadProfile {
-                country: "IT".into(),
-                postcode: rng.chance(0.95).then_some(postcode),
-                region: rng.chance(0.8).then(|| region.to_owned()),
-                product_line: (*rng.pick(PRODUCT_LINES)).to_owned(),
-            }
+            // Drawn in this order, so every run measures the same leads.
+            let (with_postcode, with_region) = (rng.chance(0.95), rng.chance(0.8));
+            let line = *rng.pick(PRODUCT_LINES);
+            // As stored: the region's key was taken when the lead was written.
+            LeadProfile::new(
+                "IT",
+                with_postcode.then_some(postcode.as_str()),
+                with_region.then(|| RegionKey::of(region)).flatten(),
+                line,
+            )
         })
         .collect()
 }

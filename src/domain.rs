@@ -5,12 +5,14 @@ pub mod dealer_fields;
 pub mod email;
 pub mod feedback_fields;
 pub mod lead_fields;
+pub mod location;
 pub mod password;
 pub mod role;
 
 pub use dealer_fields::{Capacity, DealerCode, DealerName, ProductLine, Territory};
 pub use email::EmailAddress;
 pub use lead_fields::{LeadStatus, OfferStatus};
+pub use location::{PostcodeKey, RegionKey, TerritoryKey};
 pub use password::NewPassword;
 pub use role::Role;
 

@@ -13,6 +13,7 @@ use dealerloop::config::Settings;
 use dealerloop::db::{self, Db};
 use dealerloop::i18n::Locale;
 use dealerloop::models::api_token::ApiToken;
+use dealerloop::services::allocation::region_keys;
 use dealerloop::services::audit::Actor;
 use dealerloop::services::{api_tokens, demo, users};
 use dealerloop::startup::Application;
@@ -168,6 +169,7 @@ fn serve(settings: Settings) -> anyhow::Result<()> {
 fn open(settings: &Settings) -> anyhow::Result<Db> {
     let db = Db::connect(&settings.database_url, 2)?;
     db::run_migrations(&mut *db.write_conn()?)?;
+    region_keys::fill_missing(&mut *db.write_conn()?)?;
     Ok(db)
 }
 
@@ -179,6 +181,7 @@ fn migrate(settings: &Settings, revert_last: bool) -> anyhow::Result<()> {
         return Ok(());
     }
     let applied = db::run_migrations(&mut conn)?;
+    region_keys::fill_missing(&mut conn)?;
     if applied.is_empty() {
         println!("the database is up to date");
     }

@@ -21,6 +21,7 @@ diesel::table! {
         country -> Text,
         postcode_prefix -> Nullable<Text>,
         region -> Nullable<Text>,
+        region_key -> Nullable<Text>,
     }
 }
 
@@ -183,6 +184,7 @@ diesel::table! {
         dealer_id -> Nullable<BigInt>,
         unallocated_reason -> Nullable<Text>,
         status_changed_at -> Timestamp,
+        region_key -> Nullable<Text>,
     }
 }
 

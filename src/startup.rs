@@ -14,6 +14,7 @@ use crate::config::Settings;
 use crate::db::{self, Db};
 use crate::email::{MailQueue, Mailer, MemoryMailbox};
 use crate::error::AppError;
+use crate::services::allocation::region_keys;
 use crate::services::auth;
 use crate::web::{AppState, csrf, error_pages, headers, observability, request_context};
 
@@ -41,6 +42,10 @@ impl Application {
             let applied = db::run_migrations(&mut *db.write_conn()?)?;
             if !applied.is_empty() {
                 tracing::info!(?applied, "migrations applied");
+            }
+            let keyed = region_keys::fill_missing(&mut *db.write_conn()?)?;
+            if keyed > 0 {
+                tracing::info!(keyed, "region keys written for rows stored before them");
             }
             Ok(db)
         })

@@ -15,7 +15,7 @@
 //! - entitlement never drifts: exactly one lead is handed out per decision.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use dealerloop::domain::Territory;
+use dealerloop::domain::{RegionKey, Territory, TerritoryKey};
 use dealerloop::services::allocation::allocator::{
     Candidate, LEAD, allocate, allocate_in_place, effective_weight,
 };
@@ -35,7 +35,22 @@ fn cases() -> u32 {
 // ---------------------------------------------------------------------------------------
 // Eligibility
 
-fn territory() -> impl Strategy<Value = Territory> {
+/// Region names as people write them: in any case, with accents composed or not, with
+/// stray spaces.
+const REGIONS: [&str; 10] = [
+    "Lombardia",
+    "  LOMBARDIA ",
+    "Veneto",
+    "Südtirol",
+    "SU\u{308}DTIROL",
+    "Île-de-France",
+    "ÎLE-DE-FRANCE",
+    "I\u{302}le-de-france",
+    "Valle d'Aosta",
+    "valle   D'AOSTA",
+];
+
+fn territory() -> impl Strategy<Value = TerritoryKey> {
     let country = prop::sample::select(vec!["IT", "CH", "it"]);
     prop_oneof![
         (
@@ -46,21 +61,14 @@ fn territory() -> impl Strategy<Value = Territory> {
                 country: c.into(),
                 prefix: p.into(),
             }),
-        (
-            country,
-            prop::sample::select(vec![
-                "Lombardia",
-                "lombardia",
-                "Veneto",
-                "Südtirol",
-                "SÜDTIROL"
-            ]),
-        )
-            .prop_map(|(c, r)| Territory::Region {
+        (country, prop::sample::select(REGIONS.to_vec())).prop_map(|(c, r)| {
+            Territory::Region {
                 country: c.into(),
                 region: r.into(),
-            }),
+            }
+        }),
     ]
+    .prop_map(|t| TerritoryKey::of(&t).expect("no blank territory here"))
 }
 
 const LINES: [&str; 4] = ["lathes", "saws", "Milling", "press-brakes"];
@@ -96,22 +104,19 @@ fn lead() -> impl Strategy<Value = LeadProfile> {
     (
         prop::sample::select(vec!["IT", "it", "CH", "FR"]),
         prop::option::of(prop::sample::select(vec![
-            "20121", "20", "2", "30100", "21000", "a1b", "A1B", "",
+            "20121", "20 121", "20", "2", "30100", "21000", "a1b", "A1 B", "",
         ])),
-        prop::option::of(prop::sample::select(vec![
-            "Lombardia",
-            "LOMBARDIA",
-            "Veneto",
-            "südtirol",
-            "Piemonte",
-        ])),
+        prop::option::of(prop::sample::select(
+            REGIONS
+                .iter()
+                .copied()
+                .chain(["Piemonte", " "])
+                .collect::<Vec<_>>(),
+        )),
         prop::sample::select(vec!["lathes", "LATHES", "saws", "milling", "robots"]),
     )
-        .prop_map(|(country, postcode, region, line)| LeadProfile {
-            country: country.into(),
-            postcode: postcode.map(String::from),
-            region: region.map(String::from),
-            product_line: line.into(),
+        .prop_map(|(country, postcode, region, line)| {
+            LeadProfile::new(country, postcode, region.and_then(RegionKey::of), line)
         })
 }
 
@@ -155,6 +160,12 @@ proptest! {
         };
         prop_assert_eq!(index.no_candidate_reason(&lead, &excluded), expected_reason);
         prop_assert_eq!(expected_reason.is_none(), !found.is_empty());
+        // The decision every path makes: these dealers, or that reason.
+        let mut positions = Vec::new();
+        let decided = index.eligible_into(&lead, &excluded, &mut positions);
+        prop_assert_eq!(decided.err(), expected_reason);
+        let decided_ids: Vec<i64> = positions.iter().filter_map(|&p| index.dealer_id_at(p)).collect();
+        prop_assert_eq!(&decided_ids, &found);
 
         let candidates: Vec<Candidate> = found
             .iter()

@@ -118,12 +118,15 @@ impl FromStr for OfferStatus {
 }
 
 /// An Italian-style postcode or another country's: 3–10 letters, digits, spaces or dashes;
-/// Italian postcodes (CAP) are exactly five digits.
+/// Italian postcodes (CAP) are exactly five digits, stored without the spaces a person may
+/// type in them ("20 121" is 20121). Postcodes are compared by their
+/// [`super::PostcodeKey`], which ignores spaces in any country.
 pub fn parse_postcode(country: &str, input: &str) -> Result<String, &'static str> {
     let s = input.trim().to_uppercase();
     if country == "IT" {
-        return if s.len() == 5 && s.chars().all(|c| c.is_ascii_digit()) {
-            Ok(s)
+        let cap: String = s.split_whitespace().collect();
+        return if cap.len() == 5 && cap.chars().all(|c| c.is_ascii_digit()) {
+            Ok(cap)
         } else {
             Err("must be five digits (Italian CAP)")
         };
@@ -135,5 +138,18 @@ pub fn parse_postcode(country: &str, input: &str) -> Result<String, &'static str
         Ok(s)
     } else {
         Err("must be 3 to 10 letters, digits, spaces or dashes")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_italian_postcode_is_five_digits_whatever_spaces_are_typed_in_it() {
+        assert_eq!(parse_postcode("IT", " 20 121 "), Ok("20121".into()));
+        assert!(parse_postcode("IT", "2012").is_err());
+        assert!(parse_postcode("IT", "20 12A").is_err());
+        assert_eq!(parse_postcode("GB", "sw1a 1aa"), Ok("SW1A 1AA".into()));
     }
 }

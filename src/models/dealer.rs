@@ -2,7 +2,7 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
 use crate::db::{DbConnection, FastTimestamp, lower, unique_row};
-use crate::domain::Territory;
+use crate::domain::{RegionKey, Territory};
 use crate::schema::{dealer_product_lines, dealer_territories, dealers};
 
 #[derive(Debug, Clone, Queryable, Selectable)]
@@ -75,6 +75,8 @@ struct NewTerritory<'a> {
     country: &'a str,
     postcode_prefix: Option<&'a str>,
     region: Option<&'a str>,
+    /// The [`RegionKey`] of `region`: what leads are matched by.
+    region_key: Option<&'a str>,
 }
 
 impl Dealer {
@@ -174,7 +176,7 @@ impl Dealer {
             .load(conn)
     }
 
-    /// Replaces the dealer's territories with `territories`.
+    /// Replaces the dealer's territories with `territories`, each region with its key.
     pub fn replace_territories(
         conn: &mut DbConnection,
         dealer_id: i64,
@@ -185,25 +187,63 @@ impl Dealer {
         )
         .execute(conn)?;
         for t in territories {
+            let region_key;
             let row = match t {
                 Territory::Postcode { country, prefix } => NewTerritory {
                     dealer_id,
                     country,
                     postcode_prefix: Some(prefix),
                     region: None,
+                    region_key: None,
                 },
-                Territory::Region { country, region } => NewTerritory {
-                    dealer_id,
-                    country,
-                    postcode_prefix: None,
-                    region: Some(region),
-                },
+                Territory::Region { country, region } => {
+                    region_key = RegionKey::of(region);
+                    NewTerritory {
+                        dealer_id,
+                        country,
+                        postcode_prefix: None,
+                        region: Some(region),
+                        region_key: region_key.as_ref().map(RegionKey::as_str),
+                    }
+                }
             };
             diesel::insert_into(dealer_territories::table)
                 .values(&row)
                 .execute(conn)?;
         }
         Ok(())
+    }
+
+    /// Up to `limit` region territories without a region key (stored before keys
+    /// existed), after the territory `after`, by id: (id, region).
+    pub fn territories_without_region_key(
+        conn: &mut DbConnection,
+        after: i64,
+        limit: i64,
+    ) -> QueryResult<Vec<(i64, String)>> {
+        dealer_territories::table
+            .filter(dealer_territories::region.is_not_null())
+            .filter(dealer_territories::region_key.is_null())
+            .filter(dealer_territories::id.gt(after))
+            .order(dealer_territories::id)
+            .limit(limit)
+            .select((
+                dealer_territories::id,
+                dealer_territories::region.assume_not_null(),
+            ))
+            .load(conn)
+    }
+
+    /// Stores the region key of territory `id`.
+    pub fn set_territory_region_key(
+        conn: &mut DbConnection,
+        id: i64,
+        key: Option<&str>,
+    ) -> QueryResult<()> {
+        diesel::update(dealer_territories::table.find(id))
+            .set(dealer_territories::region_key.eq(key))
+            .execute(conn)
+            .map(drop)
     }
 
     /// Replaces the dealer's product lines with `lines`.

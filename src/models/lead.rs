@@ -31,6 +31,8 @@ pub struct LeadRow {
     pub unallocated_reason: Option<String>,
     #[diesel(deserialize_as = FastTimestamp)]
     pub status_changed_at: NaiveDateTime,
+    /// The [`crate::domain::RegionKey`] of `region`, written with it.
+    pub region_key: Option<String>,
 }
 
 #[derive(Debug, Insertable)]
@@ -56,6 +58,8 @@ pub struct NewLead<'a> {
     pub dealer_id: Option<i64>,
     pub unallocated_reason: Option<&'a str>,
     pub status_changed_at: NaiveDateTime,
+    /// The [`crate::domain::RegionKey`] of `region`.
+    pub region_key: Option<&'a str>,
 }
 
 #[derive(Debug, Clone, Queryable, Selectable)]
@@ -230,6 +234,31 @@ impl LeadRow {
 }
 
 impl LeadRow {
+    /// Up to `limit` leads with a region but no region key (stored before keys existed),
+    /// after the lead `after`, by id: (id, region).
+    pub fn without_region_key(
+        conn: &mut DbConnection,
+        after: i64,
+        limit: i64,
+    ) -> QueryResult<Vec<(i64, String)>> {
+        leads::table
+            .filter(leads::region.is_not_null())
+            .filter(leads::region_key.is_null())
+            .filter(leads::id.gt(after))
+            .order(leads::id)
+            .limit(limit)
+            .select((leads::id, leads::region.assume_not_null()))
+            .load(conn)
+    }
+
+    /// Stores the region key of lead `id`.
+    pub fn set_region_key(conn: &mut DbConnection, id: i64, key: Option<&str>) -> QueryResult<()> {
+        diesel::update(leads::table.find(id))
+            .set(leads::region_key.eq(key))
+            .execute(conn)
+            .map(drop)
+    }
+
     /// Leads of `ids`, in one query.
     pub fn find_many(conn: &mut DbConnection, ids: &[i64]) -> QueryResult<Vec<LeadRow>> {
         leads::table

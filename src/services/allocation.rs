@@ -10,4 +10,5 @@ pub mod eligibility;
 pub mod network;
 pub mod offer_clock;
 pub mod offering;
+pub mod region_keys;
 pub mod replay;

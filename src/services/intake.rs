@@ -12,10 +12,11 @@ use serde_json::{Map, Value};
 use sha2::{Digest, Sha256};
 
 use crate::db::{self, DbConnection};
-use crate::domain::{EmailAddress, LeadStatus, ProductLine};
+use crate::domain::{EmailAddress, LeadStatus, ProductLine, RegionKey};
 use crate::error::AppError;
 use crate::models::lead::{LeadRow, NewLead, NewLeadEvent, NewTouchpoint, TouchpointRow};
-use crate::services::allocation::network::{NetworkSnapshot, lead_profile};
+use crate::services::allocation::eligibility::LeadProfile;
+use crate::services::allocation::network::NetworkSnapshot;
 use crate::services::allocation::offering::{self, OfferPolicy};
 
 /// Most leads accepted in one request.
@@ -634,6 +635,8 @@ fn store_lead_in(
             return resend(conn, existing, input, &hash);
         }
         let now = db::now();
+        // Stored with the region, and what the lead is matched to territories by.
+        let region_key = input.region.as_deref().and_then(RegionKey::of);
         let status = if input.consent_share {
             LeadStatus::Unallocated
         } else {
@@ -643,10 +646,10 @@ fn store_lead_in(
         // offering gives it (as the per-lead path leaves it) and never updated.
         let decided = match network.as_deref_mut() {
             Some(network) if input.consent_share => {
-                let decided = network.choose(&lead_profile(
+                let decided = network.choose(&LeadProfile::new(
                     &input.country,
                     input.postcode.as_deref(),
-                    input.region.as_deref(),
+                    region_key.clone(),
                     &input.product_line,
                 ));
                 if let Ok(made) = &decided {
@@ -685,6 +688,7 @@ fn store_lead_in(
                 dealer_id,
                 unallocated_reason,
                 status_changed_at: now,
+                region_key: region_key.as_ref().map(RegionKey::as_str),
             },
         )?;
         for (position, t) in input.touchpoints.iter().enumerate() {

@@ -1,63 +1,195 @@
-//! A large intake batch is offered from an in-memory snapshot of the network (one read
-//! per batch instead of queries per lead): it must make exactly the choices, and store
-//! exactly the decisions, that offering the same leads one by one makes.
+//! Which dealers may take a lead is decided by one rule on every path: a large intake
+//! batch is offered from an in-memory snapshot of the network (one read per batch instead
+//! of queries per lead), a single lead from the dealers a query pre-selects, and both
+//! must make exactly the same choices, and store exactly the same decisions. Regions match
+//! whatever their case, accents (composed or not) and spacing; postcodes whatever their
+//! spaces.
 
 use dealerloop::services::allocation::replay::replay;
+use dealerloop::services::audit::Actor;
+use dealerloop::services::dealers::{self, DealerForm};
 use dealerloop::services::intake::SNAPSHOT_FROM;
 use serde_json::{Value, json};
 
 use crate::helpers::{TestApp, spawn_app};
 
-/// Five dealers whose territories, product lines and capacities overlap unevenly; one is
-/// inactive and one fills up during the batch.
-fn network(app: &TestApp) {
-    for code in ["MI-01", "MI-02", "BG-01", "LO-01", "OFF-01"] {
-        app.create_dealer(code);
-    }
-    app.sql("UPDATE dealers SET capacity = 10");
-    app.sql("UPDATE dealers SET capacity = 3 WHERE code = 'MI-02'");
-    app.sql("UPDATE dealers SET active = false WHERE code = 'OFF-01'");
-    app.sql(
-        "DELETE FROM dealer_territories WHERE dealer_id IN \
-         (SELECT id FROM dealers WHERE code IN ('BG-01', 'LO-01'))",
-    );
-    app.sql(
-        "INSERT INTO dealer_territories (dealer_id, country, postcode_prefix, region) \
-         SELECT id, 'IT', '24', NULL FROM dealers WHERE code = 'BG-01'",
-    );
-    app.sql(
-        "INSERT INTO dealer_territories (dealer_id, country, postcode_prefix, region) \
-         SELECT id, 'IT', '201', NULL FROM dealers WHERE code = 'BG-01'",
-    );
-    app.sql(
-        "INSERT INTO dealer_territories (dealer_id, country, postcode_prefix, region) \
-         SELECT id, 'IT', NULL, 'Lombardia' FROM dealers WHERE code = 'LO-01'",
-    );
-    app.sql(
-        "INSERT INTO dealer_product_lines (dealer_id, product_line) \
-         SELECT id, 'grinding' FROM dealers WHERE code = 'LO-01'",
-    );
+/// A dealer of the test network, created through the admin pages' service.
+struct NetworkDealer {
+    code: &'static str,
+    capacity: u32,
+    active: bool,
+    /// One `COUNTRY PREFIX` per line, as an admin types them.
+    postcodes: &'static str,
+    /// One `COUNTRY Region` per line, as an admin types them.
+    regions: &'static str,
+    product_lines: &'static str,
 }
 
-/// 150 leads: covered by one to four dealers, by postcode or region, some in no
-/// territory, some for a product line nobody handles, some without consent, and a
-/// re-send of an earlier lead.
+impl NetworkDealer {
+    fn create(&self, app: &TestApp) {
+        let form = DealerForm {
+            code: self.code.into(),
+            name: format!("Officina {}", self.code),
+            contact_email: format!("{}@dealers.example.it", self.code.to_lowercase()),
+            capacity: self.capacity.to_string(),
+            postcodes: self.postcodes.into(),
+            regions: self.regions.into(),
+            product_lines: self.product_lines.into(),
+            active: self.active.then(|| "on".into()),
+        };
+        dealers::save(&mut app.conn(), &Actor::cli(), None, &form)
+            .expect("saved")
+            .expect("valid dealer");
+    }
+}
+
+/// Eight dealers whose territories, product lines and capacities overlap unevenly; one is
+/// inactive and one fills up early. Their regions are written as people write them.
+const NETWORK: &[NetworkDealer] = &[
+    NetworkDealer {
+        code: "MI-01",
+        capacity: 10,
+        active: true,
+        postcodes: "IT 20",
+        regions: "IT Lombardia",
+        product_lines: "lathes, milling",
+    },
+    NetworkDealer {
+        code: "MI-02",
+        capacity: 3,
+        active: true,
+        postcodes: "IT 20",
+        regions: "IT Lombardia",
+        product_lines: "lathes, milling",
+    },
+    NetworkDealer {
+        code: "BG-01",
+        capacity: 10,
+        active: true,
+        postcodes: "IT 24\nIT 201",
+        regions: "",
+        product_lines: "lathes, milling",
+    },
+    NetworkDealer {
+        code: "LO-01",
+        capacity: 10,
+        active: true,
+        postcodes: "",
+        regions: "IT Lombardia",
+        product_lines: "lathes, milling, grinding",
+    },
+    NetworkDealer {
+        code: "OFF-01",
+        capacity: 10,
+        active: false,
+        postcodes: "IT 20",
+        regions: "IT Lombardia",
+        product_lines: "lathes, milling",
+    },
+    NetworkDealer {
+        code: "ER-01",
+        capacity: 10,
+        active: true,
+        postcodes: "",
+        regions: "IT Émilie-Romagna\nIT Valle d'Aosta",
+        product_lines: "lathes, milling, grinding",
+    },
+    NetworkDealer {
+        code: "FR-01",
+        capacity: 10,
+        active: true,
+        postcodes: "",
+        regions: "FR Île-de-France",
+        product_lines: "lathes, milling",
+    },
+    NetworkDealer {
+        code: "GB-01",
+        capacity: 10,
+        active: true,
+        postcodes: "GB SW1A",
+        regions: "",
+        product_lines: "lathes, milling",
+    },
+];
+
+fn network(app: &TestApp) {
+    for dealer in NETWORK {
+        dealer.create(app);
+    }
+}
+
+/// Where a lead is, as the marketing system sends it, and the dealers covering it.
+#[derive(Debug)]
+struct Place {
+    country: &'static str,
+    postcode: Option<&'static str>,
+    region: Option<&'static str>,
+    covered_by: &'static [&'static str],
+}
+
+const fn place(
+    country: &'static str,
+    postcode: Option<&'static str>,
+    region: Option<&'static str>,
+    covered_by: &'static [&'static str],
+) -> Place {
+    Place {
+        country,
+        postcode,
+        region,
+        covered_by,
+    }
+}
+
+/// Where the leads are: regions in any case, with accents composed or not and stray
+/// spaces; postcodes with spaces; regions alone.
+const PLACES: &[Place] = &[
+    place(
+        "IT",
+        Some("20121"),
+        Some("Lombardia"),
+        &["MI-01", "MI-02", "BG-01", "LO-01"],
+    ),
+    place(
+        "IT",
+        Some("24121"),
+        Some("  Lombardia  "),
+        &["MI-01", "MI-02", "BG-01", "LO-01"],
+    ),
+    place("IT", Some("20 121"), None, &["MI-01", "MI-02", "BG-01"]),
+    place("IT", None, Some("LOMBARDIA"), &["MI-01", "MI-02", "LO-01"]),
+    place("IT", None, Some("ÉMILIE-ROMAGNA"), &["ER-01"]),
+    place("IT", None, Some("émilie-romagna"), &["ER-01"]),
+    // "É" written as "E" and a combining acute accent.
+    place("IT", None, Some("E\u{301}milie-Romagna"), &["ER-01"]),
+    place("IT", None, Some("VALLE   D'AOSTA"), &["ER-01"]),
+    place("FR", Some("75001"), Some("ÎLE-DE-FRANCE"), &["FR-01"]),
+    place("FR", None, Some("île-de-france"), &["FR-01"]),
+    place("GB", Some("SW1A 1AA"), None, &["GB-01"]),
+    place("IT", Some("90121"), Some("Sicilia"), &[]),
+];
+
+/// The product line of each round of [`PLACES`]: nobody handles saws.
+const LINES: [&str; 4] = ["lathes", "milling", "grinding", "saws"];
+
+/// 150 leads, round after round of [`PLACES`] with a product line per round: covered by
+/// one to four dealers, by postcode or region, some in no territory, some for a product
+/// line nobody handles, some without consent, and a re-send of an earlier lead.
 fn leads() -> Vec<Value> {
     let mut leads: Vec<Value> = (0..150)
         .map(|i| {
-            let postcode = ["20121", "24121", "20100", "90121", "24100"][i % 5];
-            let line = ["lathes", "milling", "grinding", "saws"][i % 4];
+            let place = &PLACES[i % PLACES.len()];
             json!({
                 "external_id": format!("SNAP-{i}"),
                 "received_at": "2026-11-20T09:30:00Z",
                 "contact": { "name": format!("Cliente {i}"), "email": "c@example.it" },
                 "location": {
-                    "country": "IT",
-                    "postcode": postcode,
-                    "region": if i % 7 == 0 { Value::Null } else { json!("Lombardia") }
+                    "country": place.country,
+                    "postcode": place.postcode,
+                    "region": place.region
                 },
-                "product_line": line,
-                "consent": { "share_with_dealers": i % 11 != 0 },
+                "product_line": LINES[(i / PLACES.len()) % LINES.len()],
+                "consent": { "share_with_dealers": i % 13 != 0 },
                 "touchpoints": [{ "occurred_at": "2026-11-01T10:00:00Z", "channel": "paid_search" }]
             })
         })
@@ -134,12 +266,8 @@ async fn a_large_batch_is_offered_exactly_as_the_same_leads_one_by_one() {
             a["unallocated_reason"]
         )
     };
-    let batch_said: Vec<String> = answer["results"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(said)
-        .collect();
+    let results = answer["results"].as_array().unwrap();
+    let batch_said: Vec<String> = results.iter().map(said).collect();
     assert_eq!(
         batch_said,
         answers_alone.iter().map(said).collect::<Vec<_>>()
@@ -160,24 +288,131 @@ async fn a_large_batch_is_offered_exactly_as_the_same_leads_one_by_one() {
     ] {
         assert!(all.contains(expected), "no lead ended {expected}:\n{all}");
     }
+    // Every place a dealer covers had leads offered, and only to the dealers covering it:
+    // regions matched whatever their case, accents and spacing, postcodes whatever their
+    // spaces.
+    for (n, place) in PLACES.iter().enumerate() {
+        let offered_to: Vec<&str> = results
+            .iter()
+            .take(150)
+            .skip(n)
+            .step_by(PLACES.len())
+            .filter(|r| r["status"] == "offered")
+            .filter_map(|r| r["dealer"]["code"].as_str())
+            .collect();
+        assert!(
+            offered_to
+                .iter()
+                .all(|code| place.covered_by.contains(code))
+                && offered_to.is_empty() == place.covered_by.is_empty(),
+            "{place:?}: offered to {offered_to:?}"
+        );
+    }
     // The small dealer was filled and never over-filled.
-    let full: i64 = {
+    let offers_to = |code: &str| -> i64 {
         use dealerloop::schema::{dealers, offers};
         use diesel::prelude::*;
         offers::table
             .inner_join(dealers::table)
-            .filter(dealers::code.eq("MI-02"))
+            .filter(dealers::code.eq(code))
             .count()
             .get_result(&mut batch.conn())
             .unwrap()
     };
-    assert_eq!(full, 3);
+    assert_eq!(offers_to("MI-02"), 3);
+    let offers: i64 = NETWORK.iter().map(|d| offers_to(d.code)).sum();
     let (replayed, mismatches) = replay(&mut batch.conn()).unwrap();
     assert_eq!(
-        replayed, 33,
-        "every seat of the four active dealers was offered"
+        replayed as i64, offers,
+        "every offer's decision was replayed"
     );
     assert_eq!(mismatches, vec![]);
-    // Every offer went out by email.
-    assert_eq!(batch.sent_emails().await.len(), 33);
+    // Every offer went out by email (delivered 50 at a time).
+    let mut sent = 0;
+    loop {
+        let now = batch.sent_emails().await.len();
+        if now == sent {
+            break;
+        }
+        sent = now;
+    }
+    assert_eq!(sent as i64, offers);
+}
+
+#[tokio::test]
+async fn a_single_lead_whose_region_is_in_capitals_with_accents_is_offered_to_the_dealer_of_that_region()
+ {
+    let app = spawn_app().await;
+    NetworkDealer {
+        code: "ER-01",
+        capacity: 10,
+        active: true,
+        postcodes: "",
+        regions: "IT Émilie-Romagna",
+        product_lines: "lathes",
+    }
+    .create(&app);
+    let token = app.marketing_token("marketing");
+
+    let answer = app
+        .push_lead(
+            &token,
+            &json!({
+                "external_id": "ER-1",
+                "received_at": "2026-11-20T09:30:00Z",
+                "contact": { "name": "Cliente", "email": "c@example.it" },
+                "location": { "country": "IT", "region": "ÉMILIE-ROMAGNA" },
+                "product_line": "lathes",
+                "consent": { "share_with_dealers": true }
+            }),
+        )
+        .await;
+
+    assert_eq!(answer["status"], "offered", "{answer}");
+    assert_eq!(answer["dealer"]["code"], "ER-01");
+}
+
+#[tokio::test]
+async fn regions_stored_before_they_had_keys_are_keyed_when_the_portal_starts() {
+    let app = spawn_app().await;
+    let token = app.marketing_token("marketing");
+    let lead = |external_id: &str| {
+        json!({
+            "external_id": external_id,
+            "received_at": "2026-11-20T09:30:00Z",
+            "contact": { "name": "Cliente", "email": "c@example.it" },
+            "location": { "country": "IT", "region": "ÉMILIE-ROMAGNA" },
+            "product_line": "lathes",
+            "consent": { "share_with_dealers": true }
+        })
+    };
+    app.push_lead(&token, &lead("ER-1")).await;
+    NetworkDealer {
+        code: "ER-01",
+        capacity: 10,
+        active: true,
+        postcodes: "",
+        regions: "IT Émilie-Romagna",
+        product_lines: "lathes",
+    }
+    .create(&app);
+    // As the migration that added the keys left the rows already stored.
+    app.sql("UPDATE dealer_territories SET region_key = NULL");
+    app.sql("UPDATE leads SET region_key = NULL");
+
+    let restarted = app.second_instance().await;
+    let answer = restarted.push_lead(&token, &lead("ER-2")).await;
+
+    assert_eq!(answer["status"], "offered", "{answer}");
+    assert_eq!(answer["dealer"]["code"], "ER-01");
+    let stored: Vec<Option<String>> = {
+        use dealerloop::schema::leads;
+        use diesel::prelude::*;
+        leads::table
+            .select(leads::region_key)
+            .order(leads::external_id)
+            .load(&mut restarted.conn())
+            .unwrap()
+    };
+    assert_eq!(stored, vec![Some("émilie-romagna".to_owned()); 2]);
 }

@@ -1,20 +1,26 @@
-//! Which dealers may take a lead: a plain check ([`is_eligible`]) and an in-memory index
-//! over the whole network ([`EligibilityIndex`]) that gives the same answer without
-//! looking at every dealer.
+//! Which dealers may take a lead: the one rule, on every path.
 //!
 //! A dealer is eligible for a lead when it is active, one of its territories matches the
 //! lead (same country, and the lead's postcode starts with the territory's prefix or the
 //! lead's region is the territory's region), it handles the lead's product line, it has
 //! not already declined this lead or let an offer of it expire, and its open load is below
-//! its capacity. Countries, postcodes and product lines are compared ignoring ASCII case,
-//! regions ignoring case (Unicode), all as given (no trimming): the intake and dealer
-//! forms normalise them.
+//! its capacity. Postcodes and regions are compared by their keys
+//! ([`PostcodeKey`], [`RegionKey`]: case folded, spaces normalised, computed once when a
+//! lead or territory is stored, never per comparison); countries and product lines
+//! ignoring ASCII case.
+//!
+//! [`EligibilityIndex`] decides ([`EligibilityIndex::eligible_into`]) for a batch over the
+//! whole network and for a single lead over the dealers a query pre-selected (those with a
+//! territory in the lead's country whose prefix or region key the lead has): the same code
+//! either way. [`is_eligible`] states the rule dealer by dealer; the index explains with it
+//! why a lead waits, and finds candidates with lists that give the same answer without
+//! looking at every dealer (property-tested against it).
 
 use std::collections::HashMap;
 use std::fmt;
 use std::hash::{BuildHasherDefault, Hasher};
 
-use crate::domain::Territory;
+use crate::domain::{PostcodeKey, RegionKey, TerritoryKey};
 
 /// What the eligibility check needs to know about a dealer.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -25,7 +31,8 @@ pub struct DealerProfile {
     pub capacity: i64,
     /// Its open offers plus accepted leads without an outcome.
     pub open_load: i64,
-    pub territories: Vec<Territory>,
+    /// Its territories, keyed as stored.
+    pub territories: Vec<TerritoryKey>,
     pub product_lines: Vec<String>,
 }
 
@@ -34,9 +41,28 @@ pub struct DealerProfile {
 pub struct LeadProfile {
     /// ISO country code, e.g. `IT`.
     pub country: String,
-    pub postcode: Option<String>,
-    pub region: Option<String>,
+    pub postcode: Option<PostcodeKey>,
+    /// The key of its region (stored with the lead).
+    pub region: Option<RegionKey>,
     pub product_line: String,
+}
+
+impl LeadProfile {
+    /// The profile of a lead in `country` with `postcode` (as typed: its key is taken
+    /// here), the key of its region, and `product_line`.
+    pub fn new(
+        country: &str,
+        postcode: Option<&str>,
+        region: Option<RegionKey>,
+        product_line: &str,
+    ) -> Self {
+        Self {
+            country: country.to_owned(),
+            postcode: postcode.and_then(PostcodeKey::of),
+            region,
+            product_line: product_line.to_owned(),
+        }
+    }
 }
 
 /// Why a dealer may not take a lead. The checks run in this order, and a later variant is
@@ -118,74 +144,16 @@ fn check_beyond_territory(
 }
 
 /// Whether `territory` covers `lead`: same country, and the postcode starts with the
-/// prefix or the region is the same.
-pub fn territory_matches(territory: &Territory, lead: &LeadProfile) -> bool {
-    match territory {
-        Territory::Postcode { country, prefix } => {
-            country.eq_ignore_ascii_case(&lead.country)
-                && lead.postcode.as_deref().is_some_and(|postcode| {
-                    postcode.len() >= prefix.len()
-                        && postcode.as_bytes()[..prefix.len()]
-                            .eq_ignore_ascii_case(prefix.as_bytes())
-                })
+/// prefix or the region is the same (by their keys).
+pub fn territory_matches(territory: &TerritoryKey, lead: &LeadProfile) -> bool {
+    territory.country().eq_ignore_ascii_case(&lead.country)
+        && match territory {
+            TerritoryKey::Postcode { prefix, .. } => lead
+                .postcode
+                .as_ref()
+                .is_some_and(|postcode| postcode.starts_with(prefix)),
+            TerritoryKey::Region { region, .. } => lead.region.as_ref() == Some(region),
         }
-        Territory::Region { country, region } => {
-            country.eq_ignore_ascii_case(&lead.country)
-                && lead
-                    .region
-                    .as_deref()
-                    .is_some_and(|r| fold_region(r).eq(fold_region(region)))
-        }
-    }
-}
-
-/// A region name with case folded, as compared.
-fn fold_region(region: &str) -> impl Iterator<Item = char> + '_ {
-    region.chars().flat_map(char::to_lowercase)
-}
-
-/// Calls `f` with `s` with its ASCII letters upper-cased (`upper`) or lower-cased,
-/// copying (on the stack when short) only when a letter changes.
-fn with_ascii_case<R>(s: &str, upper: bool, f: impl FnOnce(&str) -> R) -> R {
-    let changes = |b: &u8| {
-        if upper {
-            b.is_ascii_lowercase()
-        } else {
-            b.is_ascii_uppercase()
-        }
-    };
-    if !s.as_bytes().iter().any(changes) {
-        return f(s);
-    }
-    let mut buf = [0u8; 64];
-    if let Some(buf) = buf.get_mut(..s.len()) {
-        buf.copy_from_slice(s.as_bytes());
-        if upper {
-            buf.make_ascii_uppercase();
-        } else {
-            buf.make_ascii_lowercase();
-        }
-        // Changing the case of ASCII letters keeps UTF-8 valid.
-        if let Ok(changed) = std::str::from_utf8(buf) {
-            return f(changed);
-        }
-    }
-    if upper {
-        f(&s.to_ascii_uppercase())
-    } else {
-        f(&s.to_ascii_lowercase())
-    }
-}
-
-/// Calls `f` with `region` case-folded as [`fold_region`] does, without allocating when it
-/// is ASCII and short.
-fn with_folded_region<R>(region: &str, f: impl FnOnce(&str) -> R) -> R {
-    if region.is_ascii() {
-        // For ASCII, Unicode lower-casing is ASCII lower-casing.
-        with_ascii_case(region, false, f)
-    } else {
-        f(&fold_region(region).collect::<String>())
-    }
 }
 
 /// FxHash (as in rustc): much faster than the default SipHash for the short keys here.
@@ -226,9 +194,9 @@ type FastMap<V> = HashMap<String, V, BuildHasherDefault<FxHasher>>;
 /// Dealer positions by postcode prefix and by region, within one country.
 #[derive(Debug, Default)]
 struct TerritoryIndex {
-    /// Upper-cased prefix → ascending dealer positions.
+    /// Postcode prefix key → ascending dealer positions.
     by_prefix: FastMap<Vec<u32>>,
-    /// Case-folded region → ascending dealer positions.
+    /// Region key → ascending dealer positions.
     by_region: FastMap<Vec<u32>>,
     /// The shortest and longest prefix in `by_prefix`, to bound the lookups.
     shortest_prefix: usize,
@@ -237,21 +205,20 @@ struct TerritoryIndex {
 
 impl TerritoryIndex {
     /// Adds the dealer at `position` (positions come in ascending order) for `territory`.
-    fn insert(&mut self, position: u32, territory: &Territory) {
+    fn insert(&mut self, position: u32, territory: &TerritoryKey) {
         let bucket = match territory {
-            Territory::Postcode { prefix, .. } => {
+            TerritoryKey::Postcode { prefix, .. } => {
+                let prefix = prefix.as_str();
                 if self.by_prefix.is_empty() {
                     self.shortest_prefix = prefix.len();
                 }
                 self.shortest_prefix = self.shortest_prefix.min(prefix.len());
                 self.longest_prefix = self.longest_prefix.max(prefix.len());
-                self.by_prefix
-                    .entry(prefix.to_ascii_uppercase())
-                    .or_default()
+                self.by_prefix.entry(prefix.to_owned()).or_default()
             }
-            Territory::Region { region, .. } => self
+            TerritoryKey::Region { region, .. } => self
                 .by_region
-                .entry(fold_region(region).collect())
+                .entry(region.as_str().to_owned())
                 .or_default(),
         };
         if bucket.last() != Some(&position) {
@@ -262,26 +229,21 @@ impl TerritoryIndex {
     /// Calls `f` with the bucket of each territory that covers `lead` (whose country is
     /// this index's).
     fn covering(&self, lead: &LeadProfile, mut f: impl FnMut(&[u32])) {
-        if let Some(postcode) = lead.postcode.as_deref()
+        if let Some(postcode) = &lead.postcode
             && !self.by_prefix.is_empty()
         {
-            with_ascii_case(postcode, true, |postcode| {
-                let longest = self.longest_prefix.min(postcode.len());
-                for len in self.shortest_prefix..=longest {
-                    if let Some(bucket) = postcode.get(..len).and_then(|p| self.by_prefix.get(p)) {
-                        f(bucket);
-                    }
-                }
-            });
-        }
-        if let Some(region) = lead.region.as_deref()
-            && !self.by_region.is_empty()
-        {
-            with_folded_region(region, |region| {
-                if let Some(bucket) = self.by_region.get(region) {
+            let postcode = postcode.as_str();
+            let longest = self.longest_prefix.min(postcode.len());
+            for len in self.shortest_prefix..=longest {
+                if let Some(bucket) = postcode.get(..len).and_then(|p| self.by_prefix.get(p)) {
                     f(bucket);
                 }
-            });
+            }
+        }
+        if let Some(region) = &lead.region
+            && let Some(bucket) = self.by_region.get(region.as_str())
+        {
+            f(bucket);
         }
     }
 }
@@ -418,21 +380,18 @@ impl ActiveLists {
     /// postcode, and those covering it by region (the two may share dealers), each list
     /// ending with [`END`].
     fn covering(&self, lead: &LeadProfile, line: usize) -> (&[u32], &[u32]) {
-        let by_postcode = match lead.postcode.as_deref() {
+        let by_postcode = match &lead.postcode {
             Some(postcode) if !self.by_prefix.is_empty() => {
-                with_ascii_case(postcode, true, |postcode| {
-                    let longest = self.longest_prefix.min(postcode.len());
-                    (self.shortest_prefix..=longest)
-                        .rev()
-                        .find_map(|len| postcode.get(..len).and_then(|p| self.by_prefix.get(p)))
-                })
+                let postcode = postcode.as_str();
+                let longest = self.longest_prefix.min(postcode.len());
+                (self.shortest_prefix..=longest)
+                    .rev()
+                    .find_map(|len| postcode.get(..len).and_then(|p| self.by_prefix.get(p)))
             }
             _ => None,
         };
-        let by_region = match lead.region.as_deref() {
-            Some(region) if !self.by_region.is_empty() => {
-                with_folded_region(region, |region| self.by_region.get(region))
-            }
+        let by_region = match &lead.region {
+            Some(region) if !self.by_region.is_empty() => self.by_region.get(region.as_str()),
             _ => None,
         };
         (self.list(by_postcode, line), self.list(by_region, line))
@@ -493,9 +452,7 @@ impl EligibilityIndex {
                     .filter_map(|l| product_lines.get(&l.to_ascii_lowercase()).copied()),
             );
             for territory in &dealer.territories {
-                let (Territory::Postcode { country, .. } | Territory::Region { country, .. }) =
-                    territory;
-                let country = country.to_ascii_uppercase();
+                let country = territory.country().to_ascii_uppercase();
                 if dealer.active {
                     let area = by_line.entry(country.clone()).or_default();
                     if area.len() < product_lines.len() {
@@ -634,6 +591,28 @@ impl EligibilityIndex {
         self.ids.get(position as usize).copied()
     }
 
+    /// The one eligibility decision, the same on every path (a batch's snapshot of the
+    /// whole network, a single lead's pre-selected dealers): the positions of the dealers
+    /// eligible for `lead`, ascending, written into `out` (cleared first); or, when there
+    /// are none, why the lead waits ([`EligibilityIndex::no_candidate_reason`]).
+    /// `excluded` lists the dealers that already declined this lead or let an offer of it
+    /// expire.
+    pub fn eligible_into(
+        &self,
+        lead: &LeadProfile,
+        excluded: &[i64],
+        out: &mut Vec<u32>,
+    ) -> Result<(), Ineligible> {
+        self.candidate_positions_into(lead, excluded, out);
+        if out.is_empty() {
+            Err(self
+                .no_candidate_reason(lead, excluded)
+                .unwrap_or(Ineligible::NoTerritoryMatch))
+        } else {
+            Ok(())
+        }
+    }
+
     /// Why no dealer may take `lead`, or `None` when one may. When no territory covers the
     /// lead the reason is [`Ineligible::NoTerritoryMatch`]; otherwise it is the reason of
     /// the covering dealer that came closest (so "at capacity" wins over "declined": the
@@ -663,21 +642,21 @@ mod tests {
 
     use super::*;
 
-    fn postcode(country: &str, prefix: &str) -> Territory {
-        Territory::Postcode {
+    fn postcode(country: &str, prefix: &str) -> TerritoryKey {
+        TerritoryKey::Postcode {
             country: country.into(),
-            prefix: prefix.into(),
+            prefix: PostcodeKey::of(prefix).unwrap(),
         }
     }
 
-    fn region(country: &str, region: &str) -> Territory {
-        Territory::Region {
+    fn region(country: &str, region: &str) -> TerritoryKey {
+        TerritoryKey::Region {
             country: country.into(),
-            region: region.into(),
+            region: RegionKey::of(region).unwrap(),
         }
     }
 
-    fn dealer(dealer_id: i64, territories: Vec<Territory>, lines: &[&str]) -> DealerProfile {
+    fn dealer(dealer_id: i64, territories: Vec<TerritoryKey>, lines: &[&str]) -> DealerProfile {
         DealerProfile {
             dealer_id,
             active: true,
@@ -694,12 +673,7 @@ mod tests {
         region: Option<&str>,
         line: &str,
     ) -> LeadProfile {
-        LeadProfile {
-            country: country.into(),
-            postcode: postcode.map(Into::into),
-            region: region.map(Into::into),
-            product_line: line.into(),
-        }
+        LeadProfile::new(country, postcode, region.and_then(RegionKey::of), line)
     }
 
     #[test]
@@ -744,6 +718,47 @@ mod tests {
         assert_eq!(is_eligible(&south, &l, &[]), Ok(()));
         let idx = EligibilityIndex::new(vec![south]);
         assert_eq!(idx.candidates(&l, &[]), vec![2]);
+    }
+
+    #[test]
+    fn accented_regions_and_spaced_postcodes_match_on_the_index_as_in_the_plain_check() {
+        let idf = dealer(1, vec![region("FR", "Île-de-France")], &["lathes"]);
+        let london = dealer(2, vec![postcode("GB", "sw1a")], &["lathes"]);
+        let idx = EligibilityIndex::new(vec![idf.clone(), london.clone()]);
+        for (l, id) in [
+            (lead("FR", None, Some("ÎLE-DE-FRANCE"), "lathes"), 1),
+            (
+                lead("FR", None, Some("  I\u{302}le-de-france "), "lathes"),
+                1,
+            ),
+            (lead("GB", Some("SW1A 1AA"), None, "lathes"), 2),
+        ] {
+            let d = if id == 1 { &idf } else { &london };
+            assert_eq!(is_eligible(d, &l, &[]), Ok(()));
+            let mut out = Vec::new();
+            assert_eq!(idx.eligible_into(&l, &[], &mut out), Ok(()));
+            assert_eq!(idx.candidates(&l, &[]), vec![id]);
+        }
+    }
+
+    #[test]
+    fn the_decision_names_why_a_lead_waits_when_no_dealer_may_take_it() {
+        let idx = EligibilityIndex::new(vec![dealer(1, vec![postcode("IT", "20")], &["lathes"])]);
+        let mut out = vec![7];
+        assert_eq!(
+            idx.eligible_into(&lead("IT", Some("20121"), None, "saws"), &[], &mut out),
+            Err(Ineligible::ProductLine)
+        );
+        assert!(out.is_empty());
+        assert_eq!(
+            idx.eligible_into(&lead("IT", Some("30121"), None, "lathes"), &[], &mut out),
+            Err(Ineligible::NoTerritoryMatch)
+        );
+        let empty = EligibilityIndex::new(Vec::new());
+        assert_eq!(
+            empty.eligible_into(&lead("IT", Some("20121"), None, "lathes"), &[], &mut out),
+            Err(Ineligible::NoTerritoryMatch)
+        );
     }
 
     #[test]

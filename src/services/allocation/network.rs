@@ -7,18 +7,21 @@
 //!
 //! On PostgreSQL the allocation state rows are locked for the whole transaction, so no
 //! other instance allocates from a state this snapshot is about to overwrite.
+//!
+//! A single lead reads only the part of the network that may cover it
+//! ([`covering_profiles`]); both decide with the same [`EligibilityIndex`].
 
 use std::collections::HashMap;
 
 use diesel::prelude::*;
 
 use super::allocator::{self, Candidate};
-use super::eligibility::{DealerProfile, EligibilityIndex, Ineligible, LeadProfile};
+use super::eligibility::{DealerProfile, EligibilityIndex, LeadProfile};
 use super::offering::{OfferRecipients, UnallocatedReason};
 use crate::db::DbConnection;
-use crate::domain::{LeadStatus, Territory};
+use crate::domain::{LeadStatus, TerritoryKey};
 use crate::error::AppError;
-use crate::models::offer::AllocationState;
+use crate::models::offer::{AllocationState, Offer};
 use crate::schema::{dealer_allocation_state, dealer_product_lines, dealer_territories, dealers};
 use crate::schema::{leads, offers};
 
@@ -48,62 +51,26 @@ impl NetworkSnapshot {
     /// and allocation states (locked on PostgreSQL until the transaction ends).
     pub fn load(conn: &mut DbConnection) -> QueryResult<Self> {
         crate::db::lock_all_allocation_state(conn)?;
-        let rows: Vec<(i64, bool, i32)> = dealers::table
+        let dealers: Vec<(i64, bool, i32)> = dealers::table
             .select((dealers::id, dealers::active, dealers::capacity))
             .order(dealers::id)
             .load(conn)?;
-        let mut profiles: Vec<DealerProfile> = rows
-            .into_iter()
-            .map(|(dealer_id, active, capacity)| DealerProfile {
-                dealer_id,
-                active,
-                capacity: i64::from(capacity),
-                open_load: 0,
-                territories: Vec::new(),
-                product_lines: Vec::new(),
-            })
-            .collect();
-        let at = |profiles: &[DealerProfile], id: i64| {
-            profiles.binary_search_by_key(&id, |d| d.dealer_id).ok()
-        };
-        let territories: Vec<(i64, String, Option<String>, Option<String>)> =
-            dealer_territories::table
-                .select((
-                    dealer_territories::dealer_id,
-                    dealer_territories::country,
-                    dealer_territories::postcode_prefix,
-                    dealer_territories::region,
-                ))
-                .load(conn)?;
-        for (dealer_id, country, prefix, region) in territories {
-            let territory = match (prefix, region) {
-                (Some(prefix), _) => Territory::Postcode { country, prefix },
-                (None, Some(region)) => Territory::Region { country, region },
-                (None, None) => continue,
-            };
-            if let Some(i) = at(&profiles, dealer_id) {
-                profiles[i].territories.push(territory);
-            }
-        }
+        let territories: Vec<StoredTerritory> = dealer_territories::table
+            .select(STORED_TERRITORY)
+            .load(conn)?;
         let lines: Vec<(i64, String)> = dealer_product_lines::table
             .select((
                 dealer_product_lines::dealer_id,
                 dealer_product_lines::product_line,
             ))
             .load(conn)?;
-        for (dealer_id, line) in lines {
-            if let Some(i) = at(&profiles, dealer_id) {
-                profiles[i].product_lines.push(line);
-            }
-        }
-        for (dealer_id, open) in open_offer_counts(conn)?
+        let loads = open_offer_counts(conn)?
             .into_iter()
-            .chain(accepted_open_counts(conn)?)
-        {
-            if let Some(i) = at(&profiles, dealer_id) {
-                profiles[i].open_load += open;
-            }
-        }
+            .chain(accepted_open_counts(conn)?);
+        let profiles = profiles(dealers, territories, lines, loads);
+        let at = |profiles: &[DealerProfile], id: i64| {
+            profiles.binary_search_by_key(&id, |d| d.dealer_id).ok()
+        };
         let mut state: Vec<Candidate> = profiles
             .iter()
             .map(|d| Candidate {
@@ -137,18 +104,7 @@ impl NetworkSnapshot {
     /// dealer's load and state. Call [`NetworkSnapshot::undo`] if the offer is not stored.
     pub fn choose(&mut self, lead: &LeadProfile) -> Result<SnapshotChoice, UnallocatedReason> {
         let mut positions = Vec::new();
-        self.index
-            .candidate_positions_into(lead, &[], &mut positions);
-        if positions.is_empty() {
-            return Err(match self.index.no_candidate_reason(lead, &[]) {
-                None | Some(Ineligible::NoTerritoryMatch) => UnallocatedReason::NoTerritoryMatch,
-                Some(Ineligible::Inactive | Ineligible::ProductLine) => {
-                    UnallocatedReason::NoDealerForProductLine
-                }
-                Some(Ineligible::AlreadyDeclinedOrExpired) => UnallocatedReason::AllDeclined,
-                Some(Ineligible::AtCapacity) => UnallocatedReason::AllAtCapacity,
-            });
-        }
+        self.index.eligible_into(lead, &[], &mut positions)?;
         let before: Vec<Candidate> = positions
             .iter()
             .map(|&p| self.state[p as usize].clone())
@@ -205,6 +161,137 @@ impl NetworkSnapshot {
     }
 }
 
+/// A territory row as eligibility reads it: dealer, country, postcode prefix, region key.
+type StoredTerritory = (i64, String, Option<String>, Option<String>);
+
+const STORED_TERRITORY: (
+    dealer_territories::dealer_id,
+    dealer_territories::country,
+    dealer_territories::postcode_prefix,
+    dealer_territories::region_key,
+) = (
+    dealer_territories::dealer_id,
+    dealer_territories::country,
+    dealer_territories::postcode_prefix,
+    dealer_territories::region_key,
+);
+
+/// The eligibility profiles of `dealers` (id, active, capacity; ascending ids) with the
+/// `territories`, product `lines` and open `loads` (summed per dealer) read for them.
+fn profiles(
+    dealers: Vec<(i64, bool, i32)>,
+    territories: Vec<StoredTerritory>,
+    lines: impl IntoIterator<Item = (i64, String)>,
+    loads: impl IntoIterator<Item = (i64, i64)>,
+) -> Vec<DealerProfile> {
+    let mut profiles: Vec<DealerProfile> = dealers
+        .into_iter()
+        .map(|(dealer_id, active, capacity)| DealerProfile {
+            dealer_id,
+            active,
+            capacity: i64::from(capacity),
+            open_load: 0,
+            territories: Vec::new(),
+            product_lines: Vec::new(),
+        })
+        .collect();
+    let at = |profiles: &[DealerProfile], id: i64| {
+        profiles.binary_search_by_key(&id, |d| d.dealer_id).ok()
+    };
+    for (dealer_id, country, prefix, region_key) in territories {
+        if let (Some(i), Some(territory)) = (
+            at(&profiles, dealer_id),
+            TerritoryKey::from_stored(country, prefix.as_deref(), region_key),
+        ) {
+            profiles[i].territories.push(territory);
+        }
+    }
+    for (dealer_id, line) in lines {
+        if let Some(i) = at(&profiles, dealer_id) {
+            profiles[i].product_lines.push(line);
+        }
+    }
+    for (dealer_id, open) in loads {
+        if let Some(i) = at(&profiles, dealer_id) {
+            profiles[i].open_load += open;
+        }
+    }
+    profiles
+}
+
+/// The dealers that may cover `lead`, as eligibility profiles: those with a territory in
+/// the lead's country whose postcode prefix begins the lead's postcode or whose region key
+/// is the lead's (two index look-ups rather than one `OR` that would scan every territory
+/// of the country), with just those territories. The query only pre-selects: the
+/// [`EligibilityIndex`] built over them decides, as it does for a batch.
+pub fn covering_profiles(
+    conn: &mut DbConnection,
+    lead: &LeadProfile,
+) -> QueryResult<Vec<DealerProfile>> {
+    let mut territories: Vec<StoredTerritory> = match &lead.postcode {
+        Some(postcode) => dealer_territories::table
+            .filter(dealer_territories::country.eq(&lead.country))
+            .filter(dealer_territories::postcode_prefix.eq_any(postcode.prefixes()))
+            .select(STORED_TERRITORY)
+            .load(conn)?,
+        None => Vec::new(),
+    };
+    if let Some(region) = &lead.region {
+        territories.extend(
+            dealer_territories::table
+                .filter(dealer_territories::country.eq(&lead.country))
+                .filter(dealer_territories::region_key.eq(region.as_str()))
+                .select(STORED_TERRITORY)
+                .load::<StoredTerritory>(conn)?,
+        );
+    }
+    let mut ids: Vec<i64> = territories.iter().map(|t| t.0).collect();
+    ids.sort_unstable();
+    ids.dedup();
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    // Each dealer with each of its product lines (once, without any).
+    let rows: Vec<(i64, bool, i32, Option<String>)> = dealers::table
+        .left_join(dealer_product_lines::table)
+        .filter(dealers::id.eq_any(&ids))
+        .select((
+            dealers::id,
+            dealers::active,
+            dealers::capacity,
+            dealer_product_lines::product_line.nullable(),
+        ))
+        .order(dealers::id)
+        .load(conn)?;
+    let mut dealers: Vec<(i64, bool, i32)> = rows.iter().map(|r| (r.0, r.1, r.2)).collect();
+    dealers.dedup_by_key(|d| d.0);
+    let lines = rows
+        .into_iter()
+        .filter_map(|(id, _, _, line)| line.map(|line| (id, line)));
+    let loads = Offer::open_counts(conn, &ids)?
+        .into_iter()
+        .chain(accepted_open_counts_of(conn, &ids)?);
+    Ok(profiles(dealers, territories, lines, loads))
+}
+
+/// Leads accepted and still being worked, per dealer among `dealer_ids`.
+fn accepted_open_counts_of(
+    conn: &mut DbConnection,
+    dealer_ids: &[i64],
+) -> QueryResult<Vec<(i64, i64)>> {
+    let open = LeadStatus::OPEN_FOR_DEALER.map(LeadStatus::as_str);
+    let rows: Vec<(Option<i64>, i64)> = leads::table
+        .filter(leads::dealer_id.eq_any(dealer_ids))
+        .filter(leads::status.eq_any(open))
+        .group_by(leads::dealer_id)
+        .select((leads::dealer_id, diesel::dsl::count_star()))
+        .load(conn)?;
+    Ok(rows
+        .into_iter()
+        .filter_map(|(dealer, n)| dealer.map(|d| (d, n)))
+        .collect())
+}
+
 /// Open offers per dealer, for every dealer that has one.
 fn open_offer_counts(conn: &mut DbConnection) -> QueryResult<Vec<(i64, i64)>> {
     offers::table
@@ -230,34 +317,4 @@ fn accepted_open_counts(conn: &mut DbConnection) -> QueryResult<Vec<(i64, i64)>>
         );
     }
     Ok(counts)
-}
-
-/// The eligibility view of a lead, normalised as the per-lead queries compare it: the
-/// postcode without spaces, a blank region as none.
-pub fn lead_profile(
-    country: &str,
-    postcode: Option<&str>,
-    region: Option<&str>,
-    product_line: &str,
-) -> LeadProfile {
-    LeadProfile {
-        country: country.to_owned(),
-        postcode: postcode
-            .map(|p| p.chars().filter(|c| !c.is_whitespace()).collect::<String>())
-            .filter(|p| !p.is_empty()),
-        region: region.filter(|r| !r.trim().is_empty()).map(str::to_owned),
-        product_line: product_line.to_owned(),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn a_lead_profile_compares_postcodes_without_spaces() {
-        let p = lead_profile("GB", Some("SW1A 1AA"), Some("  "), "lathes");
-        assert_eq!(p.postcode.as_deref(), Some("SW1A1AA"));
-        assert_eq!(p.region, None);
-    }
 }

@@ -7,15 +7,15 @@ use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use super::allocator::{self, Candidate};
-use super::network::{NetworkSnapshot, SnapshotChoice};
+use super::eligibility::{EligibilityIndex, Ineligible, LeadProfile};
+use super::network::{self, NetworkSnapshot, SnapshotChoice};
 use crate::db::{self, DbConnection};
-use crate::domain::{LeadStatus, OfferStatus};
+use crate::domain::{LeadStatus, OfferStatus, RegionKey};
 use crate::error::AppError;
 use crate::models::lead::{LeadRow, NewLeadEvent};
 use crate::models::offer::{
     AllocationDecision, AllocationState, NewAllocationDecision, NewOffer, Offer,
 };
-use crate::schema::{dealer_product_lines, dealer_territories, dealers, leads};
 
 /// How long a dealer has to answer, how many dealers a lead is offered to before it
 /// waits for a channel manager, and where links in offer emails point.
@@ -85,6 +85,21 @@ impl UnallocatedReason {
     }
 }
 
+impl From<Ineligible> for UnallocatedReason {
+    /// The reason a lead waits when the closest any dealer came is `closest` (the one
+    /// mapping for every path).
+    fn from(closest: Ineligible) -> Self {
+        match closest {
+            Ineligible::NoTerritoryMatch => UnallocatedReason::NoTerritoryMatch,
+            Ineligible::Inactive | Ineligible::ProductLine => {
+                UnallocatedReason::NoDealerForProductLine
+            }
+            Ineligible::AlreadyDeclinedOrExpired => UnallocatedReason::AllDeclined,
+            Ineligible::AtCapacity => UnallocatedReason::AllAtCapacity,
+        }
+    }
+}
+
 /// What happened to the lead.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum OfferOutcome {
@@ -142,57 +157,19 @@ pub struct StoredCandidate {
     pub received_before: i64,
 }
 
-/// The postcode prefixes that could match `postcode`: `20121` → `2`, `20`, … `20121`.
-fn prefixes(postcode: &str) -> Vec<String> {
-    let compact: String = postcode.chars().filter(|c| !c.is_whitespace()).collect();
-    (1..=compact.len())
-        .filter_map(|n| compact.get(..n).map(str::to_owned))
-        .collect()
-}
-
-/// Dealers whose territory covers the lead's country and postcode or region: two index
-/// lookups (postcode prefixes, then the case-folded region) rather than one `OR` that
-/// would scan every territory of the country.
-fn territory_matches(conn: &mut DbConnection, lead: &LeadRow) -> QueryResult<Vec<i64>> {
-    let prefixes = lead.postcode.as_deref().map(prefixes).unwrap_or_default();
-    let mut ids: Vec<i64> = if prefixes.is_empty() {
-        Vec::new()
-    } else {
-        dealer_territories::table
-            .filter(dealer_territories::country.eq(&lead.country))
-            .filter(dealer_territories::postcode_prefix.eq_any(prefixes))
-            .select(dealer_territories::dealer_id)
-            .load(conn)?
+/// The eligibility view of a stored lead: its region by the key stored with it (or, for a
+/// row not keyed yet, the key of its region).
+fn lead_profile(lead: &LeadRow) -> LeadProfile {
+    let region = match &lead.region_key {
+        Some(key) => Some(RegionKey::from_stored(key.clone())),
+        None => lead.region.as_deref().and_then(RegionKey::of),
     };
-    if let Some(region) = lead.region.as_deref().filter(|r| !r.trim().is_empty()) {
-        ids.extend(
-            dealer_territories::table
-                .filter(dealer_territories::country.eq(&lead.country))
-                .filter(
-                    db::lower(dealer_territories::region.assume_not_null())
-                        .eq(region.to_lowercase()),
-                )
-                .select(dealer_territories::dealer_id)
-                .load::<i64>(conn)?,
-        );
-    }
-    ids.sort_unstable();
-    ids.dedup();
-    Ok(ids)
-}
-
-/// Leads accepted and still being worked, per dealer among `dealer_ids`.
-fn accepted_open_counts(
-    conn: &mut DbConnection,
-    dealer_ids: &[i64],
-) -> QueryResult<Vec<(Option<i64>, i64)>> {
-    let open = LeadStatus::OPEN_FOR_DEALER.map(LeadStatus::as_str);
-    leads::table
-        .filter(leads::dealer_id.eq_any(dealer_ids))
-        .filter(leads::status.eq_any(open))
-        .group_by(leads::dealer_id)
-        .select((leads::dealer_id, diesel::dsl::count_star()))
-        .load(conn)
+    LeadProfile::new(
+        &lead.country,
+        lead.postcode.as_deref(),
+        region,
+        &lead.product_line,
+    )
 }
 
 /// Offers `lead` to the next eligible dealer, or marks it unallocated with the reason.
@@ -392,49 +369,24 @@ fn record_offer(
 
 type Chosen = (Vec<Candidate>, allocator::Allocation);
 
+/// Chooses the dealer for `lead` among those not in `excluded`: the dealers a query
+/// pre-selects ([`network::covering_profiles`]) are decided on by the same
+/// [`EligibilityIndex`] a batch uses, then the allocator picks one.
 fn choose(
     conn: &mut DbConnection,
     lead: &LeadRow,
     excluded: &[i64],
 ) -> Result<Result<Chosen, UnallocatedReason>, AppError> {
-    let in_territory = territory_matches(conn, lead)?;
-    if in_territory.is_empty() {
-        return Ok(Err(UnallocatedReason::NoTerritoryMatch));
+    let lead = lead_profile(lead);
+    let covering = EligibilityIndex::new(network::covering_profiles(conn, &lead)?);
+    let mut positions = Vec::new();
+    if let Err(closest) = covering.eligible_into(&lead, excluded, &mut positions) {
+        return Ok(Err(closest.into()));
     }
-    let mut eligible: Vec<(i64, i32)> = dealers::table
-        .inner_join(dealer_product_lines::table)
-        .filter(dealers::id.eq_any(&in_territory))
-        .filter(dealers::active.eq(true))
-        .filter(dealer_product_lines::product_line.eq(&lead.product_line))
-        .select((dealers::id, dealers::capacity))
-        .load(conn)?;
-    if eligible.is_empty() {
-        return Ok(Err(UnallocatedReason::NoDealerForProductLine));
-    }
-    eligible.retain(|(id, _)| !excluded.contains(id));
-    if eligible.is_empty() {
-        return Ok(Err(UnallocatedReason::AllDeclined));
-    }
-    let ids: Vec<i64> = eligible.iter().map(|(id, _)| *id).collect();
-    let offers = Offer::open_counts(conn, &ids)?;
-    let accepted = accepted_open_counts(conn, &ids)?;
-    let load = |id: i64| {
-        offers
-            .iter()
-            .filter(|(d, _)| *d == id)
-            .map(|(_, n)| n)
-            .sum::<i64>()
-            + accepted
-                .iter()
-                .filter(|(d, _)| *d == Some(id))
-                .map(|(_, n)| n)
-                .sum::<i64>()
-    };
-    eligible.retain(|(id, capacity)| load(*id) < i64::from(*capacity));
-    if eligible.is_empty() {
-        return Ok(Err(UnallocatedReason::AllAtCapacity));
-    }
-    let ids: Vec<i64> = eligible.iter().map(|(id, _)| *id).collect();
+    let ids: Vec<i64> = positions
+        .iter()
+        .filter_map(|&p| covering.dealer_id_at(p))
+        .collect();
     db::lock_allocation_state(conn, &ids)?;
     let states = AllocationState::for_dealers(conn, &ids)?;
     let candidates: Vec<Candidate> = ids
@@ -569,15 +521,4 @@ fn send_offer_email(
         )?;
     }
     Ok(())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn every_prefix_of_a_postcode_is_tried() {
-        assert_eq!(prefixes("20 121"), vec!["2", "20", "201", "2012", "20121"]);
-        assert!(prefixes("").is_empty());
-    }
 }
