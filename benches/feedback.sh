@@ -22,7 +22,8 @@ cleanup() {
 }
 trap cleanup EXIT
 export DATABASE_URL="sqlite://$work/load.db" DEALERLOOP_PORT="$PORT" DEALERLOOP_LOG=warn \
-  DEALERLOOP_EMAIL_BACKEND=file DEALERLOOP_EMAIL_OUTBOX_DIR="$work/mail" DEALERLOOP_WORKERS=2
+  DEALERLOOP_EMAIL_BACKEND=file DEALERLOOP_EMAIL_OUTBOX_DIR="$work/mail" DEALERLOOP_WORKERS=2 \
+  DEALERLOOP_METRICS_TOKEN="bench-metrics-$RANDOM$RANDOM$RANDOM$RANDOM"
 ./target/release/dealerloop demo >/dev/null
 ./target/release/dealerloop serve >"$work/server.log" 2>&1 &
 server=$!
@@ -101,4 +102,4 @@ echo "== submissions (POST, 200 form sessions), 3 runs, $CONNECTIONS connections
 for run in 1 2 3; do
   wrk -t2 -c"$CONNECTIONS" -d"${DURATION}s" --latency -s "$work/submit.lua" "$base" | grep -E "Requests/sec|99%|Non-2xx"
 done
-curl -fs "$base/metrics" | grep -E 'route="/feedback/\{id\}"' | grep -E 'status="(303|422|403)"' | head -n 5 || true
+curl -fs -H "Authorization: Bearer $DEALERLOOP_METRICS_TOKEN" "$base/metrics" | grep -E 'route="/feedback/\{id\}"' | grep -E 'status="(303|422|403)"' | head -n 5 || true

@@ -10,7 +10,8 @@ use diesel::prelude::*;
 use serde::Deserialize;
 
 use super::{html, html_with_status};
-use crate::db::{self, DbConnection};
+use crate::db::DbConnection;
+use crate::domain::location::RegionKey;
 use crate::domain::{LeadStatus, Role};
 use crate::error::AppError;
 use crate::models::lead::LeadRow;
@@ -157,7 +158,10 @@ impl LeadQuery {
         Ok(LeadFilter {
             status,
             dealer: text(&self.dealer, 20).map(|s| s.to_uppercase()),
-            region: text(&self.region, 80).map(|s| s.to_lowercase()),
+            // Compared by the key stored with every lead, so "ÉMILIE" finds "Émilie".
+            region: text(&self.region, 80)
+                .and_then(|s| RegionKey::of(&s))
+                .map(|k| k.as_str().to_owned()),
             product_line: text(&self.product_line, 40).map(|s| s.to_lowercase()),
             campaign: text(&self.campaign, 200),
             from: from.and_then(|d| local_midnight(tz, d)),
@@ -223,7 +227,7 @@ fn search(conn: &mut DbConnection, filter: &LeadFilter, limit: i64) -> QueryResu
         query = query.filter(dealers::code.eq(code.clone()));
     }
     if let Some(region) = &filter.region {
-        query = query.filter(db::lower(leads::region.assume_not_null()).eq(region.clone()));
+        query = query.filter(leads::region_key.eq(region.clone()));
     }
     if let Some(line) = &filter.product_line {
         query = query.filter(leads::product_line.eq(line.clone()));
