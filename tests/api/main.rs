@@ -30,3 +30,4 @@ mod password_links;
 mod replay;
 mod security;
 mod sessions;
+mod writer_wait;
