@@ -608,18 +608,81 @@ pub fn run_next_migration(conn: &mut DbConnection) -> anyhow::Result<Option<Stri
 
 /// Locks the allocator's state rows of `dealer_ids` until the transaction ends, so two
 /// instances allocating at once cannot both read the same state. PostgreSQL only: SQLite
-/// has a single writer connection, which already serialises write transactions.
+/// has a single writer, which already serialises write transactions.
+///
+/// # Lock order
+/// Every transaction that allocates on PostgreSQL takes its locks in one global order, so
+/// that none waits for another that waits for it (a deadlock, which PostgreSQL detects
+/// only after a second):
+/// 1. the intake keys of the leads it stores ([`lock_lead_keys`]), sorted;
+/// 2. the allocation state rows, by dealer id ascending, in one statement: a few here for
+///    one lead, or all of them ([`lock_all_allocation_state`]) for a transaction that
+///    allocates more than one lead (an API batch, a CSV chunk, an expiry run);
+/// 3. then rows of leads and offers, as the work goes.
+///
+/// An answer to an offer (a decline) and an expiry run hold the offer rows they close
+/// before step 2; that is safe because nothing holding allocation states waits for an
+/// existing offer (intake only inserts, and expiry claims offers with `SKIP LOCKED`).
+///
+/// A dealer's row is created here if it has none yet (a new dealer), in the same ascending
+/// pass, so no two transactions race to insert it later.
 pub fn lock_allocation_state(conn: &mut DbConnection, dealer_ids: &[i64]) -> QueryResult<()> {
-    use diesel::{ExpressionMethods, QueryDsl, RunQueryDsl};
+    use diesel::RunQueryDsl;
+    use diesel::sql_types::{Array, BigInt};
 
-    use crate::schema::dealer_allocation_state::dsl;
     if let DbConnection::Postgres(pg) = conn {
-        dsl::dealer_allocation_state
-            .filter(dsl::dealer_id.eq_any(dealer_ids))
-            .select(dsl::dealer_id)
-            .order(dsl::dealer_id)
-            .for_update()
-            .load::<i64>(pg)?;
+        let mut ids = dealer_ids.to_vec();
+        ids.sort_unstable();
+        ids.dedup();
+        diesel::sql_query(
+            "INSERT INTO dealer_allocation_state (dealer_id, entitled, received) \
+             SELECT id, 0, 0 FROM unnest($1::bigint[]) AS ids (id) ORDER BY id \
+             ON CONFLICT (dealer_id) DO UPDATE SET entitled = dealer_allocation_state.entitled",
+        )
+        .bind::<Array<BigInt>, _>(&ids)
+        .execute(pg)?;
+    }
+    Ok(())
+}
+
+/// Locks the intake keys (`source`, `external_id`) of leads about to be stored until the
+/// transaction ends (PostgreSQL advisory locks, taken in sorted order): a second request
+/// with the same lead waits here, before any other lock, instead of on the unique index
+/// in the middle of its work, and then finds the lead stored. A no-op on SQLite.
+pub fn lock_lead_keys<'a>(
+    conn: &mut DbConnection,
+    source: &str,
+    external_ids: impl IntoIterator<Item = &'a str>,
+) -> QueryResult<()> {
+    use diesel::RunQueryDsl;
+    use diesel::sql_types::{Array, BigInt};
+    use sha2::{Digest, Sha256};
+
+    if let DbConnection::Postgres(pg) = conn {
+        let mut keys: Vec<i64> = external_ids
+            .into_iter()
+            .map(|external_id| {
+                let digest = Sha256::new()
+                    .chain_update(source.as_bytes())
+                    .chain_update([0])
+                    .chain_update(external_id.as_bytes())
+                    .finalize();
+                let mut first = [0u8; 8];
+                first.copy_from_slice(&digest[..8]);
+                i64::from_be_bytes(first)
+            })
+            .collect();
+        if keys.is_empty() {
+            return Ok(());
+        }
+        keys.sort_unstable();
+        keys.dedup();
+        diesel::sql_query(
+            "SELECT pg_advisory_xact_lock(key) \
+             FROM (SELECT unnest($1::bigint[]) AS key ORDER BY key) AS keys",
+        )
+        .bind::<Array<BigInt>, _>(&keys)
+        .execute(pg)?;
     }
     Ok(())
 }
@@ -636,20 +699,32 @@ pub fn checkpoint_wal(conn: &mut DbConnection) -> QueryResult<()> {
     }
 }
 
-/// Locks every allocator state row until the transaction ends (PostgreSQL only, as
-/// [`lock_allocation_state`]), for a batch that allocates from a snapshot of them all.
+/// Locks every allocator state row until the transaction ends (PostgreSQL only, in the
+/// order of [`lock_allocation_state`]), for a transaction that allocates more than one
+/// lead. Dealers without a row get one first.
 pub fn lock_all_allocation_state(conn: &mut DbConnection) -> QueryResult<()> {
+    match conn {
+        DbConnection::Postgres(pg) => lock_every_allocation_state(pg),
+        DbConnection::Sqlite(_) => Ok(()),
+    }
+}
+
+fn lock_every_allocation_state(pg: &mut PgConnection) -> QueryResult<()> {
     use diesel::{QueryDsl, RunQueryDsl};
 
     use crate::schema::dealer_allocation_state::dsl;
-    if let DbConnection::Postgres(pg) = conn {
-        dsl::dealer_allocation_state
-            .select(dsl::dealer_id)
-            .order(dsl::dealer_id)
-            .for_update()
-            .load::<i64>(pg)?;
-    }
-    Ok(())
+    pg.batch_execute(
+        "INSERT INTO dealer_allocation_state (dealer_id, entitled, received) \
+         SELECT id, 0, 0 FROM dealers WHERE NOT EXISTS \
+         (SELECT 1 FROM dealer_allocation_state s WHERE s.dealer_id = dealers.id) \
+         ORDER BY id ON CONFLICT (dealer_id) DO NOTHING",
+    )?;
+    dsl::dealer_allocation_state
+        .select(dsl::dealer_id)
+        .order(dsl::dealer_id)
+        .for_update()
+        .load::<i64>(pg)
+        .map(drop)
 }
 
 /// Which open offers a deadline run is looking for.
@@ -664,6 +739,9 @@ pub enum DueOffers {
 /// Claims up to `limit` due open offers for the current transaction. On PostgreSQL the
 /// rows are locked with `FOR UPDATE SKIP LOCKED`, so instances running side by side each
 /// take different offers; SQLite's single writer already runs one transaction at a time.
+/// Offers claimed to expire are offered on to the next dealer in the same transaction, so
+/// then every allocation state is locked too ([`lock_all_allocation_state`], the global
+/// lock order).
 pub fn claim_due_offers(
     conn: &mut DbConnection,
     due: DueOffers,
@@ -686,7 +764,11 @@ pub fn claim_due_offers(
         .order(dsl::reminder_at);
     match (conn, due) {
         (DbConnection::Postgres(pg), DueOffers::Expiring) => {
-            expiring.for_update().skip_locked().load(pg)
+            let claimed: Vec<i64> = expiring.for_update().skip_locked().load(pg)?;
+            if !claimed.is_empty() {
+                lock_every_allocation_state(pg)?;
+            }
+            Ok(claimed)
         }
         (DbConnection::Postgres(pg), DueOffers::Reminding) => {
             reminding.for_update().skip_locked().load(pg)

@@ -1,7 +1,6 @@
 //! The JSON API for machine clients (bearer token): lead intake and lead status.
 //! The paths and fields here are an external contract (`DESIGN.md`): keep them stable.
 
-use diesel::Connection;
 use std::future::Future;
 use std::pin::Pin;
 
@@ -251,8 +250,11 @@ async fn post_leads(
         .db
         .write(move |conn| -> Result<Vec<LeadResult>, AppError> {
             // One transaction for the batch, a savepoint per lead: a lead that fails rolls
-            // back alone, and the batch costs one commit instead of one per lead.
-            conn.transaction(|conn| store_batch(conn, validated, &source, &policy))
+            // back alone, and the batch costs one commit instead of one per lead. Run again
+            // if PostgreSQL picks it to break a deadlock with another instance.
+            crate::db::transaction_retrying(conn, |conn| {
+                store_batch(conn, &validated, &source, &policy)
+            })
         })
         .await?;
     state.mail.wake();
@@ -348,19 +350,19 @@ async fn get_lead(
 /// describes every lead's result, in order.
 fn store_batch(
     conn: &mut crate::db::DbConnection,
-    validated: Vec<Validated>,
+    validated: &[Validated],
     source: &str,
     policy: &crate::services::allocation::offering::OfferPolicy,
 ) -> Result<Vec<LeadResult>, AppError> {
     let mut results = Vec::with_capacity(validated.len());
-    let valid = validated.iter().filter(|(_, v)| v.is_ok()).count();
-    let mut batch = intake::Batch::begin(conn, valid)?;
+    let valid = validated.iter().filter_map(|(_, v)| v.as_ref().ok());
+    let mut batch = intake::Batch::begin(conn, source, valid)?;
     let mut dealers: Vec<Dealer> = Vec::new();
     for (external_id, input) in validated {
         results.push(match input {
-            Err(problems) => invalid(external_id.as_deref(), &problems),
+            Err(problems) => invalid(external_id.as_deref(), problems),
             Ok(input) => {
-                let outcome = batch.store(conn, source, &input, policy)?;
+                let outcome = batch.store(conn, source, input, policy)?;
                 let lead = match &outcome {
                     IntakeOutcome::Created(l) | IntakeOutcome::Duplicate(l) => l,
                     IntakeOutcome::Conflict { existing, .. } => existing,

@@ -87,7 +87,7 @@ pub fn decline(
         return Ok(Err("error-decline-reason"));
     }
     let note: String = note.trim().chars().take(500).collect();
-    conn.transaction(|conn| {
+    db::transaction_retrying(conn, |conn| {
         let offer = Offer::find(conn, offer_id)?;
         if offer.dealer_id != dealer_id {
             return Err(AppError::NotFound);

@@ -22,6 +22,7 @@ mod feedback;
 mod i18n;
 mod inbox;
 mod intake;
+mod intake_race;
 mod leads;
 mod migrations;
 mod offer_links;
