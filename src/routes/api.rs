@@ -78,14 +78,33 @@ impl FromRequest for ApiClient {
                 );
                 actix_web::error::InternalError::from_response("unauthorized", res).into()
             };
+            // A malformed token is refused before any database access, and a well-formed
+            // one is looked up with a read: nothing unauthenticated touches the writer.
             let (Some(state), Some(secret)) = (state, secret) else {
                 return Err(unauthorized());
             };
+            if !api_tokens::is_well_formed(&secret) {
+                return Err(unauthorized());
+            }
             let token = state
                 .db
-                .write(move |conn| api_tokens::authenticate(conn, &secret))
+                .read_quick(move |conn| api_tokens::find_active(conn, &secret))
                 .await
                 .map_err(actix_web::Error::from)?;
+            if let Some(token) = &token
+                && api_tokens::use_is_stale(token, crate::db::now())
+            {
+                let id = token.id;
+                let recorded = state
+                    .db
+                    .write(move |conn| api_tokens::record_use(conn, id, crate::db::now()))
+                    .await;
+                // When it was last used is a hint for administrators: a busy writer must
+                // not fail the request for it.
+                if let Err(e) = recorded {
+                    tracing::warn!(error = %e, token = id, "API token use not recorded");
+                }
+            }
             token.map(ApiClient).ok_or_else(unauthorized)
         })
     }

@@ -120,3 +120,33 @@ async fn a_page_write_while_the_writer_is_held_gets_a_localized_busy_page_and_wo
     assert_eq!(logged_in.status, 200);
     assert_eq!(logged_in.path(), "/manager");
 }
+
+#[tokio::test]
+async fn a_malformed_or_unknown_bearer_token_is_refused_at_once_while_the_writer_is_held() {
+    let app = app_waiting_briefly().await;
+    let issued = app.marketing_token("marketing");
+    let unknown = format!("dl_{}", "A".repeat(43));
+    let malformed = [
+        "nonsense".to_owned(),
+        format!("{}!", &issued[..issued.len() - 1]),
+        format!("{issued}{}", "x".repeat(10_000)),
+    ];
+
+    // Held twice over: by another process, and this instance's own writer connection.
+    let held = app.hold_the_writer();
+    let own_writer = app.conn();
+    let mut answers = Vec::new();
+    for token in malformed.iter().chain([&unknown]) {
+        let (status, _, body, took) = post_lead(&app, token, &lead("W-2")).await;
+        answers.push((status, body, took));
+    }
+    drop((held, own_writer));
+
+    for (status, body, took) in answers {
+        assert_eq!(status, 401, "{body}");
+        assert!(
+            took < WRITER_WAIT / 2,
+            "refused without waiting for the writer: {took:?}"
+        );
+    }
+}
