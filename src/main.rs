@@ -408,14 +408,22 @@ fn import_leads(settings: &Settings, file: &std::path::Path) -> anyhow::Result<(
         || file.display().to_string(),
         |n| n.to_string_lossy().into_owned(),
     );
-    let summary = as_writer(&db, |conn| {
-        Ok(csv_import::import(
+    // One transaction per chunk, the writer released between them, so a portal running
+    // beside the command keeps serving; a run that stops midway keeps whole chunks.
+    let mut summary = csv_import::ImportSummary::default();
+    for chunk in csv_import::chunks(parsed.rows) {
+        let done = as_writer(&db, |conn| {
+            Ok(csv_import::import_chunk(conn, &chunk, &policy)?)
+        })?;
+        summary.add(done);
+        bar.set_position(summary.rows as u64);
+    }
+    as_writer(&db, |conn| {
+        Ok(csv_import::record_import(
             conn,
             &Actor::cli(),
             &name,
-            parsed.rows,
-            &policy,
-            &mut |done| bar.set_position(done as u64),
+            &summary,
         )?)
     })?;
     bar.finish_and_clear();
