@@ -43,6 +43,7 @@ struct RawSettings {
     public_url: Option<String>,
     workers: Option<usize>,
     db_pool_size: u32,
+    db_writer_wait_ms: u64,
     session_idle_minutes: u32,
     session_absolute_hours: u32,
     offer_deadline_hours: u32,
@@ -76,6 +77,7 @@ impl Default for RawSettings {
             public_url: None,
             workers: None,
             db_pool_size: 8,
+            db_writer_wait_ms: 5000,
             session_idle_minutes: 8 * 60,
             session_absolute_hours: 7 * 24,
             offer_deadline_hours: 48,
@@ -148,6 +150,9 @@ pub struct Settings {
     pub public_url: Option<url::Url>,
     pub workers: usize,
     pub db_pool_size: u32,
+    /// How long a request waits for the database writer before it is answered 503 with
+    /// `Retry-After` (on PostgreSQL: for a row or table lock, `lock_timeout`).
+    pub db_writer_wait: std::time::Duration,
     pub session_idle: chrono::TimeDelta,
     pub session_absolute: chrono::TimeDelta,
     /// How long a dealer has to answer an offer.
@@ -315,6 +320,12 @@ impl RawSettings {
         if !(1..=200).contains(&self.db_pool_size) {
             return Err(invalid("db_pool_size", "must be between 1 and 200"));
         }
+        if !(100..=600_000).contains(&self.db_writer_wait_ms) {
+            return Err(invalid(
+                "db_writer_wait_ms",
+                "must be between 100 and 600000 (ten minutes)",
+            ));
+        }
         let timezone: chrono_tz::Tz = self
             .timezone
             .parse()
@@ -385,6 +396,7 @@ impl RawSettings {
                 .filter(|w| *w > 0)
                 .unwrap_or_else(|| std::thread::available_parallelism().map_or(2, |n| n.get())),
             db_pool_size: self.db_pool_size,
+            db_writer_wait: std::time::Duration::from_millis(self.db_writer_wait_ms),
             session_idle: chrono::TimeDelta::minutes(self.session_idle_minutes.into()),
             session_absolute: chrono::TimeDelta::hours(self.session_absolute_hours.into()),
             offer_deadline: chrono::TimeDelta::hours(self.offer_deadline_hours.into()),

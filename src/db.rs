@@ -6,7 +6,7 @@
 //! backends need different SQL, the branch is written here and nowhere else.
 
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use anyhow::Context;
 use diesel::connection::SimpleConnection;
@@ -18,7 +18,10 @@ use tokio::sync::Semaphore;
 
 use crate::error::AppError;
 
+mod contention;
 mod timestamp;
+pub use contention::{Contention, TRANSACTION_ATTEMPTS, transaction_retrying};
+use contention::{write_as_writer, writer_connection};
 pub use timestamp::{FastTimestamp, FastTimestampOpt};
 
 /// Migrations for each backend; both folders hold the same version names.
@@ -114,27 +117,73 @@ impl DatabaseUrl {
         }
     }
 
-    /// Opens one connection, with the real driver error on failure.
+    /// Opens one connection, with the real driver error on failure. A statement on it
+    /// waits up to 5 s for another connection's lock (SQLite's busy timeout).
     pub fn establish(&self) -> Result<DbConnection, diesel::ConnectionError> {
+        self.establish_with(ConnectionSetup::default())
+    }
+
+    /// Opens one connection whose statements wait up to `wait` for a lock another
+    /// connection holds: SQLite's busy timeout, PostgreSQL's `lock_timeout`. For long jobs
+    /// that write outside [`Db::write_blocking`] (`dealerloop generate`).
+    pub fn establish_waiting(
+        &self,
+        wait: Duration,
+    ) -> Result<DbConnection, diesel::ConnectionError> {
+        self.establish_with(ConnectionSetup {
+            sqlite_busy: wait,
+            lock_timeout: Some(wait),
+        })
+    }
+
+    fn establish_with(
+        &self,
+        setup: ConnectionSetup,
+    ) -> Result<DbConnection, diesel::ConnectionError> {
         match self.backend {
             Backend::Sqlite => {
                 let mut conn = SqliteConnection::establish(&self.target)?;
+                // The busy timeout comes first: switching a new file to WAL takes a lock.
                 // A 32 MiB page cache and memory-mapped reads: at a million leads the
                 // indexes no longer fit SQLite's default 2 MiB cache, and reading pages
                 // through system calls dominated the profile.
-                conn.batch_execute(
-                    "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; \
-                     PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 5000; \
+                conn.batch_execute(&format!(
+                    "PRAGMA busy_timeout = {}; PRAGMA journal_mode = WAL; \
+                     PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON; \
                      PRAGMA cache_size = -32768; PRAGMA mmap_size = 1073741824; \
                      PRAGMA wal_autocheckpoint = 10000; \
                      PRAGMA temp_store = MEMORY;",
-                )
+                    setup.sqlite_busy.as_millis()
+                ))
                 .map_err(diesel::ConnectionError::CouldntSetupConfiguration)?;
                 Ok(DbConnection::Sqlite(conn))
             }
-            Backend::Postgres => Ok(DbConnection::Postgres(PgConnection::establish(
-                &self.target,
-            )?)),
+            Backend::Postgres => {
+                let mut conn = PgConnection::establish(&self.target)?;
+                if let Some(wait) = setup.lock_timeout {
+                    conn.batch_execute(&format!("SET lock_timeout = {}", wait.as_millis()))
+                        .map_err(diesel::ConnectionError::CouldntSetupConfiguration)?;
+                }
+                Ok(DbConnection::Postgres(conn))
+            }
+        }
+    }
+}
+
+/// How the connections of one pool wait for locks held by other connections.
+#[derive(Debug, Clone, Copy)]
+struct ConnectionSetup {
+    /// SQLite's busy timeout.
+    sqlite_busy: Duration,
+    /// PostgreSQL's `lock_timeout` (none: wait for ever, PostgreSQL's default).
+    lock_timeout: Option<Duration>,
+}
+
+impl Default for ConnectionSetup {
+    fn default() -> Self {
+        Self {
+            sqlite_busy: Duration::from_secs(5),
+            lock_timeout: None,
         }
     }
 }
@@ -142,6 +191,7 @@ impl DatabaseUrl {
 /// r2d2 manager that opens the backend named by the URL.
 pub struct ConnectionManager {
     url: DatabaseUrl,
+    setup: ConnectionSetup,
 }
 
 impl r2d2::ManageConnection for ConnectionManager {
@@ -149,7 +199,7 @@ impl r2d2::ManageConnection for ConnectionManager {
     type Error = diesel::ConnectionError;
 
     fn connect(&self) -> Result<DbConnection, Self::Error> {
-        self.url.establish()
+        self.url.establish_with(self.setup)
     }
 
     fn is_valid(&self, conn: &mut DbConnection) -> Result<(), Self::Error> {
@@ -166,6 +216,18 @@ impl r2d2::ManageConnection for ConnectionManager {
 pub type Pool = r2d2::Pool<ConnectionManager>;
 pub type PooledConnection = r2d2::PooledConnection<ConnectionManager>;
 
+/// How long a write waits for the writer unless configured (`db_writer_wait_ms`).
+pub const DEFAULT_WRITER_WAIT: Duration = Duration::from_secs(5);
+
+/// How long one attempt at SQLite's write lock waits inside SQLite (whose busy handler
+/// polls after 1, 2, 5, 10, 15, 20 … ms). [`Db::write`] repeats attempts until its writer
+/// wait runs out: short polls keep a second process (the CLI, another instance) from
+/// starving while this one writes back to back, and let a caller say it is waiting.
+const WRITER_POLL: Duration = Duration::from_millis(50);
+
+/// How long start-up waits for the writer to apply migrations.
+const MIGRATION_WRITER_WAIT: Duration = Duration::from_secs(60);
+
 /// The pools the application uses. On SQLite, writes go through a single connection so
 /// that write transactions queue in the application instead of failing with `SQLITE_BUSY`;
 /// reads use a pool of their own (WAL lets them run beside the writer). On PostgreSQL both
@@ -174,43 +236,75 @@ pub type PooledConnection = r2d2::PooledConnection<ConnectionManager>;
 /// Each pool has a semaphore with as many permits as it has connections, so at most that
 /// many blocking tasks wait for the database at once: further requests queue cheaply on the
 /// async side instead of parking threads on the pool.
+///
+/// A write waits for the writer at most the *writer wait* (`db_writer_wait_ms`): for the
+/// permit and connection, on SQLite for the file's write lock (another process, such as the
+/// CLI, may hold it), on PostgreSQL for each row or table lock (`lock_timeout`). Past it the
+/// write fails with [`Contention::WriterHeld`], which the portal answers with 503 and
+/// `Retry-After`.
 #[derive(Clone)]
 pub struct Db {
     read: Pool,
     write: Pool,
     read_permits: Arc<Semaphore>,
     write_permits: Arc<Semaphore>,
+    writer_wait: Duration,
     pub backend: Backend,
 }
 
 impl Db {
-    /// Connects, failing with the driver's own message if the database is unreachable.
+    /// Connects with the default writer wait, failing with the driver's own message if the
+    /// database is unreachable.
     pub fn connect(url: &DatabaseUrl, pool_size: u32) -> anyhow::Result<Self> {
+        Self::connect_with(url, pool_size, DEFAULT_WRITER_WAIT)
+    }
+
+    /// Connects; a write waits at most `writer_wait` for the writer (see [`Db`]).
+    pub fn connect_with(
+        url: &DatabaseUrl,
+        pool_size: u32,
+        writer_wait: Duration,
+    ) -> anyhow::Result<Self> {
         // Open one connection first so a bad URL or a down server gives its real error.
         drop(
             url.establish()
                 .with_context(|| format!("cannot connect to {}", url.redacted()))?,
         );
-        let build = |size: u32| {
+        let build = |size: u32, setup: ConnectionSetup| {
             r2d2::Pool::builder()
                 .max_size(size)
                 .connection_timeout(Duration::from_secs(10))
                 // A broken connection is detected by diesel when it is used; pinging on
                 // every checkout would cost one extra round trip per request.
                 .test_on_check_out(false)
-                .build(ConnectionManager { url: url.clone() })
+                .build(ConnectionManager {
+                    url: url.clone(),
+                    setup,
+                })
                 .with_context(|| format!("cannot open a pool on {}", url.redacted()))
         };
         let pool_size_usize = usize::try_from(pool_size).unwrap_or(8);
         let (read, write, read_permits, write_permits) = match url.backend {
             Backend::Sqlite => (
-                build(pool_size)?,
-                build(1)?,
+                build(pool_size, ConnectionSetup::default())?,
+                build(
+                    1,
+                    ConnectionSetup {
+                        sqlite_busy: WRITER_POLL,
+                        lock_timeout: None,
+                    },
+                )?,
                 Arc::new(Semaphore::new(pool_size_usize)),
                 Arc::new(Semaphore::new(1)),
             ),
             Backend::Postgres => {
-                let pool = build(pool_size)?;
+                let pool = build(
+                    pool_size,
+                    ConnectionSetup {
+                        lock_timeout: Some(writer_wait),
+                        ..ConnectionSetup::default()
+                    },
+                )?;
                 let permits = Arc::new(Semaphore::new(pool_size_usize));
                 (pool.clone(), pool, permits.clone(), permits)
             }
@@ -220,6 +314,7 @@ impl Db {
             write,
             read_permits,
             write_permits,
+            writer_wait,
             backend: url.backend,
         })
     }
@@ -255,18 +350,52 @@ impl Db {
         self.read(work).await
     }
 
-    /// Runs work that writes, off the async workers. Callers wrap multi-statement changes
-    /// in `conn.transaction` so a failure leaves nothing half-written.
+    /// Runs work that writes, off the async workers, as the writer: on SQLite inside one
+    /// `BEGIN IMMEDIATE` transaction, so that it waits for another process's write
+    /// instead of failing with `database is locked` (see `write_as_writer`). Callers wrap multi-statement
+    /// changes in `conn.transaction` (a savepoint on SQLite) so a failure leaves nothing
+    /// half-written, or in [`transaction_retrying`] where PostgreSQL may pick them to break
+    /// a deadlock. Waits at most the writer wait, then fails with
+    /// [`Contention::WriterHeld`].
     pub async fn write<T, E, F>(&self, work: F) -> Result<T, E>
     where
         F: FnOnce(&mut DbConnection) -> Result<T, E> + Send + 'static,
         T: Send + 'static,
         E: From<AppError> + Send + 'static,
     {
-        run_blocking(self.write.clone(), &self.write_permits, work).await
+        let deadline = Instant::now() + self.writer_wait;
+        let _permit = tokio::time::timeout_at(deadline.into(), self.write_permits.acquire())
+            .await
+            .map_err(|_| AppError::Busy(Contention::WriterHeld))?
+            .map_err(|e| AppError::Internal(anyhow::Error::new(e).context("database permits")))?;
+        let pool = self.write.clone();
+        tokio::task::spawn_blocking(move || {
+            let mut conn = writer_connection(&pool, deadline)?;
+            write_as_writer(&mut conn, deadline, &mut |_| {}, work)
+        })
+        .await
+        .map_err(|e| AppError::Internal(anyhow::Error::new(e).context("database task")))?
     }
 
-    /// A connection for synchronous callers (CLI commands, tests).
+    /// [`Db::write`] for synchronous callers (the CLI): `waiting` is called with the time
+    /// waited so far each time the writer was found held (about every 50 ms), so the caller
+    /// can say what it is waiting for.
+    pub fn write_blocking<T, E>(
+        &self,
+        waiting: &mut dyn FnMut(Duration),
+        work: impl FnOnce(&mut DbConnection) -> Result<T, E>,
+    ) -> Result<T, E>
+    where
+        E: From<AppError>,
+    {
+        let deadline = Instant::now() + self.writer_wait;
+        let mut conn = writer_connection(&self.write, deadline)?;
+        write_as_writer(&mut conn, deadline, waiting, work)
+    }
+
+    /// The writer's connection for synchronous callers (migrations, tests), without the
+    /// wait and transaction of [`Db::write_blocking`]. On SQLite its statements wait only
+    /// 50 ms for another process's write lock.
     pub fn write_conn(&self) -> anyhow::Result<PooledConnection> {
         self.write.get().context("no database connection available")
     }
@@ -293,22 +422,61 @@ where
 }
 
 /// Applies pending migrations and returns the versions applied. On PostgreSQL an advisory
-/// lock makes instances that start together migrate one after another.
+/// lock makes instances that start together migrate one after another (waiting as long as
+/// it takes, whatever the pool's `lock_timeout`); on SQLite they run as the writer
+/// (in one IMMEDIATE transaction, waiting up to a minute for another process), after checking with
+/// a read that any are pending, so a command beside a running portal needs no write.
 pub fn run_migrations(conn: &mut DbConnection) -> anyhow::Result<Vec<String>> {
     let applied = match conn {
-        DbConnection::Sqlite(c) => c
-            .run_pending_migrations(SQLITE_MIGRATIONS)
-            .map(|v| v.iter().map(ToString::to_string).collect::<Vec<_>>()),
+        DbConnection::Sqlite(c) => {
+            let pending = c
+                .has_pending_migration(SQLITE_MIGRATIONS)
+                .map_err(|e| anyhow::anyhow!("{e}"))?;
+            if !pending {
+                return Ok(Vec::new());
+            }
+            let deadline = Instant::now() + MIGRATION_WRITER_WAIT;
+            write_as_writer(conn, deadline, &mut |_| {}, |conn| {
+                let DbConnection::Sqlite(c) = conn else {
+                    return Ok(Vec::new());
+                };
+                c.run_pending_migrations(SQLITE_MIGRATIONS)
+                    .map(|v| v.iter().map(ToString::to_string).collect::<Vec<_>>())
+                    .map_err(|e| anyhow::anyhow!("{e}"))
+            })
+        }
         DbConnection::Postgres(c) => {
-            c.batch_execute("SELECT pg_advisory_lock(4242001)")?;
+            let lock_timeout = current_lock_timeout(c)?;
+            c.batch_execute("SET lock_timeout = 0; SELECT pg_advisory_lock(4242001)")?;
             let result = c
                 .run_pending_migrations(POSTGRES_MIGRATIONS)
-                .map(|v| v.iter().map(ToString::to_string).collect::<Vec<_>>());
-            c.batch_execute("SELECT pg_advisory_unlock(4242001)")?;
+                .map(|v| v.iter().map(ToString::to_string).collect::<Vec<_>>())
+                .map_err(|e| anyhow::anyhow!("{e}"));
+            c.batch_execute(&format!(
+                "SELECT pg_advisory_unlock(4242001); SET lock_timeout = '{lock_timeout}'"
+            ))?;
             result
         }
     };
     applied.map_err(|e| anyhow::anyhow!("migration failed: {e}"))
+}
+
+/// The session's `lock_timeout`, as PostgreSQL writes it (`5s`, `0`).
+fn current_lock_timeout(pg: &mut PgConnection) -> QueryResult<String> {
+    use diesel::RunQueryDsl;
+    #[derive(diesel::QueryableByName)]
+    struct Setting {
+        #[diesel(sql_type = diesel::sql_types::Text)]
+        value: String,
+    }
+    let setting: Setting =
+        diesel::sql_query("SELECT current_setting('lock_timeout') AS value").get_result(pg)?;
+    // A value PostgreSQL printed: digits and a unit, nothing to escape.
+    Ok(setting
+        .value
+        .chars()
+        .filter(char::is_ascii_alphanumeric)
+        .collect())
 }
 
 /// Reverts every applied migration, newest first (used by the migration round-trip test
@@ -440,18 +608,81 @@ pub fn run_next_migration(conn: &mut DbConnection) -> anyhow::Result<Option<Stri
 
 /// Locks the allocator's state rows of `dealer_ids` until the transaction ends, so two
 /// instances allocating at once cannot both read the same state. PostgreSQL only: SQLite
-/// has a single writer connection, which already serialises write transactions.
+/// has a single writer, which already serialises write transactions.
+///
+/// # Lock order
+/// Every transaction that allocates on PostgreSQL takes its locks in one global order, so
+/// that none waits for another that waits for it (a deadlock, which PostgreSQL detects
+/// only after a second):
+/// 1. the intake keys of the leads it stores ([`lock_lead_keys`]), sorted;
+/// 2. the allocation state rows, by dealer id ascending, in one statement: a few here for
+///    one lead, or all of them ([`lock_all_allocation_state`]) for a transaction that
+///    allocates more than one lead (an API batch, a CSV chunk, an expiry run);
+/// 3. then rows of leads and offers, as the work goes.
+///
+/// An answer to an offer (a decline) and an expiry run hold the offer rows they close
+/// before step 2; that is safe because nothing holding allocation states waits for an
+/// existing offer (intake only inserts, and expiry claims offers with `SKIP LOCKED`).
+///
+/// A dealer's row is created here if it has none yet (a new dealer), in the same ascending
+/// pass, so no two transactions race to insert it later.
 pub fn lock_allocation_state(conn: &mut DbConnection, dealer_ids: &[i64]) -> QueryResult<()> {
-    use diesel::{ExpressionMethods, QueryDsl, RunQueryDsl};
+    use diesel::RunQueryDsl;
+    use diesel::sql_types::{Array, BigInt};
 
-    use crate::schema::dealer_allocation_state::dsl;
     if let DbConnection::Postgres(pg) = conn {
-        dsl::dealer_allocation_state
-            .filter(dsl::dealer_id.eq_any(dealer_ids))
-            .select(dsl::dealer_id)
-            .order(dsl::dealer_id)
-            .for_update()
-            .load::<i64>(pg)?;
+        let mut ids = dealer_ids.to_vec();
+        ids.sort_unstable();
+        ids.dedup();
+        diesel::sql_query(
+            "INSERT INTO dealer_allocation_state (dealer_id, entitled, received) \
+             SELECT id, 0, 0 FROM unnest($1::bigint[]) AS ids (id) ORDER BY id \
+             ON CONFLICT (dealer_id) DO UPDATE SET entitled = dealer_allocation_state.entitled",
+        )
+        .bind::<Array<BigInt>, _>(&ids)
+        .execute(pg)?;
+    }
+    Ok(())
+}
+
+/// Locks the intake keys (`source`, `external_id`) of leads about to be stored until the
+/// transaction ends (PostgreSQL advisory locks, taken in sorted order): a second request
+/// with the same lead waits here, before any other lock, instead of on the unique index
+/// in the middle of its work, and then finds the lead stored. A no-op on SQLite.
+pub fn lock_lead_keys<'a>(
+    conn: &mut DbConnection,
+    source: &str,
+    external_ids: impl IntoIterator<Item = &'a str>,
+) -> QueryResult<()> {
+    use diesel::RunQueryDsl;
+    use diesel::sql_types::{Array, BigInt};
+    use sha2::{Digest, Sha256};
+
+    if let DbConnection::Postgres(pg) = conn {
+        let mut keys: Vec<i64> = external_ids
+            .into_iter()
+            .map(|external_id| {
+                let digest = Sha256::new()
+                    .chain_update(source.as_bytes())
+                    .chain_update([0])
+                    .chain_update(external_id.as_bytes())
+                    .finalize();
+                let mut first = [0u8; 8];
+                first.copy_from_slice(&digest[..8]);
+                i64::from_be_bytes(first)
+            })
+            .collect();
+        if keys.is_empty() {
+            return Ok(());
+        }
+        keys.sort_unstable();
+        keys.dedup();
+        diesel::sql_query(
+            "SELECT pg_advisory_xact_lock(key) \
+             FROM (SELECT unnest($1::bigint[]) AS key ORDER BY key) AS keys",
+        )
+        .bind::<Array<BigInt>, _>(&keys)
+        .execute(pg)?;
     }
     Ok(())
 }
@@ -506,20 +737,32 @@ pub fn checkpoint_wal(conn: &mut DbConnection) -> QueryResult<()> {
     }
 }
 
-/// Locks every allocator state row until the transaction ends (PostgreSQL only, as
-/// [`lock_allocation_state`]), for a batch that allocates from a snapshot of them all.
+/// Locks every allocator state row until the transaction ends (PostgreSQL only, in the
+/// order of [`lock_allocation_state`]), for a transaction that allocates more than one
+/// lead. Dealers without a row get one first.
 pub fn lock_all_allocation_state(conn: &mut DbConnection) -> QueryResult<()> {
+    match conn {
+        DbConnection::Postgres(pg) => lock_every_allocation_state(pg),
+        DbConnection::Sqlite(_) => Ok(()),
+    }
+}
+
+fn lock_every_allocation_state(pg: &mut PgConnection) -> QueryResult<()> {
     use diesel::{QueryDsl, RunQueryDsl};
 
     use crate::schema::dealer_allocation_state::dsl;
-    if let DbConnection::Postgres(pg) = conn {
-        dsl::dealer_allocation_state
-            .select(dsl::dealer_id)
-            .order(dsl::dealer_id)
-            .for_update()
-            .load::<i64>(pg)?;
-    }
-    Ok(())
+    pg.batch_execute(
+        "INSERT INTO dealer_allocation_state (dealer_id, entitled, received) \
+         SELECT id, 0, 0 FROM dealers WHERE NOT EXISTS \
+         (SELECT 1 FROM dealer_allocation_state s WHERE s.dealer_id = dealers.id) \
+         ORDER BY id ON CONFLICT (dealer_id) DO NOTHING",
+    )?;
+    dsl::dealer_allocation_state
+        .select(dsl::dealer_id)
+        .order(dsl::dealer_id)
+        .for_update()
+        .load::<i64>(pg)
+        .map(drop)
 }
 
 /// Which open offers a deadline run is looking for.
@@ -534,6 +777,9 @@ pub enum DueOffers {
 /// Claims up to `limit` due open offers for the current transaction. On PostgreSQL the
 /// rows are locked with `FOR UPDATE SKIP LOCKED`, so instances running side by side each
 /// take different offers; SQLite's single writer already runs one transaction at a time.
+/// Offers claimed to expire are offered on to the next dealer in the same transaction, so
+/// then every allocation state is locked too ([`lock_all_allocation_state`], the global
+/// lock order).
 pub fn claim_due_offers(
     conn: &mut DbConnection,
     due: DueOffers,
@@ -556,7 +802,11 @@ pub fn claim_due_offers(
         .order(dsl::reminder_at);
     match (conn, due) {
         (DbConnection::Postgres(pg), DueOffers::Expiring) => {
-            expiring.for_update().skip_locked().load(pg)
+            let claimed: Vec<i64> = expiring.for_update().skip_locked().load(pg)?;
+            if !claimed.is_empty() {
+                lock_every_allocation_state(pg)?;
+            }
+            Ok(claimed)
         }
         (DbConnection::Postgres(pg), DueOffers::Reminding) => {
             reminding.for_update().skip_locked().load(pg)

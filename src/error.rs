@@ -32,6 +32,11 @@ pub enum AppError {
     /// A link that is unknown, expired, already used or issued for another purpose.
     #[error("invalid or expired link")]
     InvalidLink,
+    /// The database could not take this work now: the writer stayed held past the writer
+    /// wait, or a transaction kept losing to concurrent ones. 503 with `Retry-After`; the
+    /// client may simply try again.
+    #[error("the database is busy: {0}")]
+    Busy(crate::db::Contention),
     #[error(transparent)]
     Internal(#[from] anyhow::Error),
 }
@@ -40,7 +45,25 @@ impl From<diesel::result::Error> for AppError {
     fn from(e: diesel::result::Error) -> Self {
         match e {
             diesel::result::Error::NotFound => AppError::NotFound,
-            other => AppError::Internal(anyhow::Error::new(other)),
+            other => match crate::db::Contention::of(&other) {
+                Some(contention) => AppError::Busy(contention),
+                None => AppError::Internal(anyhow::Error::new(other)),
+            },
+        }
+    }
+}
+
+impl AppError {
+    /// The database contention behind this error, if that is what it is (also when a
+    /// database error was carried as an internal one).
+    pub fn contention(&self) -> Option<crate::db::Contention> {
+        match self {
+            AppError::Busy(contention) => Some(*contention),
+            AppError::Internal(e) => e
+                .downcast_ref::<diesel::result::Error>()
+                .and_then(crate::db::Contention::of)
+                .or_else(|| e.downcast_ref::<AppError>().and_then(AppError::contention)),
+            _ => None,
         }
     }
 }
@@ -65,13 +88,16 @@ impl ResponseError for AppError {
             AppError::BadRequest(_) => StatusCode::BAD_REQUEST,
             AppError::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
             AppError::InvalidLink => StatusCode::GONE,
+            AppError::Busy(_) => StatusCode::SERVICE_UNAVAILABLE,
             AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
 
     fn error_response(&self) -> HttpResponse {
-        if let AppError::Internal(e) = self {
-            tracing::error!(error = ?e, "internal error");
+        match self {
+            AppError::Internal(e) => tracing::error!(error = ?e, "internal error"),
+            AppError::Busy(contention) => tracing::warn!(%contention, "database busy"),
+            _ => {}
         }
         let mut builder = HttpResponse::build(self.status_code());
         match self {
@@ -80,6 +106,12 @@ impl ResponseError for AppError {
             }
             AppError::TooManyRequests { retry_after_secs } => {
                 builder.insert_header((actix_web::http::header::RETRY_AFTER, *retry_after_secs));
+            }
+            AppError::Busy(contention) => {
+                builder.insert_header((
+                    actix_web::http::header::RETRY_AFTER,
+                    contention.retry_after_secs(),
+                ));
             }
             _ => {}
         }

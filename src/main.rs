@@ -3,6 +3,7 @@
 
 use std::io::Read;
 use std::process::ExitCode;
+use std::time::Duration;
 
 use clap::{Parser, Subcommand};
 
@@ -10,7 +11,8 @@ use clap::{Parser, Subcommand};
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 use dealerloop::config::Settings;
-use dealerloop::db::{self, Db};
+use dealerloop::db::{self, Contention, Db, DbConnection};
+use dealerloop::error::AppError;
 use dealerloop::i18n::Locale;
 use dealerloop::models::api_token::ApiToken;
 use dealerloop::services::allocation::region_keys;
@@ -166,22 +168,67 @@ fn serve(settings: Settings) -> anyhow::Result<()> {
     })
 }
 
+/// How long a command waits for the database writer (on SQLite the file's write lock, on
+/// PostgreSQL a row or table lock) before it gives up.
+const CLI_WRITER_WAIT: Duration = Duration::from_secs(120);
+
+/// How long a command waits for the writer before it says what it is waiting for.
+const CLI_WAIT_NOTICE: Duration = Duration::from_secs(2);
+
+/// Connects as a command does: writes wait up to [`CLI_WRITER_WAIT`] for the writer.
+fn connect(settings: &Settings, pool_size: u32) -> anyhow::Result<Db> {
+    Db::connect_with(&settings.database_url, pool_size, CLI_WRITER_WAIT)
+}
+
 fn open(settings: &Settings) -> anyhow::Result<Db> {
-    let db = Db::connect(&settings.database_url, 2)?;
+    let db = connect(settings, 2)?;
     db::run_migrations(&mut *db.write_conn()?)?;
-    region_keys::fill_missing(&mut *db.write_conn()?)?;
+    as_writer(&db, |conn| Ok(region_keys::fill_missing(conn)?))?;
     Ok(db)
 }
 
+/// Runs `work` as the database writer, like a request of the portal does
+/// ([`Db::write_blocking`]): beside a running portal it waits for the portal's write to end
+/// instead of failing with `database is locked`, and says on standard error what it is
+/// waiting for once that takes more than a moment.
+fn as_writer<T>(
+    db: &Db,
+    work: impl FnOnce(&mut DbConnection) -> anyhow::Result<T>,
+) -> anyhow::Result<T> {
+    let mut next_notice = CLI_WAIT_NOTICE;
+    db.write_blocking(
+        &mut |waited| {
+            if waited >= next_notice {
+                eprintln!(
+                    "dealerloop: waiting for the database writer: another process (such as \
+                     the running portal) is writing; {} s so far, giving up after {} s…",
+                    waited.as_secs(),
+                    CLI_WRITER_WAIT.as_secs()
+                );
+                next_notice = waited + Duration::from_secs(10);
+            }
+        },
+        work,
+    )
+    .map_err(|e| match e.downcast_ref::<AppError>() {
+        Some(AppError::Busy(Contention::WriterHeld)) => anyhow::anyhow!(
+            "gave up after {} s waiting for the database writer: another process kept \
+             writing; try again when it has finished",
+            CLI_WRITER_WAIT.as_secs()
+        ),
+        _ => e,
+    })
+}
+
 fn migrate(settings: &Settings, revert_last: bool) -> anyhow::Result<()> {
-    let db = Db::connect(&settings.database_url, 1)?;
-    let mut conn = db.write_conn()?;
+    let db = connect(settings, 1)?;
     if revert_last {
-        println!("reverted {}", db::revert_last_migration(&mut conn)?);
+        let reverted = as_writer(&db, db::revert_last_migration)?;
+        println!("reverted {reverted}");
         return Ok(());
     }
-    let applied = db::run_migrations(&mut conn)?;
-    region_keys::fill_missing(&mut conn)?;
+    let applied = db::run_migrations(&mut *db.write_conn()?)?;
+    as_writer(&db, |conn| Ok(region_keys::fill_missing(conn)?))?;
     if applied.is_empty() {
         println!("the database is up to date");
     }
@@ -193,9 +240,9 @@ fn migrate(settings: &Settings, revert_last: bool) -> anyhow::Result<()> {
 
 fn load_demo(settings: &Settings, lead_count: usize) -> anyhow::Result<()> {
     let db = open(settings)?;
-    let summary = demo::load(&mut *db.write_conn()?)?;
+    let summary = as_writer(&db, demo::load)?;
     let base_url = settings.base_url(settings.port);
-    let leads = demo::load_leads(&mut *db.write_conn()?, lead_count, &base_url)?;
+    let leads = as_writer(&db, |conn| demo::load_leads(conn, lead_count, &base_url))?;
     println!(
         "demo network ready: {} dealers and {} users created",
         summary.dealers_created, summary.users_created
@@ -218,7 +265,6 @@ fn load_demo(settings: &Settings, lead_count: usize) -> anyhow::Result<()> {
 
 fn user(settings: &Settings, command: UserCommand) -> anyhow::Result<()> {
     let db = open(settings)?;
-    let mut conn = db.write_conn()?;
     match command {
         UserCommand::Add {
             email,
@@ -238,11 +284,15 @@ fn user(settings: &Settings, command: UserCommand) -> anyhow::Result<()> {
                 dealer_code: dealer.unwrap_or_default(),
                 locale: locale.unwrap_or_default(),
             };
-            let id = users::create_with_password(&mut conn, &Actor::cli(), &form, password)?;
+            let id = as_writer(&db, |conn| {
+                users::create_with_password(conn, &Actor::cli(), &form, password)
+            })?;
             println!("created user {id} ({})", form.email.trim().to_lowercase());
         }
         UserCommand::Disable { email } => {
-            users::disable_by_email(&mut conn, &Actor::cli(), &email)?;
+            as_writer(&db, |conn| {
+                users::disable_by_email(conn, &Actor::cli(), &email)
+            })?;
             println!("disabled {email}; their sessions have ended");
         }
     }
@@ -251,18 +301,19 @@ fn user(settings: &Settings, command: UserCommand) -> anyhow::Result<()> {
 
 fn token(settings: &Settings, command: TokenCommand) -> anyhow::Result<()> {
     let db = open(settings)?;
-    let mut conn = db.write_conn()?;
     match command {
         TokenCommand::Add { name, source } => {
             let source = source.unwrap_or_default();
-            let issued =
-                api_tokens::issue(&mut conn, &Actor::cli(), &name, &source)?.map_err(|errors| {
-                    let list: Vec<String> = errors
-                        .iter()
-                        .map(|e| format!("{}: {}", e.field, Locale::En.t(e.key)))
-                        .collect();
-                    anyhow::anyhow!(list.join("; "))
-                })?;
+            let issued = as_writer(&db, |conn| {
+                Ok(api_tokens::issue(conn, &Actor::cli(), &name, &source)?)
+            })?
+            .map_err(|errors| {
+                let list: Vec<String> = errors
+                    .iter()
+                    .map(|e| format!("{}: {}", e.field, Locale::En.t(e.key)))
+                    .collect();
+                anyhow::anyhow!(list.join("; "))
+            })?;
             eprintln!(
                 "created API token {} ({}); copy it now: it will not be shown again",
                 issued.id,
@@ -272,13 +323,19 @@ fn token(settings: &Settings, command: TokenCommand) -> anyhow::Result<()> {
         }
         TokenCommand::Revoke { name } => {
             let name = name.trim();
-            let token = ApiToken::find_by_name(&mut conn, name)?
-                .ok_or_else(|| anyhow::anyhow!("no API token named {name}"))?;
-            if token.revoked_at.is_some() {
-                println!("the API token {name} was already revoked");
-            } else {
-                api_tokens::revoke(&mut conn, &Actor::cli(), token.id)?;
+            let revoked = as_writer(&db, |conn| {
+                let token = ApiToken::find_by_name(conn, name)?
+                    .ok_or_else(|| anyhow::anyhow!("no API token named {name}"))?;
+                if token.revoked_at.is_some() {
+                    return Ok(false);
+                }
+                api_tokens::revoke(conn, &Actor::cli(), token.id)?;
+                Ok(true)
+            })?;
+            if revoked {
                 println!("revoked the API token {name}; requests with it are refused");
+            } else {
+                println!("the API token {name} was already revoked");
             }
         }
     }
@@ -286,8 +343,14 @@ fn token(settings: &Settings, command: TokenCommand) -> anyhow::Result<()> {
 }
 
 fn generate(settings: &Settings, dealers: usize, leads: usize) -> anyhow::Result<()> {
-    let db = open(settings)?;
-    let mut conn = db.write_conn()?;
+    drop(open(settings)?);
+    // Hundreds of transactions, each starting with a write: on a connection whose statements
+    // wait as long as a command does for another process's lock, rather than in one
+    // transaction holding the writer for minutes.
+    let mut conn = settings
+        .database_url
+        .establish_waiting(CLI_WRITER_WAIT)
+        .map_err(|e| anyhow::anyhow!("cannot connect: {e}"))?;
     let bar = indicatif::ProgressBar::with_draw_target(
         Some(leads as u64),
         indicatif::ProgressDrawTarget::stderr(),
@@ -332,7 +395,6 @@ fn import_leads(settings: &Settings, file: &std::path::Path) -> anyhow::Result<(
     let parsed = csv_import::parse_csv(&bytes, db::now())
         .map_err(|e| anyhow::anyhow!("{}: {e}", file.display()))?;
     let db = open(settings)?;
-    let mut conn = db.write_conn()?;
     let bar = indicatif::ProgressBar::with_draw_target(
         Some(parsed.rows.len() as u64),
         indicatif::ProgressDrawTarget::stderr(),
@@ -349,14 +411,24 @@ fn import_leads(settings: &Settings, file: &std::path::Path) -> anyhow::Result<(
         || file.display().to_string(),
         |n| n.to_string_lossy().into_owned(),
     );
-    let summary = csv_import::import(
-        &mut conn,
-        &Actor::cli(),
-        &name,
-        parsed.rows,
-        &policy,
-        &mut |done| bar.set_position(done as u64),
-    )?;
+    // One transaction per chunk, the writer released between them, so a portal running
+    // beside the command keeps serving; a run that stops midway keeps whole chunks.
+    let mut summary = csv_import::ImportSummary::default();
+    for chunk in csv_import::chunks(parsed.rows) {
+        let done = as_writer(&db, |conn| {
+            Ok(csv_import::import_chunk(conn, &chunk, &policy)?)
+        })?;
+        summary.add(done);
+        bar.set_position(summary.rows as u64);
+    }
+    as_writer(&db, |conn| {
+        Ok(csv_import::record_import(
+            conn,
+            &Actor::cli(),
+            &name,
+            &summary,
+        )?)
+    })?;
     bar.finish_and_clear();
     println!(
         "{}: {} rows: {} imported, {} already imported (unchanged), {} conflicts, {} invalid",

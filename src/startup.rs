@@ -36,9 +36,9 @@ impl Application {
     /// one) and prepares the server and workers.
     pub async fn build(settings: Settings) -> anyhow::Result<Self> {
         let url = settings.database_url.clone();
-        let pool_size = settings.db_pool_size;
+        let (pool_size, writer_wait) = (settings.db_pool_size, settings.db_writer_wait);
         let db = tokio::task::spawn_blocking(move || -> anyhow::Result<Db> {
-            let db = Db::connect(&url, pool_size)?;
+            let db = Db::connect_with(&url, pool_size, writer_wait)?;
             let applied = db::run_migrations(&mut *db.write_conn()?)?;
             if !applied.is_empty() {
                 tracing::info!(?applied, "migrations applied");

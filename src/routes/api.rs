@@ -1,7 +1,6 @@
 //! The JSON API for machine clients (bearer token): lead intake and lead status.
 //! The paths and fields here are an external contract (`DESIGN.md`): keep them stable.
 
-use diesel::Connection;
 use std::future::Future;
 use std::pin::Pin;
 
@@ -76,14 +75,33 @@ impl FromRequest for ApiClient {
                 );
                 actix_web::error::InternalError::from_response("unauthorized", res).into()
             };
+            // A malformed token is refused before any database access, and a well-formed
+            // one is looked up with a read: nothing unauthenticated touches the writer.
             let (Some(state), Some(secret)) = (state, secret) else {
                 return Err(unauthorized());
             };
+            if !api_tokens::is_well_formed(&secret) {
+                return Err(unauthorized());
+            }
             let token = state
                 .db
-                .write(move |conn| api_tokens::authenticate(conn, &secret))
+                .read_quick(move |conn| api_tokens::find_active(conn, &secret))
                 .await
                 .map_err(actix_web::Error::from)?;
+            if let Some(token) = &token
+                && api_tokens::use_is_stale(token, crate::db::now())
+            {
+                let id = token.id;
+                let recorded = state
+                    .db
+                    .write(move |conn| api_tokens::record_use(conn, id, crate::db::now()))
+                    .await;
+                // When it was last used is a hint for administrators: a busy writer must
+                // not fail the request for it.
+                if let Err(e) = recorded {
+                    tracing::warn!(error = %e, token = id, "API token use not recorded");
+                }
+            }
             token.map(ApiClient).ok_or_else(unauthorized)
         })
     }
@@ -248,8 +266,11 @@ async fn post_leads(
         .db
         .write(move |conn| -> Result<Vec<LeadResult>, AppError> {
             // One transaction for the batch, a savepoint per lead: a lead that fails rolls
-            // back alone, and the batch costs one commit instead of one per lead.
-            conn.transaction(|conn| store_batch(conn, validated, &source, &policy))
+            // back alone, and the batch costs one commit instead of one per lead. Run again
+            // if PostgreSQL picks it to break a deadlock with another instance.
+            crate::db::transaction_retrying(conn, |conn| {
+                store_batch(conn, &validated, &source, &policy)
+            })
         })
         .await?;
     state.mail.wake();
@@ -345,19 +366,19 @@ async fn get_lead(
 /// describes every lead's result, in order.
 fn store_batch(
     conn: &mut crate::db::DbConnection,
-    validated: Vec<Validated>,
+    validated: &[Validated],
     source: &str,
     policy: &crate::services::allocation::offering::OfferPolicy,
 ) -> Result<Vec<LeadResult>, AppError> {
     let mut results = Vec::with_capacity(validated.len());
-    let valid = validated.iter().filter(|(_, v)| v.is_ok()).count();
-    let mut batch = intake::Batch::begin(conn, valid)?;
+    let valid = validated.iter().filter_map(|(_, v)| v.as_ref().ok());
+    let mut batch = intake::Batch::begin(conn, source, valid)?;
     let mut dealers: Vec<Dealer> = Vec::new();
     for (external_id, input) in validated {
         results.push(match input {
-            Err(problems) => invalid(external_id.as_deref(), &problems),
+            Err(problems) => invalid(external_id.as_deref(), problems),
             Ok(input) => {
-                let outcome = batch.store(conn, source, &input, policy)?;
+                let outcome = batch.store(conn, source, input, policy)?;
                 let lead = match &outcome {
                     IntakeOutcome::Created(l) | IntakeOutcome::Duplicate(l) => l,
                     IntakeOutcome::Conflict { existing, .. } => existing,

@@ -12,13 +12,14 @@ use crate::error::AppError;
 use crate::services::csv_import::{self, ImportSummary, LineProblem};
 use crate::web::{AppState, CurrentUser, Page, RequestContext};
 
+/// Room for the file plus the multipart envelope.
+const MAX_UPLOAD_BYTES: usize = csv_import::MAX_FILE_BYTES + 64 * 1024;
+
 pub fn configure(routes: &mut crate::routes::Routes) {
-    routes.get("/leads/import", form).post_up_to(
-        "/leads/import",
-        // Room for the file plus the multipart envelope.
-        csv_import::MAX_FILE_BYTES + 64 * 1024,
-        upload,
-    );
+    // The upload reads its own body, up to MAX_UPLOAD_BYTES, once the role is checked.
+    routes
+        .get("/leads/import", form)
+        .post("/leads/import", upload);
 }
 
 const STAFF: [Role; 2] = [Role::Admin, Role::Manager];
@@ -61,15 +62,21 @@ async fn form(page: Page, user: CurrentUser) -> Result<HttpResponse, AppError> {
     form_page(page, None, StatusCode::OK)
 }
 
+/// `POST /leads/import`. The caller's role is checked before the body is read: a dealer's
+/// or a visitor's upload is refused at once, without buffering it.
 async fn upload(
     state: web::Data<AppState>,
     page: Page,
     user: CurrentUser,
     ctx: RequestContext,
     req: HttpRequest,
-    body: web::Bytes,
+    payload: web::Payload,
 ) -> Result<HttpResponse, AppError> {
     user.require(&STAFF)?;
+    let Ok(body) = payload.to_bytes_limited(MAX_UPLOAD_BYTES).await else {
+        return Ok(HttpResponse::PayloadTooLarge().finish());
+    };
+    let body = body.map_err(|e| AppError::BadRequest(format!("the upload was cut short: {e}")))?;
     let content_type = req
         .headers()
         .get(header::CONTENT_TYPE)
@@ -107,14 +114,22 @@ async fn upload(
     };
     let actor = user.actor(&ctx.client.ip);
     let policy = state.offer_policy();
-    let name = file_name.clone();
-    let summary = state
+    // One write per chunk: other requests are served between chunks.
+    let mut summary = ImportSummary::default();
+    for chunk in csv_import::chunks(parsed.rows) {
+        let policy = policy.clone();
+        let done = state
+            .db
+            .write(move |conn| csv_import::import_chunk(conn, &chunk, &policy))
+            .await?;
+        summary.add(done);
+        state.mail.wake();
+    }
+    let (name, recorded) = (file_name.clone(), summary.clone());
+    state
         .db
-        .write(move |conn| {
-            csv_import::import(conn, &actor, &name, parsed.rows, &policy, &mut |_| {})
-        })
+        .write(move |conn| csv_import::record_import(conn, &actor, &name, &recorded))
         .await?;
-    state.mail.wake();
     let problems = summary.problems().into_iter().cloned().collect();
     html(&ImportResult {
         page,

@@ -98,14 +98,78 @@ pub fn revoke(conn: &mut DbConnection, actor: &Actor, id: i64) -> Result<(), App
     })
 }
 
-/// The active token behind a bearer secret, recording its use.
-pub fn authenticate(conn: &mut DbConnection, secret: &str) -> Result<Option<ApiToken>, AppError> {
-    if !secret.starts_with(TOKEN_PREFIX) || secret.len() != TOKEN_PREFIX.len() + 43 {
+/// Whether `secret` has the shape of an issued token ([`TOKEN_PREFIX`] and 43 URL-safe
+/// base64 characters), checked before any database access.
+pub fn is_well_formed(secret: &str) -> bool {
+    secret.strip_prefix(TOKEN_PREFIX).is_some_and(|rest| {
+        rest.len() == 43
+            && rest
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+    })
+}
+
+/// The active token behind a bearer secret (a read: an unknown token writes nothing).
+pub fn find_active(conn: &mut DbConnection, secret: &str) -> Result<Option<ApiToken>, AppError> {
+    if !is_well_formed(secret) {
         return Ok(None);
     }
-    let Some(token) = ApiToken::find_active_by_hash(conn, &tokens::hash_secret(secret))? else {
+    Ok(ApiToken::find_active_by_hash(
+        conn,
+        &tokens::hash_secret(secret),
+    )?)
+}
+
+/// How often a token's last use is written: at most once a minute, so a busy client does
+/// not write on every request.
+const USE_RECORDED_EVERY: chrono::TimeDelta = chrono::TimeDelta::minutes(1);
+
+/// Whether the token's recorded last use is old enough to be written again at `now`.
+pub fn use_is_stale(token: &ApiToken, now: chrono::NaiveDateTime) -> bool {
+    token
+        .last_used_at
+        .is_none_or(|used| used < now - USE_RECORDED_EVERY)
+}
+
+/// Records that token `id` was used at `now` (if its last use is stale).
+pub fn record_use(
+    conn: &mut DbConnection,
+    id: i64,
+    now: chrono::NaiveDateTime,
+) -> Result<(), AppError> {
+    Ok(ApiToken::touch(conn, id, now)?)
+}
+
+/// The active token behind a bearer secret, recording its use (at most once a minute).
+pub fn authenticate(conn: &mut DbConnection, secret: &str) -> Result<Option<ApiToken>, AppError> {
+    let Some(token) = find_active(conn, secret)? else {
         return Ok(None);
     };
-    ApiToken::touch(conn, token.id, db::now())?;
+    let now = db::now();
+    if use_is_stale(&token, now) {
+        record_use(conn, token.id, now)?;
+    }
     Ok(Some(token))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_the_shape_of_an_issued_token_is_well_formed() {
+        let issued = format!("{TOKEN_PREFIX}{}", tokens::random_secret());
+        assert!(is_well_formed(&issued));
+        assert!(!is_well_formed(&issued[..issued.len() - 1]), "too short");
+        assert!(!is_well_formed(&format!("{issued}A")), "too long");
+        assert!(
+            !is_well_formed(&format!("{}!", &issued[..issued.len() - 1])),
+            "a character base64url never uses"
+        );
+        assert!(
+            !is_well_formed(&format!("xx_{}", &issued[3..])),
+            "another prefix"
+        );
+        assert!(!is_well_formed(""));
+    }
 }

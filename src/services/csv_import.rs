@@ -6,13 +6,17 @@
 //! a JSON array of touchpoint objects, the same shape as in the intake API, so it reads the
 //! same whatever the separator. Each row becomes the JSON lead of the intake API and goes
 //! through the very same validation and storage ([`intake::validate_lead`],
-//! [`intake::store_lead`]) under the source `csv`: importing the same file again changes
+//! [`intake::Batch`]) under the source `csv`: importing the same file again changes
 //! nothing, and a row whose `external_id` was imported with other content is a conflict.
+//!
+//! Rows are stored in chunks of [`CHUNK_ROWS`], each chunk one transaction: the writer is
+//! free between chunks, so the portal keeps serving while a large file goes in, and an
+//! import that stops midway keeps whole chunks; importing the file again completes it.
 
 use chrono::NaiveDateTime;
 use serde_json::{Map, Value, json};
 
-use crate::db::DbConnection;
+use crate::db::{self, DbConnection};
 use crate::error::AppError;
 use crate::services::allocation::offering::OfferPolicy;
 use crate::services::audit::{self, Actor};
@@ -490,56 +494,89 @@ impl ImportSummary {
         all.sort_by_key(|p| p.line);
         all
     }
+
+    /// Adds what one chunk did to the summary of the whole import.
+    pub fn add(&mut self, chunk: ImportSummary) {
+        self.rows += chunk.rows;
+        self.created += chunk.created;
+        self.duplicate += chunk.duplicate;
+        self.conflicts.extend(chunk.conflicts);
+        self.invalid.extend(chunk.invalid);
+        self.invalid_rows += chunk.invalid_rows;
+    }
 }
 
-/// Stores each valid row (each in its own transaction), calling `progress` with the number
-/// of rows done, and records one `leads_imported` audit event with the counts.
-pub fn import(
+/// Rows stored in one transaction. Between chunks the writer is released, so requests are
+/// served during a long import (one chunk takes well under a second).
+pub const CHUNK_ROWS: usize = 1000;
+
+/// The rows of a file in chunks of [`CHUNK_ROWS`], in file order.
+pub fn chunks(rows: Vec<ParsedRow>) -> impl Iterator<Item = Vec<ParsedRow>> {
+    let mut rows = rows.into_iter().peekable();
+    std::iter::from_fn(move || {
+        rows.peek()?;
+        Some(rows.by_ref().take(CHUNK_ROWS).collect())
+    })
+}
+
+/// Stores the valid rows of one chunk in one transaction (as an API batch: see
+/// [`intake::Batch`]) and says what happened to every row. Call it once per chunk, each
+/// time as the writer ([`crate::db::Db::write`]), then [`record_import`].
+pub fn import_chunk(
+    conn: &mut DbConnection,
+    rows: &[ParsedRow],
+    policy: &OfferPolicy,
+) -> Result<ImportSummary, AppError> {
+    db::transaction_retrying(conn, |conn| {
+        let mut summary = ImportSummary {
+            rows: rows.len(),
+            ..ImportSummary::default()
+        };
+        let valid = rows.iter().filter_map(|row| row.lead.as_ref().ok());
+        let mut batch = intake::Batch::begin(conn, SOURCE, valid)?;
+        for row in rows {
+            match &row.lead {
+                Err(problems) => {
+                    summary.invalid_rows += 1;
+                    summary.invalid.extend(problems.iter().map(|p| LineProblem {
+                        line: row.line,
+                        external_id: row.external_id.clone(),
+                        field: p.field.clone(),
+                        message: p.message.clone(),
+                    }));
+                }
+                Ok(input) => match batch.store(conn, SOURCE, input, policy)? {
+                    IntakeOutcome::Created(_) => summary.created += 1,
+                    IntakeOutcome::Duplicate(_) => summary.duplicate += 1,
+                    IntakeOutcome::Conflict { fields, .. } => {
+                        summary.conflicts.push(LineProblem {
+                            line: row.line,
+                            external_id: Some(input.external_id.clone()),
+                            field: fields
+                                .iter()
+                                .map(|f| column_of(f))
+                                .collect::<Vec<_>>()
+                                .join(", "),
+                            message: "this external_id was imported before with different \
+                                      content; the stored lead was not changed"
+                                .into(),
+                        });
+                    }
+                },
+            }
+        }
+        batch.finish(conn)?;
+        Ok(summary)
+    })
+}
+
+/// Records one `leads_imported` audit event with the counts of the whole import.
+pub fn record_import(
     conn: &mut DbConnection,
     actor: &Actor,
     file_name: &str,
-    rows: Vec<ParsedRow>,
-    policy: &OfferPolicy,
-    progress: &mut dyn FnMut(usize),
-) -> Result<ImportSummary, AppError> {
-    let mut summary = ImportSummary {
-        rows: rows.len(),
-        ..ImportSummary::default()
-    };
-    for (done, row) in rows.into_iter().enumerate() {
-        match row.lead {
-            Err(problems) => {
-                summary.invalid_rows += 1;
-                summary
-                    .invalid
-                    .extend(problems.into_iter().map(|p| LineProblem {
-                        line: row.line,
-                        external_id: row.external_id.clone(),
-                        field: p.field,
-                        message: p.message,
-                    }));
-            }
-            Ok(input) => match intake::store_lead(conn, SOURCE, &input, policy)? {
-                IntakeOutcome::Created(_) => summary.created += 1,
-                IntakeOutcome::Duplicate(_) => summary.duplicate += 1,
-                IntakeOutcome::Conflict { fields, .. } => {
-                    summary.conflicts.push(LineProblem {
-                        line: row.line,
-                        external_id: Some(input.external_id.clone()),
-                        field: fields
-                            .iter()
-                            .map(|f| column_of(f))
-                            .collect::<Vec<_>>()
-                            .join(", "),
-                        message: "this external_id was imported before with different \
-                                  content; the stored lead was not changed"
-                            .into(),
-                    });
-                }
-            },
-        }
-        progress(done + 1);
-    }
+    summary: &ImportSummary,
+) -> Result<(), AppError> {
     let detail = format!(
         "file {file_name}: {} rows, {} created, {} unchanged, {} conflicts, {} invalid",
         summary.rows,
@@ -555,7 +592,7 @@ pub fn import(
         ("lead_import", SOURCE),
         &detail,
     )?;
-    Ok(summary)
+    Ok(())
 }
 
 #[cfg(test)]

@@ -60,7 +60,7 @@ pub fn process_due(
         }
     }
     loop {
-        let (claimed, expired) = conn.transaction(|conn| -> Result<(usize, usize), AppError> {
+        let (claimed, expired) = db::transaction_retrying(conn, |conn| {
             let ids = db::claim_due_offers(conn, DueOffers::Expiring, now, BATCH)?;
             let mut done = 0;
             for &id in &ids {

@@ -565,25 +565,40 @@ pub fn touchpoint_json(t: &crate::models::lead::TouchpointRow) -> serde_json::Va
 /// than with the per-lead queries.
 pub const SNAPSHOT_FROM: usize = 100;
 
-/// Leads stored together in the caller's transaction (an API batch): from
-/// [`SNAPSHOT_FROM`] valid leads on, new leads are offered from a [`NetworkSnapshot`] read
-/// once for the batch.
+/// Leads stored together in the caller's transaction (an API batch, a chunk of a CSV
+/// import): from [`SNAPSHOT_FROM`] valid leads on, new leads are offered from a
+/// [`NetworkSnapshot`] read once for the batch.
+///
+/// On PostgreSQL the batch takes its locks up front, in the global order of
+/// [`db::lock_allocation_state`]: the intake keys of all its leads, then, when it may
+/// allocate more than one lead, every allocation state. Two batches (or a batch and a
+/// single lead) sent to two instances at once then wait for each other instead of
+/// deadlocking.
 pub struct Batch {
     network: Option<NetworkSnapshot>,
 }
 
 impl Batch {
-    /// Starts a batch that will store `valid` leads.
-    pub fn begin(conn: &mut DbConnection, valid: usize) -> QueryResult<Self> {
-        let network = if valid >= SNAPSHOT_FROM {
+    /// Starts a batch that will store `leads` (the valid ones) from `source`.
+    pub fn begin<'a>(
+        conn: &mut DbConnection,
+        source: &str,
+        leads: impl IntoIterator<Item = &'a LeadInput>,
+    ) -> QueryResult<Self> {
+        let leads: Vec<&LeadInput> = leads.into_iter().collect();
+        db::lock_lead_keys(conn, source, leads.iter().map(|l| l.external_id.as_str()))?;
+        let network = if leads.len() >= SNAPSHOT_FROM {
             Some(NetworkSnapshot::load(conn)?)
         } else {
+            if leads.len() > 1 {
+                db::lock_all_allocation_state(conn)?;
+            }
             None
         };
         Ok(Self { network })
     }
 
-    /// Stores one lead as [`store_lead`] does.
+    /// Stores one lead as [`store_lead`] does (its intake key already locked).
     pub fn store(
         &mut self,
         conn: &mut DbConnection,
@@ -591,7 +606,14 @@ impl Batch {
         input: &LeadInput,
         policy: &OfferPolicy,
     ) -> Result<IntakeOutcome, AppError> {
-        store_lead_in(conn, source, input, policy, self.network.as_mut())
+        store_lead_in(
+            conn,
+            source,
+            input,
+            policy,
+            self.network.as_mut(),
+            KeyLock::Held,
+        )
     }
 
     /// Writes the allocator's running state the batch changed; call it before the
@@ -604,14 +626,23 @@ impl Batch {
     }
 }
 
-/// Stores a validated lead (or recognises a re-send) and, with consent, offers it.
+/// Whether a lead's intake key is already locked by its batch ([`db::lock_lead_keys`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum KeyLock {
+    Held,
+    Take,
+}
+
+/// Stores a validated lead (or recognises a re-send) and, with consent, offers it. Outside
+/// a transaction it is one of its own, run again if PostgreSQL picks it to break a
+/// deadlock ([`db::transaction_retrying`]).
 pub fn store_lead(
     conn: &mut DbConnection,
     source: &str,
     input: &LeadInput,
     policy: &OfferPolicy,
 ) -> Result<IntakeOutcome, AppError> {
-    store_lead_in(conn, source, input, policy, None)
+    store_lead_in(conn, source, input, policy, None, KeyLock::Take)
 }
 
 /// Does what [`store_lead`] does; with `network`, a new lead is offered from that
@@ -623,6 +654,7 @@ fn store_lead_in(
     input: &LeadInput,
     policy: &OfferPolicy,
     mut network: Option<&mut NetworkSnapshot>,
+    key_lock: KeyLock,
 ) -> Result<IntakeOutcome, AppError> {
     let hash = input.content_hash();
     let mut choice = None;
@@ -631,6 +663,9 @@ fn store_lead_in(
     // Elsewhere it rolls back alone (and recovers from losing that race on PostgreSQL).
     let own_savepoint = network.is_none() || !matches!(conn, DbConnection::Sqlite(_));
     let mut store = |conn: &mut DbConnection| -> Result<IntakeOutcome, AppError> {
+        if key_lock == KeyLock::Take {
+            db::lock_lead_keys(conn, source, [input.external_id.as_str()])?;
+        }
         if let Some(existing) = LeadRow::find_by_external_id(conn, source, &input.external_id)? {
             return resend(conn, existing, input, &hash);
         }
@@ -743,7 +778,7 @@ fn store_lead_in(
         )))
     };
     let attempt = if own_savepoint {
-        conn.transaction(store)
+        db::transaction_retrying(conn, &mut store)
     } else {
         store(conn)
     };
@@ -753,12 +788,17 @@ fn store_lead_in(
         network.undo(&choice);
     }
     match attempt {
-        // Another request stored the same lead between our look-up and insert.
-        Err(AppError::Internal(e)) if is_unique_violation(&e) => conn.transaction(|conn| {
-            let existing = LeadRow::find_by_external_id(conn, source, &input.external_id)?
-                .ok_or(AppError::NotFound)?;
-            resend(conn, existing, input, &hash)
-        }),
+        // Another request stored the same lead between our look-up and insert (one that
+        // did not take the intake key: the key lock makes this rare).
+        Err(AppError::Internal(e)) if is_unique_violation(&e) => {
+            let stored = conn.transaction(|conn| -> Result<_, AppError> {
+                match LeadRow::find_by_external_id(conn, source, &input.external_id)? {
+                    Some(existing) => resend(conn, existing, input, &hash).map(Some),
+                    None => Ok(None),
+                }
+            })?;
+            stored.ok_or(AppError::Internal(e))
+        }
         other => other,
     }
 }

@@ -112,7 +112,7 @@ pub fn decline(
     policy: &OfferPolicy,
 ) -> Result<(Declined, i64), AppError> {
     let note: String = note.trim().chars().take(500).collect();
-    conn.transaction(|conn| {
+    db::transaction_retrying(conn, |conn| {
         let offer = offer_of(conn, dealer_id, offer_id)?;
         if !DECLINE_REASONS.contains(&reason) {
             return Ok((Declined::ReasonMissing, offer.lead_id));

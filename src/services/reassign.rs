@@ -2,8 +2,6 @@
 //! withdrawn, the chosen dealer gets a fresh offer, and the decision is stored with the
 //! manager's reason. Capacity and territory are not checked: the manager decides.
 
-use diesel::Connection;
-
 use crate::db::{self, DbConnection};
 use crate::domain::{DealerCode, LeadStatus, OfferStatus};
 use crate::error::AppError;
@@ -37,7 +35,7 @@ pub fn assign(
     policy: &OfferPolicy,
 ) -> Result<Result<Assigned, FieldErrors>, AppError> {
     let reason: String = reason.trim().chars().take(MAX_REASON_CHARS).collect();
-    conn.transaction(|conn| {
+    db::transaction_retrying(conn, |conn| {
         let lead = LeadRow::find(conn, lead_id)?;
         let mut errors = FieldErrors::default();
         match lead.status.parse::<LeadStatus>() {

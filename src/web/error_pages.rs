@@ -32,6 +32,7 @@ fn keys(status: StatusCode) -> (&'static str, &'static str) {
         413 => ("error-413-title", "error-413-text"),
         415 => ("error-400-title", "error-400-text"),
         429 => ("error-429-title", "error-429-text"),
+        503 => ("error-503-title", "error-503-text"),
         _ => ("error-500-title", "error-500-text"),
     }
 }

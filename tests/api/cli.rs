@@ -431,3 +431,91 @@ async fn generate_builds_a_benchmark_network_once_and_its_dealer_user_sees_an_in
     assert_eq!(inbox.path(), "/dealer", "{}", inbox.html);
     assert!(inbox.contains("Officina Benchmark 0"), "{}", inbox.html);
 }
+
+#[tokio::test]
+async fn demo_run_beside_a_portal_that_is_writing_waits_its_turn_and_both_succeed() {
+    let (url, _database) = fresh_database();
+    let mut settings = test_settings(&url);
+    // Its mail and deadline workers write too, as in production; requests wait for the
+    // command's writes rather than being answered 503.
+    settings.run_workers = true;
+    settings.db_writer_wait = Duration::from_secs(60);
+    let portal = Application::build(settings)
+        .await
+        .expect("the portal starts");
+    let address = format!("http://127.0.0.1:{}", portal.port());
+    let token = dealerloop::services::api_tokens::issue(
+        &mut portal.db().write_conn().unwrap(),
+        &dealerloop::services::audit::Actor::cli(),
+        "marketing",
+        "",
+    )
+    .unwrap()
+    .unwrap()
+    .secret;
+    tokio::spawn(portal.run_until_stopped());
+    let demo_done = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let intake = tokio::spawn({
+        let demo_done = demo_done.clone();
+        async move {
+            let client = reqwest::Client::new();
+            let mut statuses = Vec::new();
+            while !demo_done.load(std::sync::atomic::Ordering::Relaxed) {
+                let lead = serde_json::json!({
+                    "external_id": format!("BESIDE-{}", statuses.len()),
+                    "received_at": "2026-11-20T09:30:00Z",
+                    "contact": { "name": "Giulia Bianchi", "email": "giulia@example.it" },
+                    "location": { "country": "IT", "postcode": "20121" },
+                    "product_line": "lathes",
+                    "consent": { "share_with_dealers": true }
+                });
+                let response = client
+                    .post(format!("{address}/api/v1/leads"))
+                    .bearer_auth(&token)
+                    .json(&lead)
+                    .send()
+                    .await
+                    .unwrap();
+                statuses.push(response.status().as_u16());
+            }
+            statuses
+        }
+    });
+
+    let demo = dealerloop(Some(&url), &["demo", "--leads", "150"], "", &[]).await;
+    demo_done.store(true, std::sync::atomic::Ordering::Relaxed);
+    let statuses = intake.await.unwrap();
+
+    assert!(demo.succeeded(), "{demo:?}");
+    assert!(demo.stdout.contains("demo leads: 150 created"), "{demo:?}");
+    assert!(!statuses.is_empty(), "the portal was writing meanwhile");
+    assert!(statuses.iter().all(|s| *s == 201), "{statuses:?}");
+}
+
+#[tokio::test]
+async fn a_command_that_must_wait_for_the_writer_says_what_it_waits_for_and_succeeds_once_free() {
+    let (url, _database) = fresh_database();
+    let parsed = DatabaseUrl::parse(&url).unwrap();
+    db::run_migrations(&mut parsed.establish().unwrap()).unwrap();
+    let held = crate::helpers::hold_the_writer_of(&url);
+    let released = tokio::task::spawn_blocking(move || {
+        std::thread::sleep(Duration::from_millis(3500));
+        drop(held);
+        Instant::now()
+    });
+
+    let run = dealerloop(Some(&url), &["token", "add", "--name", "crm"], "", &[]).await;
+    let finished = Instant::now();
+    let released = released.await.unwrap();
+
+    assert!(run.succeeded(), "{run:?}");
+    assert!(run.stdout.trim().starts_with("dl_"), "{run:?}");
+    assert!(finished >= released, "it waited for the writer");
+    if parsed.backend == db::Backend::Sqlite {
+        // On PostgreSQL the wait is inside a statement, for a row lock: nothing to tell.
+        assert!(
+            run.stderr.contains("waiting for the database writer"),
+            "{run:?}"
+        );
+    }
+}

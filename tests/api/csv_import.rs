@@ -402,3 +402,209 @@ async fn an_upload_without_the_csrf_token_or_over_the_limit_is_refused() {
     assert_eq!(page.status, 413);
     assert_eq!(lead_count(&app), 0);
 }
+
+/// A file of `rows` valid rows with consent, ids `{prefix}-0`, `{prefix}-1`, …
+fn many_rows(prefix: &str, rows: usize) -> String {
+    let mut file = HEADER.to_owned();
+    for i in 0..rows {
+        file.push_str(&format!(
+            "\n{prefix}-{i};2026-11-20T09:30:00Z;Cliente {i};c{i}@example.it;;;IT;20121;;lathes;;;sì;"
+        ));
+    }
+    file.push('\n');
+    file
+}
+
+/// How many leads are stored, read on a connection of its own (not the app's writer).
+fn stored_leads(database_url: &str) -> i64 {
+    use dealerloop::schema::leads::dsl::*;
+    let mut conn = dealerloop::db::DatabaseUrl::parse(database_url)
+        .unwrap()
+        .establish()
+        .unwrap();
+    leads.count().get_result(&mut conn).unwrap()
+}
+
+#[tokio::test]
+async fn a_large_upload_is_stored_in_chunks_while_other_requests_are_served() {
+    let app = spawn_app().await;
+    app.create_dealer("MI-01");
+    let token = app.marketing_token("marketing");
+    let mut browser = manager(&app).await;
+    let rows = 5_000;
+    let file = many_rows("MANY", rows);
+    let uploading =
+        tokio::spawn(async move { upload(&mut browser, "many.csv", file.as_bytes()).await });
+    let started = std::time::Instant::now();
+    while stored_leads(&app.database_url) < 1_000 {
+        assert!(
+            started.elapsed().as_secs() < 120,
+            "the first chunk never arrived"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    }
+
+    let intake = app
+        .push_lead(
+            &token,
+            &serde_json::json!({
+                "external_id": "DURING-IMPORT",
+                "received_at": "2026-11-20T09:30:00Z",
+                "contact": { "name": "Anna Verdi", "email": "anna@example.it" },
+                "location": { "country": "IT", "postcode": "20121" },
+                "product_line": "lathes",
+                "consent": { "share_with_dealers": true }
+            }),
+        )
+        .await;
+    let stored_when_answered = stored_leads(&app.database_url);
+    let page = uploading.await.unwrap();
+
+    assert_eq!(intake["result"], "created", "{intake}");
+    assert!(
+        stored_when_answered <= i64::try_from(rows).unwrap(),
+        "the intake was served while the import was still going: {stored_when_answered} of {rows} rows stored"
+    );
+    assert_eq!(
+        page.status,
+        200,
+        "{}",
+        &page.html[..page.html.len().min(2000)]
+    );
+    let created = count(&page, "created").replace([',', '.', '\u{a0}', '\u{202f}'], "");
+    assert_eq!(created, rows.to_string());
+    assert_eq!(lead_count(&app), i64::try_from(rows).unwrap() + 1);
+    let imports = app
+        .audit_actions()
+        .iter()
+        .filter(|a| *a == "leads_imported")
+        .count();
+    assert_eq!(imports, 1, "one audit event for the whole import");
+}
+
+#[tokio::test]
+async fn an_interrupted_command_line_import_keeps_whole_chunks_and_running_it_again_completes_it() {
+    let (url, _database) = fresh_database();
+    let parsed = dealerloop::db::DatabaseUrl::parse(&url).unwrap();
+    dealerloop::db::run_migrations(&mut parsed.establish().unwrap()).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("leads.csv");
+    let rows = 2_500;
+    std::fs::write(&path, many_rows("CUT", rows)).unwrap();
+    let file = path.to_str().unwrap().to_owned();
+
+    let kept = tokio::task::spawn_blocking({
+        let (url, file) = (url.clone(), file.clone());
+        move || {
+            let workdir = tempfile::tempdir().unwrap();
+            let mut command = Command::new(env!("CARGO_BIN_EXE_dealerloop"));
+            for (name, _) in std::env::vars_os() {
+                if name.to_string_lossy().starts_with("DEALERLOOP_") {
+                    command.env_remove(&name);
+                }
+            }
+            let mut child = command
+                .current_dir(workdir.path())
+                .env_remove("RUST_LOG")
+                .env("DATABASE_URL", &url)
+                .env("DEALERLOOP_EMAIL_BACKEND", "memory")
+                .env("DEALERLOOP_LOG", "warn")
+                .args(["import", "leads", &file])
+                .stdout(std::process::Stdio::null())
+                .stderr(std::process::Stdio::null())
+                .spawn()
+                .unwrap();
+            let started = std::time::Instant::now();
+            while stored_leads(&url) == 0 {
+                assert!(
+                    child.try_wait().unwrap().is_none(),
+                    "it ended before it was stopped"
+                );
+                assert!(started.elapsed().as_secs() < 120, "nothing was imported");
+                std::thread::sleep(std::time::Duration::from_millis(5));
+            }
+            child.kill().unwrap();
+            child.wait().unwrap();
+            stored_leads(&url)
+        }
+    })
+    .await
+    .unwrap();
+    let (code, stdout, stderr) = tokio::task::spawn_blocking({
+        let (url, file) = (url.clone(), file.clone());
+        move || dealerloop(&url, &["import", "leads", &file])
+    })
+    .await
+    .unwrap();
+
+    let rows = i64::try_from(rows).unwrap();
+    assert!(
+        kept > 0 && kept < rows && kept % 1_000 == 0,
+        "whole chunks of 1,000 rows were kept: {kept}"
+    );
+    assert_eq!(code, Some(0), "{stdout}\n{stderr}");
+    assert!(
+        stdout.contains(&format!(
+            "{rows} rows: {} imported, {kept} already imported (unchanged)",
+            rows - kept
+        )),
+        "{stdout}"
+    );
+    assert_eq!(stored_leads(&url), rows, "every row once");
+}
+
+#[tokio::test]
+async fn a_dealer_upload_is_refused_before_its_body_is_read() {
+    use reqwest::cookie::CookieStore;
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+    let app = spawn_app().await;
+    app.create_dealer("MI-01");
+    app.create_user("officina@mi01.it", "dealer", Some("MI-01"));
+    let mut browser = app.browser();
+    browser.login("officina@mi01.it", PASSWORD).await;
+    browser.get("/dealer/profile").await;
+    let token = browser.csrf_token();
+    let cookies = browser
+        .jar
+        .cookies(&url::Url::parse(&app.address).unwrap())
+        .unwrap()
+        .to_str()
+        .unwrap()
+        .to_owned();
+    let host = app.address.trim_start_matches("http://").to_owned();
+    let boundary = "b0undary";
+    let start_of_body = format!(
+        "--{boundary}\r\nContent-Disposition: form-data; name=\"csrf_token\"\r\n\r\n{token}\r\n\
+         --{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"big.csv\"\r\n\r\n{HEADER}\r\n"
+    );
+    let request = format!(
+        "POST /leads/import HTTP/1.1\r\nHost: {host}\r\nCookie: {cookies}\r\n\
+         Origin: {}\r\nSec-Fetch-Site: same-origin\r\n\
+         Content-Type: multipart/form-data; boundary={boundary}\r\n\
+         Content-Length: {}\r\n\r\n{start_of_body}",
+        app.address,
+        10 * 1024 * 1024
+    );
+
+    // Only the start of the 10 MB body is ever sent.
+    let mut stream = tokio::net::TcpStream::connect(&host).await.unwrap();
+    stream.write_all(request.as_bytes()).await.unwrap();
+    let mut answer = Vec::new();
+    let mut buffer = [0u8; 4096];
+    let read = tokio::time::timeout(std::time::Duration::from_secs(5), async {
+        while !answer.windows(4).any(|w| w == b"\r\n\r\n") {
+            let n = stream.read(&mut buffer).await.unwrap();
+            if n == 0 {
+                break;
+            }
+            answer.extend_from_slice(&buffer[..n]);
+        }
+    })
+    .await;
+
+    assert!(read.is_ok(), "no answer without the rest of the body");
+    let head = String::from_utf8_lossy(&answer);
+    assert!(head.starts_with("HTTP/1.1 403"), "{head}");
+    assert_eq!(lead_count(&app), 0);
+}

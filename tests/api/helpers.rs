@@ -225,6 +225,12 @@ impl TestApp {
             .expect("a JSON answer")
     }
 
+    /// Holds the database writer as a long write from another process would (see
+    /// [`hold_the_writer_of`]); released when the result is dropped.
+    pub fn hold_the_writer(&self) -> HeldWriter {
+        hold_the_writer_of(&self.database_url)
+    }
+
     /// Audit actions recorded so far, oldest first.
     pub fn audit_actions(&self) -> Vec<String> {
         use dealerloop::schema::audit_events::dsl::*;
@@ -236,6 +242,44 @@ impl TestApp {
             .load::<String>(&mut *conn)
             .expect("audit")
     }
+}
+
+/// The database writer held by [`hold_the_writer_of`]; dropping it releases the writer
+/// (the connection closes, its transaction rolls back).
+pub struct HeldWriter {
+    _conn: DbConnection,
+}
+
+/// Holds the writer of the database at `database_url` as a long write from another
+/// process would (the CLI, a second instance): on SQLite an open `BEGIN IMMEDIATE`
+/// transaction on a connection of its own, on PostgreSQL an open transaction holding every
+/// table in `EXCLUSIVE` mode (reads go on, writes wait).
+pub fn hold_the_writer_of(database_url: &str) -> HeldWriter {
+    let url = dealerloop::db::DatabaseUrl::parse(database_url).expect("database URL");
+    let mut conn = url.establish().expect("a connection of its own");
+    match &mut conn {
+        DbConnection::Sqlite(c) => c.batch_execute("BEGIN IMMEDIATE").expect("the writer"),
+        DbConnection::Postgres(c) => {
+            use diesel::RunQueryDsl;
+            #[derive(diesel::QueryableByName)]
+            struct Tables {
+                #[diesel(sql_type = diesel::sql_types::Text)]
+                list: String,
+            }
+            let tables: Tables = diesel::sql_query(
+                "SELECT string_agg(quote_ident(tablename), ', ') AS list FROM pg_tables \
+                 WHERE schemaname = 'public' AND tablename NOT LIKE '\\_\\_%'",
+            )
+            .get_result(c)
+            .expect("the tables");
+            c.batch_execute(&format!(
+                "BEGIN; LOCK TABLE {} IN EXCLUSIVE MODE",
+                tables.list
+            ))
+            .expect("every table locked");
+        }
+    }
+    HeldWriter { _conn: conn }
 }
 
 /// The first link in an email body that starts with `prefix` (e.g. the app address).

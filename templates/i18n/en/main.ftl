@@ -177,6 +177,8 @@ error-429-wait = Wait { $minutes } { $minutes ->
     [one] minute
    *[other] minutes
 } and try again.
+error-503-title = The portal is busy
+error-503-text = Another task is writing to the database right now. Try again in a few seconds.
 error-500-title = Something went wrong
 error-500-text = It is our fault, not yours. Try again in a moment.
 

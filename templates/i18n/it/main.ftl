@@ -177,6 +177,8 @@ error-429-wait = Attendi { $minutes } { $minutes ->
     [one] minuto
    *[other] minuti
 } e riprova.
+error-503-title = Il portale è occupato
+error-503-text = In questo momento un'altra operazione sta scrivendo nel database. Riprova tra qualche secondo.
 error-500-title = Qualcosa è andato storto
 error-500-text = È colpa nostra, non tua. Riprova tra un momento.
 
