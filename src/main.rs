@@ -172,6 +172,9 @@ fn serve(settings: Settings) -> anyhow::Result<()> {
 /// PostgreSQL a row or table lock) before it gives up.
 const CLI_WRITER_WAIT: Duration = Duration::from_secs(120);
 
+/// Demo leads loaded per transaction (a fraction of a second of the writer each).
+const DEMO_LEADS_PER_TRANSACTION: usize = 100;
+
 /// How long a command waits for the writer before it says what it is waiting for.
 const CLI_WAIT_NOTICE: Duration = Duration::from_secs(2);
 
@@ -242,7 +245,14 @@ fn load_demo(settings: &Settings, lead_count: usize) -> anyhow::Result<()> {
     let db = open(settings)?;
     let summary = as_writer(&db, demo::load)?;
     let base_url = settings.base_url(settings.port);
-    let leads = as_writer(&db, |conn| demo::load_leads(conn, lead_count, &base_url))?;
+    // A chunk per transaction: a portal running beside this command gets the writer
+    // between chunks instead of waiting for the whole load.
+    let mut loader = demo::DemoLeads::new(lead_count, &base_url);
+    as_writer(&db, |conn| loader.load_campaigns(conn))?;
+    while as_writer(&db, |conn| {
+        loader.load_next(conn, DEMO_LEADS_PER_TRANSACTION)
+    })? {}
+    let leads = loader.summary();
     println!(
         "demo network ready: {} dealers and {} users created",
         summary.dealers_created, summary.users_created

@@ -251,6 +251,7 @@ impl Dice {
 }
 
 /// What `demo` added in leads.
+#[derive(Debug, Clone, Copy, Default)]
 pub struct LeadSummary {
     /// Campaigns created (each with six months of spend).
     pub campaigns: usize,
@@ -260,108 +261,157 @@ pub struct LeadSummary {
     pub expired: usize,
 }
 
+const LAST_NAMES: [&str; 10] = [
+    "Rossi", "Bianchi", "Ferrari", "Esposito", "Romano", "Colombo", "Ricci", "Marino", "Greco",
+    "Bruno",
+];
+const FIRST_NAMES: [&str; 8] = [
+    "Marco", "Giulia", "Luca", "Sara", "Paolo", "Anna", "Davide", "Elena",
+];
+
 /// Loads `count` leads over the last six months with multi-touch paths, pushed through
-/// the same intake as the API, and a history of accepts, declines and expiries. Leads
-/// already loaded (by `external_id`) are left alone.
+/// the same intake as the API, and a history of accepts, declines and expiries, in one
+/// go. Leads already loaded (by `external_id`) are left alone.
 pub fn load_leads(
     conn: &mut DbConnection,
     count: usize,
     base_url: &str,
 ) -> Result<LeadSummary, anyhow::Error> {
-    use chrono::TimeDelta;
+    let mut leads = DemoLeads::new(count, base_url);
+    leads.load_campaigns(conn)?;
+    while leads.load_next(conn, count)? {}
+    Ok(leads.summary())
+}
 
-    use crate::models::offer::Offer;
-    use crate::services::allocation::offering::{self, OfferPolicy};
-    use crate::services::intake::{self, IntakeOutcome};
-    use crate::services::offers;
+/// The demo's leads (see [`load_leads`]), loaded a chunk at a time: the command line
+/// commits each chunk on its own, so a portal running beside `dealerloop demo` gets the
+/// database writer between chunks and keeps serving its own writes.
+pub struct DemoLeads {
+    count: usize,
+    next: usize,
+    dice: Dice,
+    now: chrono::NaiveDateTime,
+    policy: crate::services::allocation::offering::OfferPolicy,
+    feedback: crate::services::feedback::FeedbackPolicy,
+    actor: Actor,
+    summary: LeadSummary,
+}
 
-    let policy = OfferPolicy {
-        base_url: base_url.to_owned(),
-        ..OfferPolicy::default()
-    };
-    let feedback = crate::services::feedback::FeedbackPolicy {
-        base_url: base_url.to_owned(),
-        ..Default::default()
-    };
-    let mut dice = Dice(0x5EED_1EAD_CAFE_F00D);
-    let demo_actor = Actor {
-        label: "demo".into(),
-        ..Actor::cli()
-    };
-    let mut summary = LeadSummary {
-        campaigns: 0,
-        created: 0,
-        accepted: 0,
-        declined: 0,
-        expired: 0,
-    };
-    let now = crate::db::now();
-    summary.campaigns = load_campaigns(conn, now)?;
-    let names = [
-        "Rossi", "Bianchi", "Ferrari", "Esposito", "Romano", "Colombo", "Ricci", "Marino", "Greco",
-        "Bruno",
-    ];
-    let firsts = [
-        "Marco", "Giulia", "Luca", "Sara", "Paolo", "Anna", "Davide", "Elena",
-    ];
-    for i in 0..count {
-        let (city, region, prefixes, _) = *dice.pick(DEALERS);
-        let prefix = dice.pick(prefixes);
-        let postcode = format!("{prefix}{:03}", dice.below(1000));
-        let age_minutes = i64::try_from(dice.below(180 * 24 * 60)).unwrap_or(0);
-        let received = now - TimeDelta::minutes(age_minutes);
-        let touches = 1 + dice.below(5);
+impl DemoLeads {
+    pub fn new(count: usize, base_url: &str) -> Self {
+        Self {
+            count,
+            next: 0,
+            dice: Dice(0x5EED_1EAD_CAFE_F00D),
+            now: crate::db::now(),
+            policy: crate::services::allocation::offering::OfferPolicy {
+                base_url: base_url.to_owned(),
+                ..Default::default()
+            },
+            feedback: crate::services::feedback::FeedbackPolicy {
+                base_url: base_url.to_owned(),
+                ..Default::default()
+            },
+            actor: Actor {
+                label: "demo".into(),
+                ..Actor::cli()
+            },
+            summary: LeadSummary::default(),
+        }
+    }
+
+    /// The demo campaigns and their spend.
+    pub fn load_campaigns(&mut self, conn: &mut DbConnection) -> Result<(), anyhow::Error> {
+        self.summary.campaigns = load_campaigns(conn, self.now)?;
+        Ok(())
+    }
+
+    /// Loads up to `chunk` more leads; returns whether any are left.
+    pub fn load_next(
+        &mut self,
+        conn: &mut DbConnection,
+        chunk: usize,
+    ) -> Result<bool, anyhow::Error> {
+        let end = self.count.min(self.next.saturating_add(chunk));
+        for i in self.next..end {
+            self.load_one(conn, i)?;
+            self.next = i + 1;
+        }
+        Ok(self.next < self.count)
+    }
+
+    /// What was added so far.
+    pub fn summary(&self) -> LeadSummary {
+        self.summary
+    }
+
+    fn load_one(&mut self, conn: &mut DbConnection, i: usize) -> Result<(), anyhow::Error> {
+        use chrono::TimeDelta;
+
+        use crate::models::offer::Offer;
+        use crate::services::allocation::offering;
+        use crate::services::intake::{self, IntakeOutcome};
+        use crate::services::offers;
+
+        let (city, region, prefixes, _) = *self.dice.pick(DEALERS);
+        let prefix = self.dice.pick(prefixes);
+        let postcode = format!("{prefix}{:03}", self.dice.below(1000));
+        let age_minutes = i64::try_from(self.dice.below(180 * 24 * 60)).unwrap_or(0);
+        let received = self.now - TimeDelta::minutes(age_minutes);
+        let touches = 1 + self.dice.below(5);
         let mut touchpoints = Vec::new();
         for t in 0..touches {
-            let (channel, source, medium, campaigns) = *dice.pick(CHANNELS);
-            let back =
-                TimeDelta::days(i64::try_from((touches - t) * (1 + dice.below(10))).unwrap_or(1));
+            let (channel, source, medium, campaigns) = *self.dice.pick(CHANNELS);
+            let back = TimeDelta::days(
+                i64::try_from((touches - t) * (1 + self.dice.below(10))).unwrap_or(1),
+            );
             touchpoints.push(serde_json::json!({
                 "occurred_at": (received - back).and_utc().to_rfc3339(),
                 "channel": channel, "source": source, "medium": medium,
-                "campaign": dice.pick(campaigns), "kind": if t + 1 == touches { "conversion" } else { "touch" },
+                "campaign": self.dice.pick(campaigns), "kind": if t + 1 == touches { "conversion" } else { "touch" },
             }));
         }
-        let (first, last) = (dice.pick(&firsts), dice.pick(&names));
-        let grade = *dice.pick(&["A", "B", "C"]);
-        let company = ["Meccanica", "Carpenteria", "Stampi", "Automazione"][dice.below(4)];
+        let (first, last) = (self.dice.pick(&FIRST_NAMES), self.dice.pick(&LAST_NAMES));
+        let grade = *self.dice.pick(&["A", "B", "C"]);
+        let company = ["Meccanica", "Carpenteria", "Stampi", "Automazione"][self.dice.below(4)];
         let lead = serde_json::json!({
             "external_id": format!("DEMO-{i:05}"),
             "received_at": received.and_utc().to_rfc3339(),
             "contact": {
                 "name": format!("{first} {last}"),
                 "email": format!("{}.{}@{}-{}.it", first.to_lowercase(), last.to_lowercase(), slug(last), slug(city)),
-                "phone": format!("+39 3{:02} {:07}", dice.below(100), dice.below(10_000_000)),
+                "phone": format!("+39 3{:02} {:07}", self.dice.below(100), self.dice.below(10_000_000)),
                 "company": format!("{last} {company} S.r.l."),
             },
             "location": { "country": "IT", "postcode": postcode, "region": region },
-            "product_line": dice.pick(PRODUCT_LINES),
-            "qualification": { "grade": grade, "score": 40 + dice.below(60) },
-            "consent": { "share_with_dealers": dice.below(20) != 0 },
+            "product_line": self.dice.pick(PRODUCT_LINES),
+            "qualification": { "grade": grade, "score": 40 + self.dice.below(60) },
+            "consent": { "share_with_dealers": self.dice.below(20) != 0 },
             "touchpoints": touchpoints,
         });
-        let input = intake::validate_lead(&lead, "", now)
+        let input = intake::validate_lead(&lead, "", self.now)
             .map_err(|p| anyhow::anyhow!("demo lead {i} invalid: {p:?}"))?;
-        let IntakeOutcome::Created(stored) = intake::store_lead(conn, "demo", &input, &policy)?
+        let IntakeOutcome::Created(stored) =
+            intake::store_lead(conn, "demo", &input, &self.policy)?
         else {
-            continue;
+            return Ok(());
         };
-        summary.created += 1;
+        self.summary.created += 1;
         // Older leads have been answered: mostly accepted, some declined, some left to expire.
         if age_minutes < 3 * 24 * 60 {
-            continue;
+            return Ok(());
         }
         let Some(dealer_id) = stored.dealer_id else {
-            continue;
+            return Ok(());
         };
         let Some(offer) = Offer::open_for(conn, stored.id, dealer_id)? else {
-            continue;
+            return Ok(());
         };
-        match dice.below(20) {
+        match self.dice.below(20) {
             0..=13 => {
-                offers::accept(conn, dealer_id, offer.id, &demo_actor)?;
-                summary.accepted += 1;
-                let steps: &[&str] = match dice.below(10) {
+                offers::accept(conn, dealer_id, offer.id, &self.actor)?;
+                self.summary.accepted += 1;
+                let steps: &[&str] = match self.dice.below(10) {
                     0 => &[],
                     1 => &["contacted"],
                     2 => &["contacted", "quote_sent"],
@@ -370,28 +420,42 @@ pub fn load_leads(
                     _ => &["contacted", "lost"],
                 };
                 for step in steps {
-                    let _ = offers::advance(conn, dealer_id, stored.id, step, "demo", &feedback)?;
+                    let _ =
+                        offers::advance(conn, dealer_id, stored.id, step, "demo", &self.feedback)?;
                 }
             }
             14..=16 => {
-                let reason = *dice.pick(&offers::DECLINE_REASONS);
-                let _ =
-                    offers::decline(conn, dealer_id, offer.id, reason, "", &demo_actor, &policy)?;
-                summary.declined += 1;
+                let reason = *self.dice.pick(&offers::DECLINE_REASONS);
+                let _ = offers::decline(
+                    conn,
+                    dealer_id,
+                    offer.id,
+                    reason,
+                    "",
+                    &self.actor,
+                    &self.policy,
+                )?;
+                self.summary.declined += 1;
             }
             _ => {
                 conn.transaction(|conn| -> Result<(), AppError> {
-                    if Offer::close(conn, offer.id, "expired", false, now, None)? {
+                    if Offer::close(conn, offer.id, "expired", false, self.now, None)? {
                         let lead = crate::models::lead::LeadRow::find(conn, stored.id)?;
-                        offering::offer_to_next_dealer(conn, &lead, "system", &policy, now)?;
+                        offering::offer_to_next_dealer(
+                            conn,
+                            &lead,
+                            "system",
+                            &self.policy,
+                            self.now,
+                        )?;
                     }
                     Ok(())
                 })?;
-                summary.expired += 1;
+                self.summary.expired += 1;
             }
         }
+        Ok(())
     }
-    Ok(summary)
 }
 
 /// Monthly spend in euro per channel, before the per-campaign variation.
