@@ -165,17 +165,23 @@ fn won_form(csrf: &str) -> Vec<(&str, &str)> {
     ]
 }
 
-/// Posts the feedback form like the phone would, without following the redirect.
-async fn post_form(browser: &Browser, path: &str, csrf: &str) -> reqwest::Response {
+/// Posts `fields` as the browser's form would (same-origin headers), without following
+/// the redirect.
+async fn post_raw(browser: &Browser, path: &str, fields: &[(&str, &str)]) -> reqwest::Response {
     browser
         .without_redirects()
         .post(browser.url(path))
         .header("Origin", &browser.base)
         .header("Sec-Fetch-Site", "same-origin")
-        .form(&won_form(csrf))
+        .form(fields)
         .send()
         .await
         .unwrap()
+}
+
+/// Posts the feedback form like the phone would, without following the redirect.
+async fn post_form(browser: &Browser, path: &str, csrf: &str) -> reqwest::Response {
+    post_raw(browser, path, &won_form(csrf)).await
 }
 
 #[tokio::test]
@@ -327,18 +333,15 @@ async fn an_outcome_for_a_lead_no_longer_with_the_dealer_is_refused_and_nothing_
     // Act: the form, and the status buttons.
     let form = post_form(&phone, &format!("/feedback/{request}"), &csrf).await;
     phone.get("/dealer").await;
-    let status = phone
-        .without_redirects()
-        .post(phone.url(&format!("/dealer/leads/{lead}/status")))
-        .header("Origin", &phone.base)
-        .header("Sec-Fetch-Site", "same-origin")
-        .form(&[
+    let status = post_raw(
+        &phone,
+        &format!("/dealer/leads/{lead}/status"),
+        &[
             ("csrf_token", phone.csrf_token().as_str()),
             ("status", "won"),
-        ])
-        .send()
-        .await
-        .unwrap();
+        ],
+    )
+    .await;
 
     // Assert
     assert_eq!(form.status(), 409);
@@ -491,25 +494,19 @@ async fn declining_another_dealers_offer_with_a_bad_reason_is_a_plain_404() {
     };
     let mut phone = logged_in(&app, intruder).await;
     phone.get("/dealer").await;
-    let unknown = phone
-        .without_redirects()
-        .post(phone.url("/dealer/offers/999999/decline"))
-        .header("Origin", &phone.base)
-        .header("Sec-Fetch-Site", "same-origin")
-        .form(&[("csrf_token", phone.csrf_token().as_str()), ("reason", "")])
-        .send()
-        .await
-        .unwrap();
+    let unknown = post_raw(
+        &phone,
+        "/dealer/offers/999999/decline",
+        &[("csrf_token", phone.csrf_token().as_str()), ("reason", "")],
+    )
+    .await;
 
-    let response = phone
-        .without_redirects()
-        .post(phone.url(&format!("/dealer/offers/{offer}/decline")))
-        .header("Origin", &phone.base)
-        .header("Sec-Fetch-Site", "same-origin")
-        .form(&[("csrf_token", phone.csrf_token().as_str()), ("reason", "")])
-        .send()
-        .await
-        .unwrap();
+    let response = post_raw(
+        &phone,
+        &format!("/dealer/offers/{offer}/decline"),
+        &[("csrf_token", phone.csrf_token().as_str()), ("reason", "")],
+    )
+    .await;
 
     assert_eq!(unknown.status(), 404);
     assert_eq!(response.status(), 404, "the same answer as an unknown id");
@@ -615,106 +612,101 @@ fn snapshot(app: &TestApp) -> Vec<String> {
     let mut conn = app.conn();
     let c = &mut *conn;
     let mut rows: Vec<String> = Vec::new();
+    fn lines<T: std::fmt::Debug>(rows: Vec<T>) -> Vec<String> {
+        rows.iter().map(|r| format!("{r:?}")).collect()
+    }
     let mut push = |table: &str, lines: Vec<String>| {
         rows.extend(lines.into_iter().map(|l| format!("{table} {l}")));
     };
     push(
         "leads",
-        leads::table
-            .order(leads::id)
-            .select((leads::id, leads::status, leads::dealer_id))
-            .load::<(i64, String, Option<i64>)>(c)
-            .unwrap()
-            .iter()
-            .map(|r| format!("{r:?}"))
-            .collect(),
+        lines(
+            leads::table
+                .order(leads::id)
+                .select((leads::id, leads::status, leads::dealer_id))
+                .load::<(i64, String, Option<i64>)>(c)
+                .unwrap(),
+        ),
     );
     push(
         "offers",
-        offers::table
-            .order(offers::id)
-            .select((offers::id, offers::status, offers::dealer_id))
-            .load::<(i64, String, i64)>(c)
-            .unwrap()
-            .iter()
-            .map(|r| format!("{r:?}"))
-            .collect(),
+        lines(
+            offers::table
+                .order(offers::id)
+                .select((offers::id, offers::status, offers::dealer_id))
+                .load::<(i64, String, i64)>(c)
+                .unwrap(),
+        ),
     );
     push(
         "requests",
-        feedback_requests::table
-            .order(feedback_requests::id)
-            .select((
-                feedback_requests::id,
-                feedback_requests::open_lead_id,
-                feedback_requests::revoked_at,
-                feedback_requests::submitted_at,
-            ))
-            .load::<(
-                i64,
-                Option<i64>,
-                Option<chrono::NaiveDateTime>,
-                Option<chrono::NaiveDateTime>,
-            )>(c)
-            .unwrap()
-            .iter()
-            .map(|r| format!("{r:?}"))
-            .collect(),
+        lines(
+            feedback_requests::table
+                .order(feedback_requests::id)
+                .select((
+                    feedback_requests::id,
+                    feedback_requests::open_lead_id,
+                    feedback_requests::revoked_at,
+                    feedback_requests::submitted_at,
+                ))
+                .load::<(
+                    i64,
+                    Option<i64>,
+                    Option<chrono::NaiveDateTime>,
+                    Option<chrono::NaiveDateTime>,
+                )>(c)
+                .unwrap(),
+        ),
     );
     push(
         "feedback",
-        feedback::table
-            .order(feedback::request_id)
-            .select((feedback::request_id, feedback::saved_at))
-            .load::<(i64, chrono::NaiveDateTime)>(c)
-            .unwrap()
-            .iter()
-            .map(|r| format!("{r:?}"))
-            .collect(),
+        lines(
+            feedback::table
+                .order(feedback::request_id)
+                .select((feedback::request_id, feedback::saved_at))
+                .load::<(i64, chrono::NaiveDateTime)>(c)
+                .unwrap(),
+        ),
     );
     push(
         "links",
-        feedback_links::table
-            .order(feedback_links::id)
-            .select((feedback_links::id, feedback_links::revoked_at))
-            .load::<(i64, Option<chrono::NaiveDateTime>)>(c)
-            .unwrap()
-            .iter()
-            .map(|r| format!("{r:?}"))
-            .collect(),
+        lines(
+            feedback_links::table
+                .order(feedback_links::id)
+                .select((feedback_links::id, feedback_links::revoked_at))
+                .load::<(i64, Option<chrono::NaiveDateTime>)>(c)
+                .unwrap(),
+        ),
     );
     push(
         "dealers",
-        dealers::table
-            .order(dealers::id)
-            .select((dealers::id, dealers::name, dealers::active))
-            .load::<(i64, String, bool)>(c)
-            .unwrap()
-            .iter()
-            .map(|r| format!("{r:?}"))
-            .collect(),
+        lines(
+            dealers::table
+                .order(dealers::id)
+                .select((dealers::id, dealers::name, dealers::active))
+                .load::<(i64, String, bool)>(c)
+                .unwrap(),
+        ),
     );
     push(
         "users",
-        users::table
-            .order(users::id)
-            .select((users::id, users::active, users::role, users::dealer_id))
-            .load::<(i64, bool, String, Option<i64>)>(c)
-            .unwrap()
-            .iter()
-            .map(|r| format!("{r:?}"))
-            .collect(),
+        lines(
+            users::table
+                .order(users::id)
+                .select((users::id, users::active, users::role, users::dealer_id))
+                .load::<(i64, bool, String, Option<i64>)>(c)
+                .unwrap(),
+        ),
     );
     push(
         "tokens",
-        api_tokens::table
-            .order(api_tokens::id)
-            .select((api_tokens::id, api_tokens::revoked_at))
-            .load::<(i64, Option<chrono::NaiveDateTime>)>(c)
-            .unwrap()
-            .iter()
-            .map(|r| format!("{r:?}"))
-            .collect(),
+        lines(
+            api_tokens::table
+                .order(api_tokens::id)
+                .select((api_tokens::id, api_tokens::revoked_at))
+                .load::<(i64, Option<chrono::NaiveDateTime>)>(c)
+                .unwrap(),
+        ),
     );
     drop(conn);
     for table in [
