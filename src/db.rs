@@ -352,11 +352,11 @@ impl Db {
 
     /// Runs work that writes, off the async workers, as the writer: on SQLite inside one
     /// `BEGIN IMMEDIATE` transaction, so that it waits for another process's write
-    /// instead of failing with `database is locked` (see `write_as_writer`). Callers wrap multi-statement
-    /// changes in `conn.transaction` (a savepoint on SQLite) so a failure leaves nothing
-    /// half-written, or in [`transaction_retrying`] where PostgreSQL may pick them to break
-    /// a deadlock. Waits at most the writer wait, then fails with
-    /// [`Contention::WriterHeld`].
+    /// instead of failing with `database is locked` (see `write_as_writer`), rolled back
+    /// if `work` fails. Callers wrap multi-statement changes in `conn.transaction` (for
+    /// PostgreSQL, where `work` runs as it is) or in [`transaction_retrying`] where
+    /// PostgreSQL may pick them to break a deadlock. Waits at most the writer wait, then
+    /// fails with [`Contention::WriterHeld`].
     pub async fn write<T, E, F>(&self, work: F) -> Result<T, E>
     where
         F: FnOnce(&mut DbConnection) -> Result<T, E> + Send + 'static,
@@ -654,75 +654,70 @@ pub fn lock_lead_keys<'a>(
     source: &str,
     external_ids: impl IntoIterator<Item = &'a str>,
 ) -> QueryResult<()> {
-    use diesel::RunQueryDsl;
-    use diesel::sql_types::{Array, BigInt};
-    use sha2::{Digest, Sha256};
-
-    if let DbConnection::Postgres(pg) = conn {
-        let mut keys: Vec<i64> = external_ids
+    lock_advisory_keys(
+        conn,
+        external_ids
             .into_iter()
-            .map(|external_id| {
-                let digest = Sha256::new()
-                    .chain_update(source.as_bytes())
-                    .chain_update([0])
-                    .chain_update(external_id.as_bytes())
-                    .finalize();
-                let mut first = [0u8; 8];
-                first.copy_from_slice(&digest[..8]);
-                i64::from_be_bytes(first)
-            })
-            .collect();
-        if keys.is_empty() {
-            return Ok(());
-        }
-        keys.sort_unstable();
-        keys.dedup();
-        diesel::sql_query(
-            "SELECT pg_advisory_xact_lock(key) \
-             FROM (SELECT unnest($1::bigint[]) AS key ORDER BY key) AS keys",
-        )
-        .bind::<Array<BigInt>, _>(&keys)
-        .execute(pg)?;
-    }
-    Ok(())
+            .map(|external_id| advisory_key(&["lead", source, external_id]))
+            .collect(),
+    )
 }
-
-/// Lock classes for `pg_advisory_xact_lock(class, key)`: the login throttle's accounts and
-/// client addresses.
-const THROTTLE_ACCOUNT_LOCK: i32 = 4_242_101;
-const THROTTLE_ADDRESS_LOCK: i32 = 4_242_102;
 
 /// Serialises password checks for one account and one client address until the
 /// transaction ends, so counting their recent failures and recording the new attempt are
-/// one step: parallel attempts each see the ones before them. PostgreSQL takes two
-/// transaction-scoped advisory locks, always the account's first and the address's second
-/// (one global order, so two checks never wait for each other in a circle); SQLite's
-/// single writer connection already runs one write transaction at a time.
+/// one step: parallel attempts each see the ones before them. On PostgreSQL by two
+/// advisory locks; SQLite's single writer connection already runs one write transaction
+/// at a time.
 pub fn lock_login_throttle(
     conn: &mut DbConnection,
     account: &str,
     address: &str,
 ) -> QueryResult<()> {
-    use diesel::RunQueryDsl;
-    use diesel::sql_types::Integer;
-    use sha2::{Digest, Sha256};
+    lock_advisory_keys(
+        conn,
+        vec![
+            advisory_key(&["login-account", account]),
+            advisory_key(&["login-address", address]),
+        ],
+    )
+}
 
-    fn key(value: &str) -> i32 {
-        let digest = Sha256::digest(value.as_bytes());
-        i32::from_be_bytes([digest[0], digest[1], digest[2], digest[3]])
+/// The advisory lock key of `parts` (a namespace first): the first 64 bits of their
+/// SHA-256, the parts separated by a zero byte.
+fn advisory_key(parts: &[&str]) -> i64 {
+    use sha2::{Digest, Sha256};
+    let mut digest = Sha256::new();
+    for part in parts {
+        digest.update(part.as_bytes());
+        digest.update([0]);
     }
-    if let DbConnection::Postgres(pg) = conn {
-        for (class, value) in [
-            (THROTTLE_ACCOUNT_LOCK, account),
-            (THROTTLE_ADDRESS_LOCK, address),
-        ] {
-            diesel::sql_query("SELECT pg_advisory_xact_lock($1, $2)")
-                .bind::<Integer, _>(class)
-                .bind::<Integer, _>(key(value))
-                .execute(pg)?;
-        }
+    let digest = digest.finalize();
+    let mut first = [0u8; 8];
+    first.copy_from_slice(&digest[..8]);
+    i64::from_be_bytes(first)
+}
+
+/// Takes transaction-scoped advisory locks on `keys` in ascending order (one global
+/// order, so two transactions never wait for each other in a circle). PostgreSQL only.
+fn lock_advisory_keys(conn: &mut DbConnection, mut keys: Vec<i64>) -> QueryResult<()> {
+    use diesel::RunQueryDsl;
+    use diesel::sql_types::{Array, BigInt};
+
+    let DbConnection::Postgres(pg) = conn else {
+        return Ok(());
+    };
+    keys.sort_unstable();
+    keys.dedup();
+    if keys.is_empty() {
+        return Ok(());
     }
-    Ok(())
+    diesel::sql_query(
+        "SELECT pg_advisory_xact_lock(key) \
+         FROM (SELECT unnest($1::bigint[]) AS key ORDER BY key) AS keys",
+    )
+    .bind::<Array<BigInt>, _>(&keys)
+    .execute(pg)
+    .map(drop)
 }
 
 /// Copies what the write-ahead log holds back into the SQLite database file, without
