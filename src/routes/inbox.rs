@@ -255,13 +255,8 @@ async fn lead_page(
         .read_quick(move |conn| -> Result<_, AppError> {
             let lead = LeadRow::find(conn, lead_id)?;
             let offer = Offer::open_for(conn, lead_id, dealer_id)?;
-            let theirs = lead.dealer_id == Some(dealer_id)
-                && lead
-                    .status
-                    .parse::<LeadStatus>()
-                    .is_ok_and(|s| s != LeadStatus::Offered && s != LeadStatus::Unallocated);
             // Another dealer's lead, or one this dealer declined, is simply not there.
-            if offer.is_none() && !theirs {
+            if offer.is_none() && !offers::lead_is_with(&lead, dealer_id) {
                 return Err(AppError::NotFound);
             }
             let touchpoints = LeadRow::touchpoints(conn, lead_id)?;

@@ -19,6 +19,7 @@ use crate::models::dealer::Dealer;
 use crate::models::feedback::{FeedbackRequest, FeedbackRow};
 use crate::models::lead::{LeadRow, NewLeadEvent};
 use crate::services::audit::{self, Actor};
+use crate::services::offers;
 use form::Answers;
 
 /// Timings and addresses of feedback requests.
@@ -119,7 +120,7 @@ pub fn save(
             return Ok(Saved::Closed);
         }
         let lead = LeadRow::find(conn, request.lead_id)?;
-        if !lead_is_with(&lead, request.dealer_id) {
+        if !offers::lead_is_with(&lead, request.dealer_id) {
             return Ok(Saved::Reassigned);
         }
         let stored = FeedbackRow::find(conn, request_id)?;
@@ -205,14 +206,6 @@ pub fn save(
     })
 }
 
-/// Whether `lead` is held by `dealer_id`: accepted by it and not moved on since.
-pub fn lead_is_with(lead: &LeadRow, dealer_id: i64) -> bool {
-    lead.dealer_id == Some(dealer_id)
-        && lead.status.parse::<LeadStatus>().is_ok_and(|s| {
-            s.is_open_for_dealer() || matches!(s, LeadStatus::Won | LeadStatus::Lost)
-        })
-}
-
 /// A reported won or lost moves the lead to that status (timestamped in its history).
 fn sync_lead_status(
     conn: &mut DbConnection,
@@ -259,7 +252,8 @@ impl RequestView {
     /// The lead has left the request's dealer (reassigned or moved on): the dealer's side
     /// sees neither the form nor the customer any more.
     pub fn lead_moved(&self) -> bool {
-        self.request.revoked_at.is_some() || !lead_is_with(&self.lead, self.request.dealer_id)
+        self.request.revoked_at.is_some()
+            || !offers::lead_is_with(&self.lead, self.request.dealer_id)
     }
 }
 

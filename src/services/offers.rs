@@ -152,6 +152,15 @@ pub fn decline(
     })
 }
 
+/// Whether `lead` is held by `dealer_id`: accepted by it (and worked, won or lost) and not
+/// moved on since. Only then may the dealer see its customer and report on it.
+pub fn lead_is_with(lead: &LeadRow, dealer_id: i64) -> bool {
+    lead.dealer_id == Some(dealer_id)
+        && lead.status.parse::<LeadStatus>().is_ok_and(|s| {
+            s.is_open_for_dealer() || matches!(s, LeadStatus::Won | LeadStatus::Lost)
+        })
+}
+
 /// The steps an accepted lead moves through, and which step may follow which.
 pub fn next_statuses(current: LeadStatus) -> &'static [LeadStatus] {
     match current {
