@@ -211,15 +211,21 @@ impl TestApp {
             .secret
     }
 
-    /// Pushes one lead (or a batch) through the intake API and returns the answer's body.
-    pub async fn push_lead(&self, token: &str, lead: &serde_json::Value) -> serde_json::Value {
+    /// Posts one lead (or a batch) to the intake API as the marketing system does.
+    pub async fn post_to_intake(&self, token: &str, body: &serde_json::Value) -> reqwest::Response {
         reqwest::Client::new()
             .post(format!("{}/api/v1/leads", self.address))
             .bearer_auth(token)
-            .json(lead)
+            .json(body)
             .send()
             .await
             .expect("intake answers")
+    }
+
+    /// Pushes one lead (or a batch) through the intake API and returns the answer's body.
+    pub async fn push_lead(&self, token: &str, lead: &serde_json::Value) -> serde_json::Value {
+        self.post_to_intake(token, lead)
+            .await
             .json()
             .await
             .expect("a JSON answer")

@@ -31,13 +31,7 @@ fn lead(external_id: &str) -> Value {
 }
 
 async fn post(app: &TestApp, token: &str, body: &Value) -> (u16, Value) {
-    let response = reqwest::Client::new()
-        .post(format!("{}/api/v1/leads", app.address))
-        .bearer_auth(token)
-        .json(body)
-        .send()
-        .await
-        .unwrap();
+    let response = app.post_to_intake(token, body).await;
     let status = response.status().as_u16();
     (status, response.json().await.unwrap_or(Value::Null))
 }

@@ -35,13 +35,7 @@ async fn post_lead(
     body: &Value,
 ) -> (u16, Option<String>, Value, Duration) {
     let started = Instant::now();
-    let response = reqwest::Client::new()
-        .post(format!("{}/api/v1/leads", app.address))
-        .bearer_auth(token)
-        .json(body)
-        .send()
-        .await
-        .unwrap();
+    let response = app.post_to_intake(token, body).await;
     let status = response.status().as_u16();
     let retry_after = response
         .headers()
