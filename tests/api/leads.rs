@@ -295,3 +295,30 @@ async fn dealer_users_cannot_see_the_manager_lead_pages() {
     assert_eq!(phone.get(&format!("/leads/{id}")).await.status, 403);
     assert_eq!(phone.get("/leads/unallocated").await.status, 403);
 }
+
+#[tokio::test]
+async fn a_region_search_ignores_case_and_accents_written_either_way() {
+    let app = spawn_app().await;
+    let (mut desk, token) = network(&app).await;
+    push(
+        &app,
+        &token,
+        lead("R-1", "40121", "Émilie-Romagna", "lathes", "torni-autunno"),
+    )
+    .await;
+    push(
+        &app,
+        &token,
+        lead("R-2", "20121", "Lombardia", "lathes", "torni-autunno"),
+    )
+    .await;
+
+    let shouted = desk.get("/leads?region=%C3%89MILIE-ROMAGNA").await;
+    let spaced = desk.get("/leads?region=%20%C3%A9milie-romagna%20").await;
+
+    for page in [shouted, spaced] {
+        assert_eq!(page.status, 200);
+        assert!(page.contains("R-1"), "{}", page.html);
+        assert!(!page.contains("R-2"));
+    }
+}
