@@ -72,6 +72,11 @@ impl Application {
                 .app_data(web::PayloadConfig::new(MAX_FORM_BYTES))
                 .app_data(web::FormConfig::default().limit(MAX_FORM_BYTES))
                 .app_data(web::JsonConfig::default().limit(MAX_FORM_BYTES))
+                // A path segment that does not parse (`/leads/abc` where an id is expected)
+                // names nothing: 404, as an unknown id would.
+                .app_data(
+                    web::PathConfig::default().error_handler(|_, _| AppError::NotFound.into()),
+                )
                 .configure(crate::routes::configure)
                 .default_service(web::to(|| async {
                     Err::<actix_web::HttpResponse, _>(AppError::NotFound)

@@ -8,6 +8,7 @@ pub mod headers;
 pub mod observability;
 pub mod page;
 pub mod request_context;
+pub mod roles;
 
 use std::sync::Arc;
 
@@ -18,6 +19,7 @@ use crate::services::auth::SessionPolicy;
 
 pub use page::Page;
 pub use request_context::{CurrentUser, RequestContext};
+pub use roles::{Admin, DealerUser, Staff};
 
 /// Everything a handler may need, shared by all workers.
 #[derive(Clone)]

@@ -64,15 +64,22 @@ impl CurrentUser {
     }
 }
 
+impl CurrentUser {
+    /// The logged-in user of this request, or `Unauthenticated`.
+    pub(crate) fn extract_now(req: &HttpRequest) -> Result<Self, AppError> {
+        RequestContext::from_request(req).and_then(|ctx| {
+            ctx.session
+                .map(CurrentUser)
+                .ok_or(AppError::Unauthenticated)
+        })
+    }
+}
+
 impl FromRequest for CurrentUser {
     type Error = AppError;
     type Future = Ready<Result<Self, AppError>>;
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        ready(RequestContext::from_request(req).and_then(|ctx| {
-            ctx.session
-                .map(CurrentUser)
-                .ok_or(AppError::Unauthenticated)
-        }))
+        ready(Self::extract_now(req))
     }
 }
 
