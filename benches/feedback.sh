@@ -5,7 +5,9 @@
 #      each with a different note so that every one is a real write.
 # Also prints the weight of the form page and its stylesheet.
 # Usage: benches/feedback.sh [seconds per run, default 15] [connections, default 64]
-# Needs wrk, curl and python3.
+# Needs wrk, curl, taskset and python3. Set DEALERLOOP_BIN=path to measure another build (e.g.
+# the code before a change, built in its own worktree) with the same script. The server runs
+# on core 0 and the load generator on core 1 (compare builds in the same session).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 DURATION="${1:-15}"
@@ -13,7 +15,8 @@ CONNECTIONS="${2:-64}"
 PORT="${LOAD_PORT:-18082}"
 command -v wrk >/dev/null || { apt-get update -qq && apt-get install -y -qq wrk >/dev/null; }
 
-cargo build --release --quiet
+BIN="${DEALERLOOP_BIN:-./target/release/dealerloop}"
+[ -n "${DEALERLOOP_BIN:-}" ] || cargo build --release --quiet
 work="$(mktemp -d)"
 cleanup() {
   kill "${server:-0}" 2>/dev/null || true
@@ -24,8 +27,8 @@ trap cleanup EXIT
 export DATABASE_URL="sqlite://$work/load.db" DEALERLOOP_PORT="$PORT" DEALERLOOP_LOG=warn \
   DEALERLOOP_EMAIL_BACKEND=file DEALERLOOP_EMAIL_OUTBOX_DIR="$work/mail" DEALERLOOP_WORKERS=2 \
   DEALERLOOP_METRICS_TOKEN="bench-metrics-$RANDOM$RANDOM$RANDOM$RANDOM"
-./target/release/dealerloop demo >/dev/null
-./target/release/dealerloop serve >"$work/server.log" 2>&1 &
+"$BIN" demo >/dev/null
+taskset -c 0 "$BIN" serve >"$work/server.log" 2>&1 &
 server=$!
 base="http://127.0.0.1:$PORT"
 for _ in $(seq 1 100); do curl -fs "$base/healthz" >/dev/null && break; sleep 0.2; done
@@ -96,10 +99,10 @@ LUA
 
 echo "== form page (GET $path), 3 runs, $CONNECTIONS connections, ${DURATION}s"
 for run in 1 2 3; do
-  wrk -t2 -c"$CONNECTIONS" -d"${DURATION}s" --latency -H "Cookie: $cookie" "$base$path" | grep -E "Requests/sec|99%|Non-2xx"
+  taskset -c 1 wrk -t2 -c"$CONNECTIONS" -d"${DURATION}s" --latency -H "Cookie: $cookie" "$base$path" | grep -E "Requests/sec|99%|Non-2xx"
 done
 echo "== submissions (POST, 200 form sessions), 3 runs, $CONNECTIONS connections, ${DURATION}s"
 for run in 1 2 3; do
-  wrk -t2 -c"$CONNECTIONS" -d"${DURATION}s" --latency -s "$work/submit.lua" "$base" | grep -E "Requests/sec|99%|Non-2xx"
+  taskset -c 1 wrk -t2 -c"$CONNECTIONS" -d"${DURATION}s" --latency -s "$work/submit.lua" "$base" | grep -E "Requests/sec|99%|Non-2xx"
 done
 curl -fs -H "Authorization: Bearer $DEALERLOOP_METRICS_TOKEN" "$base/metrics" | grep -E 'route="/feedback/\{id\}"' | grep -E 'status="(303|422|403)"' | head -n 5 || true
