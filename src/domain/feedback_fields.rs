@@ -7,13 +7,15 @@ use std::str::FromStr;
 use super::MessageKey;
 use crate::i18n::Locale;
 
-/// A fixed list of choices stored as text: `ALL`, `as_str`, `FromStr` and `Display`.
+/// A fixed list of choices stored as text: `ALL`, `as_str`, `FromStr` and `Display` (and a
+/// text column type, see `crate::db::text_values`).
 macro_rules! choices {
-    ($(#[$doc:meta])* $name:ident, $error:literal, { $($variant:ident => $code:literal),+ $(,)? }) => {
+    ($(#[$doc:meta])* $name:ident, $error:literal, { $($(#[$vdoc:meta])* $variant:ident => $code:literal),+ $(,)? }) => {
         $(#[$doc])*
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, diesel::AsExpression, diesel::FromSqlRow)]
+        #[diesel(sql_type = diesel::sql_types::Text)]
         pub enum $name {
-            $($variant),+
+            $($(#[$vdoc])* $variant),+
         }
 
         impl $name {
@@ -115,6 +117,16 @@ choices!(
         Chf => "CHF",
         Usd => "USD",
         Gbp => "GBP",
+    }
+);
+
+choices!(
+    /// What an event in the outcome outbox tells the attribution store.
+    OutcomeEventKind, "feedback-error-choice", {
+        Recorded => "outcome.recorded",
+        Corrected => "outcome.corrected",
+        /// A won or lost outcome was changed to "still open" or "never reached".
+        Retracted => "outcome.retracted",
     }
 );
 

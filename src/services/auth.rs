@@ -62,7 +62,7 @@ impl AuthSession {
                 id: user.id,
                 email: user.email,
                 name: user.name,
-                role: user.role.parse().ok()?,
+                role: user.role,
                 dealer_id: user.dealer_id,
                 locale: user.locale.and_then(|l| l.parse().ok()),
             },
@@ -110,9 +110,9 @@ fn create_session(
             id_hash: tokens::hash_secret(&secret),
             user_id,
             csrf_token: tokens::random_secret(),
-            created_at: now,
-            last_seen_at: now,
-            expires_at: now + policy.absolute,
+            created_at: now.into(),
+            last_seen_at: now.into(),
+            expires_at: (now + policy.absolute).into(),
             client_ip: client.ip.clone(),
             user_agent: client.user_agent.chars().take(300).collect(),
         },
@@ -300,10 +300,7 @@ pub async fn login(
                 ("user", &user.id.to_string()),
                 &client.user_agent,
             )?;
-            let role = user
-                .role
-                .parse()
-                .map_err(|_| AppError::Internal(anyhow::anyhow!("bad role in database")))?;
+            let role = user.role;
             Ok(LoginOutcome::LoggedIn(NewSession { secret, role }))
         })
     })
@@ -590,10 +587,7 @@ pub async fn set_password_from_link(
                 TokenPurpose::PasswordReset => ("password_reset", None),
                 TokenPurpose::Invitation => {
                     let secret = create_session(conn, user.id, &client, policy, now)?;
-                    let role = user
-                        .role
-                        .parse()
-                        .map_err(|_| AppError::Internal(anyhow::anyhow!("bad role")))?;
+                    let role = user.role;
                     ("invitation_accepted", Some(NewSession { secret, role }))
                 }
             };
