@@ -1,6 +1,51 @@
 //! Validated domain values. Each `parse` returns the value or the key of a message a
 //! person can act on (translated by the web layer), so invalid states never get further.
 
+/// A fixed list of choices stored as text: `ALL`, `as_str`, `FromStr` and `Display` (and a
+/// text column type, see `crate::db::text_values`).
+macro_rules! choices {
+    ($(#[$doc:meta])* $name:ident, $error:literal, { $($(#[$vdoc:meta])* $variant:ident => $code:literal),+ $(,)? }) => {
+        $(#[$doc])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, diesel::AsExpression, diesel::FromSqlRow)]
+        #[diesel(sql_type = diesel::sql_types::Text)]
+        pub enum $name {
+            $($(#[$vdoc])* $variant),+
+        }
+
+        impl $name {
+            pub const ALL: &'static [$name] = &[$($name::$variant),+];
+
+            pub fn as_str(self) -> &'static str {
+                match self {
+                    $($name::$variant => $code),+
+                }
+            }
+
+            /// Every code, in the order the form shows them.
+            pub fn codes() -> Vec<&'static str> {
+                Self::ALL.iter().map(|c| c.as_str()).collect()
+            }
+        }
+
+        impl std::fmt::Display for $name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+
+        impl std::str::FromStr for $name {
+            type Err = $crate::domain::MessageKey;
+            fn from_str(s: &str) -> Result<Self, Self::Err> {
+                Self::ALL
+                    .iter()
+                    .copied()
+                    .find(|c| c.as_str() == s)
+                    .ok_or($error)
+            }
+        }
+    };
+}
+
 pub mod contact;
 pub mod dealer_fields;
 pub mod email;

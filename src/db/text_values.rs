@@ -81,7 +81,7 @@ text_column!(
 );
 
 #[cfg(test)]
-mod tests {
+pub(super) mod tests {
     #![allow(clippy::unwrap_used, clippy::expect_used)]
 
     use diesel::dsl::sql;
@@ -92,7 +92,7 @@ mod tests {
 
     /// Each backend the tests can reach: SQLite in memory, and PostgreSQL when
     /// `DEALERLOOP_TEST_DATABASE_URL` names one.
-    fn connections() -> Vec<DbConnection> {
+    pub(in crate::db) fn connections() -> Vec<DbConnection> {
         let mut all = vec![DbConnection::Sqlite(
             diesel::sqlite::SqliteConnection::establish(":memory:").unwrap(),
         )];

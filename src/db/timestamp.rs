@@ -355,18 +355,9 @@ mod tests {
     /// connection and the backend's own.
     #[test]
     fn a_time_reads_back_as_written_on_each_backend() {
-        use diesel::{Connection, IntoSql, RunQueryDsl};
+        use diesel::{IntoSql, RunQueryDsl};
 
-        let mut conns = vec![DbConnection::Sqlite(
-            diesel::sqlite::SqliteConnection::establish(":memory:").unwrap(),
-        )];
-        if let Ok(url) = std::env::var("DEALERLOOP_TEST_DATABASE_URL")
-            && url.starts_with("postgres")
-        {
-            conns.push(DbConnection::Postgres(
-                diesel::pg::PgConnection::establish(&url).unwrap(),
-            ));
-        }
+        let conns = crate::db::text_values::tests::connections();
         let times = [
             "2026-11-30 10:15:00",
             "2026-11-30 10:15:00.123456",

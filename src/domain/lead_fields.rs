@@ -121,41 +121,14 @@ impl FromStr for OfferStatus {
     }
 }
 
-/// How an allocation decision was made: by the allocator, or by a channel manager
-/// reassigning the lead. Stored as text.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, diesel::AsExpression, diesel::FromSqlRow)]
-#[diesel(sql_type = diesel::sql_types::Text)]
-pub enum DecisionKind {
-    Auto,
-    Manual,
-}
-
-impl DecisionKind {
-    pub const ALL: [DecisionKind; 2] = [DecisionKind::Auto, DecisionKind::Manual];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            DecisionKind::Auto => "auto",
-            DecisionKind::Manual => "manual",
-        }
+choices!(
+    /// How an allocation decision was made: by the allocator, or by a channel manager
+    /// reassigning the lead.
+    DecisionKind, "error-status-invalid", {
+        Auto => "auto",
+        Manual => "manual",
     }
-}
-
-impl fmt::Display for DecisionKind {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-impl FromStr for DecisionKind {
-    type Err = &'static str;
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Self::ALL
-            .into_iter()
-            .find(|k| k.as_str() == s)
-            .ok_or("error-status-invalid")
-    }
-}
+);
 
 /// An Italian-style postcode or another country's, as [`super::Postcode::parse`] reads it.
 pub fn parse_postcode(country: &str, input: &str) -> Result<String, &'static str> {

@@ -2,6 +2,7 @@ use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
 
 use crate::db::{DbConnection, UtcTime, unique_row};
+use crate::domain::Money;
 use crate::domain::feedback_fields::{Currency, FirstHeard, LostReason, Outcome, OutcomeEventKind};
 use crate::schema::{
     feedback, feedback_links, feedback_requests, feedback_sessions, outcome_events, sale_outcomes,
@@ -320,6 +321,12 @@ pub struct FeedbackRow {
 }
 
 impl FeedbackRow {
+    /// The revenue the dealer reported, as money.
+    pub fn revenue(&self) -> Option<Money> {
+        self.revenue_cents
+            .map(|cents| Money::from_cents(cents, self.currency))
+    }
+
     pub fn find(conn: &mut DbConnection, request_id: i64) -> QueryResult<Option<FeedbackRow>> {
         unique_row(
             feedback::table
@@ -372,6 +379,12 @@ pub struct SaleOutcome {
 }
 
 impl SaleOutcome {
+    /// The revenue of a won sale, as money.
+    pub fn revenue(&self) -> Option<Money> {
+        self.revenue_cents
+            .map(|cents| Money::from_cents(cents, self.currency))
+    }
+
     pub fn find(conn: &mut DbConnection, lead_id: i64) -> QueryResult<Option<SaleOutcome>> {
         unique_row(
             sale_outcomes::table

@@ -3,7 +3,7 @@
 use chrono::{NaiveDateTime, TimeDelta};
 use diesel::Connection;
 
-use crate::db::{self, Db, DbConnection};
+use crate::db::{self, Db, DbConnection, UtcTime};
 use crate::domain::{MessageKey, NewPassword, Role};
 use crate::email::{self, PasswordResetEmail};
 use crate::error::AppError;
@@ -186,14 +186,14 @@ fn admit_attempt(
     let wait = throttle_wait(
         by_account.count,
         MAX_FAILURES_PER_ACCOUNT,
-        by_account.oldest,
+        by_account.oldest.map(UtcTime::get),
         now,
     )
     .into_iter()
     .chain(throttle_wait(
         by_address.count,
         MAX_FAILURES_PER_ADDRESS,
-        by_address.oldest,
+        by_address.oldest.map(UtcTime::get),
         now,
     ))
     .max();

@@ -120,10 +120,10 @@ pub fn record(
         },
         "dealer": { "code": dealer.code, "name": dealer.name },
         "outcome": answers.outcome.map(|o| o.as_str()),
-        "revenue": answered.and_then(|o| o.revenue_cents.map(|cents| json!({
-            "amount_cents": cents,
-            "currency": o.currency.as_str(),
-        }))),
+        "revenue": answered.and_then(SaleOutcome::revenue).map(|money| json!({
+            "amount_cents": money.cents(),
+            "currency": money.currency().as_str(),
+        })),
         "close_date": answered.and_then(|o| o.close_date).map(|d| d.to_string()),
         "lost_reason": answered.and_then(|o| o.lost_reason).map(LostReason::as_str),
         "competitor": answered.and_then(|o| o.competitor.clone()),
