@@ -19,10 +19,11 @@ use tokio::sync::Semaphore;
 use crate::error::AppError;
 
 mod contention;
+mod text_values;
 mod timestamp;
 pub use contention::{Contention, TRANSACTION_ATTEMPTS, transaction_retrying};
 use contention::{write_as_writer, writer_connection};
-pub use timestamp::{FastTimestamp, FastTimestampOpt};
+pub use timestamp::UtcTime;
 
 /// Migrations for each backend; both folders hold the same version names.
 pub const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/sqlite");
@@ -785,7 +786,7 @@ pub fn claim_due_offers(
 
     use crate::schema::offers::dsl;
     let open = dsl::offers
-        .filter(dsl::status.eq("open"))
+        .filter(dsl::status.eq(crate::domain::OfferStatus::Open))
         .select(dsl::id)
         .limit(limit);
     let expiring = open

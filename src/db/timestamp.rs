@@ -7,37 +7,159 @@
 //! hand here and anything else falls back to diesel's own reading. PostgreSQL sends a
 //! binary count of microseconds and is read by diesel as before.
 //!
-//! Use it on a model's field with `#[diesel(deserialize_as = FastTimestamp)]` (or
-//! [`FastTimestampOpt`] for a nullable column); the field stays a `NaiveDateTime`.
+//! [`UtcTime`] is the type of every timestamp field in a row (`Option<UtcTime>` for a
+//! nullable column), so a new field cannot miss the fast reading. It is a UTC instant:
+//! both backends store `TIMESTAMP` (without time zone) holding UTC, as diesel's
+//! `NaiveDateTime` mapping writes it. Service code converts explicitly and for free:
+//! `UtcTime::from(naive)` or `.into()`, `.get()` for the `NaiveDateTime`, `.utc()` for a
+//! `DateTime<Utc>`; it derefs to the `NaiveDateTime` and compares with one directly.
 
-use chrono::{NaiveDate, NaiveDateTime, NaiveTime};
+use std::cmp::Ordering;
+use std::ops::{Add, Deref, Sub};
+
+use chrono::{DateTime, NaiveDate, NaiveDateTime, NaiveTime, TimeDelta, Utc};
 use diesel::backend::Backend;
-use diesel::deserialize::{self, FromSql, FromSqlRow};
+use diesel::deserialize::{self, FromSql};
 use diesel::pg::Pg;
-use diesel::sql_types::{Nullable, Timestamp};
+use diesel::serialize::{self, IsNull, Output, ToSql};
+use diesel::sql_types::Timestamp;
 use diesel::sqlite::{Sqlite, SqliteType};
 
 use super::DbConnection;
 
 type Multi = <DbConnection as diesel::Connection>::Backend;
 
-/// A non-null `Timestamp` column, read fast on SQLite.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, FromSqlRow)]
-pub struct FastTimestamp(pub NaiveDateTime);
+/// A point in time in UTC, as a `Timestamp` column stores it; read fast on SQLite.
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    diesel::AsExpression,
+    diesel::FromSqlRow,
+)]
+#[diesel(sql_type = Timestamp)]
+pub struct UtcTime(NaiveDateTime);
 
-/// A nullable `Timestamp` column, read fast on SQLite.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, FromSqlRow)]
-pub struct FastTimestampOpt(pub Option<NaiveDateTime>);
+impl UtcTime {
+    /// The time `naive`, taken as UTC.
+    pub const fn new(naive: NaiveDateTime) -> Self {
+        Self(naive)
+    }
 
-impl From<FastTimestamp> for NaiveDateTime {
-    fn from(t: FastTimestamp) -> Self {
+    /// The current time.
+    pub fn now() -> Self {
+        Self(Utc::now().naive_utc())
+    }
+
+    /// The time as a `NaiveDateTime` in UTC.
+    pub const fn get(self) -> NaiveDateTime {
+        self.0
+    }
+
+    /// The time as a `DateTime<Utc>`.
+    pub fn utc(self) -> DateTime<Utc> {
+        self.0.and_utc()
+    }
+}
+
+impl Deref for UtcTime {
+    type Target = NaiveDateTime;
+    fn deref(&self) -> &NaiveDateTime {
+        &self.0
+    }
+}
+
+impl From<NaiveDateTime> for UtcTime {
+    fn from(t: NaiveDateTime) -> Self {
+        Self(t)
+    }
+}
+
+impl From<UtcTime> for NaiveDateTime {
+    fn from(t: UtcTime) -> Self {
         t.0
     }
 }
 
-impl From<FastTimestampOpt> for Option<NaiveDateTime> {
-    fn from(t: FastTimestampOpt) -> Self {
-        t.0
+impl From<DateTime<Utc>> for UtcTime {
+    fn from(t: DateTime<Utc>) -> Self {
+        Self(t.naive_utc())
+    }
+}
+
+impl From<UtcTime> for DateTime<Utc> {
+    fn from(t: UtcTime) -> Self {
+        t.0.and_utc()
+    }
+}
+
+impl PartialEq<NaiveDateTime> for UtcTime {
+    fn eq(&self, other: &NaiveDateTime) -> bool {
+        self.0 == *other
+    }
+}
+
+impl PartialEq<UtcTime> for NaiveDateTime {
+    fn eq(&self, other: &UtcTime) -> bool {
+        *self == other.0
+    }
+}
+
+impl PartialOrd<NaiveDateTime> for UtcTime {
+    fn partial_cmp(&self, other: &NaiveDateTime) -> Option<Ordering> {
+        self.0.partial_cmp(other)
+    }
+}
+
+impl PartialOrd<UtcTime> for NaiveDateTime {
+    fn partial_cmp(&self, other: &UtcTime) -> Option<Ordering> {
+        self.partial_cmp(&other.0)
+    }
+}
+
+impl Add<TimeDelta> for UtcTime {
+    type Output = UtcTime;
+    fn add(self, d: TimeDelta) -> UtcTime {
+        Self(self.0 + d)
+    }
+}
+
+impl Sub<TimeDelta> for UtcTime {
+    type Output = UtcTime;
+    fn sub(self, d: TimeDelta) -> UtcTime {
+        Self(self.0 - d)
+    }
+}
+
+impl Sub for UtcTime {
+    type Output = TimeDelta;
+    fn sub(self, other: UtcTime) -> TimeDelta {
+        self.0 - other.0
+    }
+}
+
+impl Sub<NaiveDateTime> for UtcTime {
+    type Output = TimeDelta;
+    fn sub(self, other: NaiveDateTime) -> TimeDelta {
+        self.0 - other
+    }
+}
+
+impl Sub<UtcTime> for NaiveDateTime {
+    type Output = TimeDelta;
+    fn sub(self, other: UtcTime) -> TimeDelta {
+        self - other.0
+    }
+}
+
+impl std::fmt::Display for UtcTime {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.0.fmt(f)
     }
 }
 
@@ -71,7 +193,7 @@ pub fn parse_sqlite_timestamp(text: &str) -> Option<NaiveDateTime> {
     Some(date.and_time(time))
 }
 
-impl FromSql<Timestamp, Sqlite> for FastTimestamp {
+impl FromSql<Timestamp, Sqlite> for UtcTime {
     fn from_sql(mut value: <Sqlite as Backend>::RawValue<'_>) -> deserialize::Result<Self> {
         if value.value_type() == Some(SqliteType::Text)
             && let Some(t) = parse_sqlite_timestamp(value.read_text())
@@ -82,57 +204,34 @@ impl FromSql<Timestamp, Sqlite> for FastTimestamp {
     }
 }
 
-impl FromSql<Timestamp, Pg> for FastTimestamp {
+impl FromSql<Timestamp, Pg> for UtcTime {
     fn from_sql(value: <Pg as Backend>::RawValue<'_>) -> deserialize::Result<Self> {
         <NaiveDateTime as FromSql<Timestamp, Pg>>::from_sql(value).map(Self)
     }
 }
 
-impl FromSql<Timestamp, Multi> for FastTimestamp {
+impl FromSql<Timestamp, Multi> for UtcTime {
     fn from_sql(value: <Multi as Backend>::RawValue<'_>) -> deserialize::Result<Self> {
         value.from_sql::<Self, Timestamp>()
     }
 }
 
-/// The nullable reading on one backend, from the non-null one.
-macro_rules! nullable_on {
-    ($backend:ty) => {
-        impl FromSql<Nullable<Timestamp>, $backend> for FastTimestampOpt {
-            fn from_sql(value: <$backend as Backend>::RawValue<'_>) -> deserialize::Result<Self> {
-                <FastTimestamp as FromSql<Timestamp, $backend>>::from_sql(value)
-                    .map(|t| Self(Some(t.0)))
-            }
-
-            fn from_nullable_sql(
-                value: Option<<$backend as Backend>::RawValue<'_>>,
-            ) -> deserialize::Result<Self> {
-                match value {
-                    Some(value) => {
-                        <Self as FromSql<Nullable<Timestamp>, $backend>>::from_sql(value)
-                    }
-                    None => Ok(Self(None)),
-                }
-            }
-        }
-    };
-}
-nullable_on!(Sqlite);
-nullable_on!(Pg);
-
-impl FromSql<Nullable<Timestamp>, Multi> for FastTimestampOpt {
-    fn from_sql(value: <Multi as Backend>::RawValue<'_>) -> deserialize::Result<Self> {
-        value
-            .from_sql::<FastTimestamp, Timestamp>()
-            .map(|t| Self(Some(t.0)))
+impl ToSql<Timestamp, Sqlite> for UtcTime {
+    fn to_sql<'b>(&'b self, out: &mut Output<'b, '_, Sqlite>) -> serialize::Result {
+        <NaiveDateTime as ToSql<Timestamp, Sqlite>>::to_sql(&self.0, out)
     }
+}
 
-    fn from_nullable_sql(
-        value: Option<<Multi as Backend>::RawValue<'_>>,
-    ) -> deserialize::Result<Self> {
-        match value {
-            Some(value) => <Self as FromSql<Nullable<Timestamp>, Multi>>::from_sql(value),
-            None => Ok(Self(None)),
-        }
+impl ToSql<Timestamp, Pg> for UtcTime {
+    fn to_sql<'b>(&'b self, out: &mut Output<'b, '_, Pg>) -> serialize::Result {
+        <NaiveDateTime as ToSql<Timestamp, Pg>>::to_sql(&self.0, out)
+    }
+}
+
+impl ToSql<Timestamp, Multi> for UtcTime {
+    fn to_sql<'b>(&'b self, out: &mut Output<'b, '_, Multi>) -> serialize::Result {
+        out.set_value((Timestamp, self));
+        Ok(IsNull::No)
     }
 }
 
@@ -141,6 +240,7 @@ mod tests {
     #![allow(clippy::unwrap_used, clippy::expect_used)]
 
     use super::*;
+    use diesel::sql_types::Nullable;
 
     /// What diesel itself reads for the text `s` (its first patterns, in its order).
     fn by_chrono(s: &str) -> Option<NaiveDateTime> {
@@ -228,24 +328,62 @@ mod tests {
             "2461009.5",
         ] {
             let query = || diesel::select(sql::<Timestamp>(literal));
-            let ours: FastTimestamp = query().get_result(&mut conn).unwrap();
+            let ours: UtcTime = query().get_result(&mut conn).unwrap();
             let diesels: NaiveDateTime = query().get_result(&mut conn).unwrap();
             assert_eq!(ours.0, diesels, "{literal}");
         }
-        let null: FastTimestampOpt = diesel::select(sql::<Nullable<Timestamp>>("NULL"))
+        let null: Option<UtcTime> = diesel::select(sql::<Nullable<Timestamp>>("NULL"))
             .get_result(&mut conn)
             .unwrap();
-        assert_eq!(null.0, None);
-        let some: FastTimestampOpt =
+        assert_eq!(null, None);
+        let some: Option<UtcTime> =
             diesel::select(sql::<Nullable<Timestamp>>("'2026-11-30 10:15:00.5'"))
                 .get_result(&mut conn)
                 .unwrap();
         assert_eq!(
-            some.0,
+            some.map(UtcTime::get),
             NaiveDateTime::parse_from_str("2026-11-30 10:15:00.5", "%F %T%.f").ok()
         );
-        let bad: Result<FastTimestamp, _> =
+        let bad: Result<UtcTime, _> =
             diesel::select(sql::<Timestamp>("'yesterday'")).get_result(&mut conn);
         assert!(bad.is_err());
+    }
+
+    /// A time written through `UtcTime` reads back as the same instant (to the
+    /// microsecond both backends keep), on SQLite and, when
+    /// `DEALERLOOP_TEST_DATABASE_URL` names one, on PostgreSQL; through the multi-backend
+    /// connection and the backend's own.
+    #[test]
+    fn a_time_reads_back_as_written_on_each_backend() {
+        use diesel::{IntoSql, RunQueryDsl};
+
+        let conns = crate::db::text_values::tests::connections();
+        let times = [
+            "2026-11-30 10:15:00",
+            "2026-11-30 10:15:00.123456",
+            "2024-02-29 23:59:59.999999",
+            "1999-12-31 00:00:00.5",
+        ]
+        .map(|s| UtcTime::new(NaiveDateTime::parse_from_str(s, "%F %T%.f").unwrap()));
+        for mut conn in conns {
+            for t in times {
+                let back: UtcTime = diesel::select(t.into_sql::<Timestamp>())
+                    .get_result(&mut conn)
+                    .unwrap();
+                assert_eq!(back, t);
+                let native: UtcTime =
+                    crate::on_native!(&mut conn, |c| diesel::select(t.into_sql::<Timestamp>())
+                        .get_result(c)
+                        .unwrap());
+                assert_eq!(native, t);
+                let some: Option<UtcTime> =
+                    diesel::select(Some(t).into_sql::<Nullable<Timestamp>>())
+                        .get_result(&mut conn)
+                        .unwrap();
+                assert_eq!(some, Some(t));
+                assert_eq!(back.utc(), t.get().and_utc());
+                assert_eq!(UtcTime::from(back.utc()), t);
+            }
+        }
     }
 }

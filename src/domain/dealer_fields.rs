@@ -120,12 +120,9 @@ pub enum Territory {
 
 impl Territory {
     fn parse_country(s: &str) -> Result<String, MessageKey> {
-        let c = s.trim().to_uppercase();
-        if c.len() == 2 && c.chars().all(|ch| ch.is_ascii_uppercase()) {
-            Ok(c)
-        } else {
-            Err("error-territory-country")
-        }
+        super::CountryCode::parse(s)
+            .map(super::CountryCode::into_inner)
+            .map_err(|_| "error-territory-country")
     }
 
     /// Parses one line such as `IT 20` (country, postcode prefix).

@@ -1,54 +1,8 @@
 //! The values of the post-sale feedback form: the outcome, the fixed lists of choices and
 //! money typed by a person ("12.500,50" in Italian, "12,500.50" in English).
 
-use std::fmt;
-use std::str::FromStr;
-
 use super::MessageKey;
 use crate::i18n::Locale;
-
-/// A fixed list of choices stored as text: `ALL`, `as_str`, `FromStr` and `Display`.
-macro_rules! choices {
-    ($(#[$doc:meta])* $name:ident, $error:literal, { $($variant:ident => $code:literal),+ $(,)? }) => {
-        $(#[$doc])*
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-        pub enum $name {
-            $($variant),+
-        }
-
-        impl $name {
-            pub const ALL: &'static [$name] = &[$($name::$variant),+];
-
-            pub fn as_str(self) -> &'static str {
-                match self {
-                    $($name::$variant => $code),+
-                }
-            }
-
-            /// Every code, in the order the form shows them.
-            pub fn codes() -> Vec<&'static str> {
-                Self::ALL.iter().map(|c| c.as_str()).collect()
-            }
-        }
-
-        impl fmt::Display for $name {
-            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str(self.as_str())
-            }
-        }
-
-        impl FromStr for $name {
-            type Err = MessageKey;
-            fn from_str(s: &str) -> Result<Self, Self::Err> {
-                Self::ALL
-                    .iter()
-                    .copied()
-                    .find(|c| c.as_str() == s)
-                    .ok_or($error)
-            }
-        }
-    };
-}
 
 choices!(
     /// What became of the lead, as the dealer reports it.
@@ -115,6 +69,16 @@ choices!(
         Chf => "CHF",
         Usd => "USD",
         Gbp => "GBP",
+    }
+);
+
+choices!(
+    /// What an event in the outcome outbox tells the attribution store.
+    OutcomeEventKind, "feedback-error-choice", {
+        Recorded => "outcome.recorded",
+        Corrected => "outcome.corrected",
+        /// A won or lost outcome was changed to "still open" or "never reached".
+        Retracted => "outcome.retracted",
     }
 );
 

@@ -1,8 +1,9 @@
 use std::fmt;
 use std::str::FromStr;
 
-/// Where a lead stands. Stored as text.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+/// Where a lead stands. Stored as text (see `crate::db::text_values`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, diesel::AsExpression, diesel::FromSqlRow)]
+#[diesel(sql_type = diesel::sql_types::Text)]
 pub enum LeadStatus {
     /// Stored without consent to share with dealers: never offered.
     Withheld,
@@ -72,8 +73,9 @@ impl FromStr for LeadStatus {
     }
 }
 
-/// Where an offer to one dealer stands.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+/// Where an offer to one dealer stands. Stored as text.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, diesel::AsExpression, diesel::FromSqlRow)]
+#[diesel(sql_type = diesel::sql_types::Text)]
 pub enum OfferStatus {
     Open,
     Accepted,
@@ -84,6 +86,14 @@ pub enum OfferStatus {
 }
 
 impl OfferStatus {
+    pub const ALL: [OfferStatus; 5] = [
+        OfferStatus::Open,
+        OfferStatus::Accepted,
+        OfferStatus::Declined,
+        OfferStatus::Expired,
+        OfferStatus::Withdrawn,
+    ];
+
     pub fn as_str(self) -> &'static str {
         match self {
             OfferStatus::Open => "open",
@@ -104,41 +114,25 @@ impl fmt::Display for OfferStatus {
 impl FromStr for OfferStatus {
     type Err = &'static str;
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        [
-            OfferStatus::Open,
-            OfferStatus::Accepted,
-            OfferStatus::Declined,
-            OfferStatus::Expired,
-            OfferStatus::Withdrawn,
-        ]
-        .into_iter()
-        .find(|o| o.as_str() == s)
-        .ok_or("error-status-invalid")
+        Self::ALL
+            .into_iter()
+            .find(|o| o.as_str() == s)
+            .ok_or("error-status-invalid")
     }
 }
 
-/// An Italian-style postcode or another country's: 3–10 letters, digits, spaces or dashes;
-/// Italian postcodes (CAP) are exactly five digits, stored without the spaces a person may
-/// type in them ("20 121" is 20121). Postcodes are compared by their
-/// [`super::PostcodeKey`], which ignores spaces in any country.
+choices!(
+    /// How an allocation decision was made: by the allocator, or by a channel manager
+    /// reassigning the lead.
+    DecisionKind, "error-status-invalid", {
+        Auto => "auto",
+        Manual => "manual",
+    }
+);
+
+/// An Italian-style postcode or another country's, as [`super::Postcode::parse`] reads it.
 pub fn parse_postcode(country: &str, input: &str) -> Result<String, &'static str> {
-    let s = input.trim().to_uppercase();
-    if country == "IT" {
-        let cap: String = s.split_whitespace().collect();
-        return if cap.len() == 5 && cap.chars().all(|c| c.is_ascii_digit()) {
-            Ok(cap)
-        } else {
-            Err("must be five digits (Italian CAP)")
-        };
-    }
-    if (3..=10).contains(&s.len())
-        && s.chars()
-            .all(|c| c.is_ascii_alphanumeric() || c == ' ' || c == '-')
-    {
-        Ok(s)
-    } else {
-        Err("must be 3 to 10 letters, digits, spaces or dashes")
-    }
+    super::Postcode::parse(country, input).map(super::Postcode::into_inner)
 }
 
 #[cfg(test)]

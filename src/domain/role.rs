@@ -2,7 +2,9 @@ use std::fmt;
 use std::str::FromStr;
 
 /// What a user may do: administer the portal, manage the channel, or work one dealer's leads.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+/// Stored as text.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, diesel::AsExpression, diesel::FromSqlRow)]
+#[diesel(sql_type = diesel::sql_types::Text)]
 pub enum Role {
     Admin,
     Manager,

@@ -1,7 +1,7 @@
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
-use crate::db::{DbConnection, FastTimestamp, FastTimestampOpt, unique_row};
+use crate::db::{DbConnection, UtcTime, unique_row};
 use crate::schema::api_tokens;
 
 /// A bearer token for a machine client. Only the SHA-256 of the secret is stored.
@@ -13,13 +13,10 @@ pub struct ApiToken {
     /// The lead source this client writes as (`external_id` is unique per source).
     pub source: String,
     pub token_hash: String,
-    #[diesel(deserialize_as = FastTimestamp)]
-    pub created_at: NaiveDateTime,
+    pub created_at: UtcTime,
     pub created_by: String,
-    #[diesel(deserialize_as = FastTimestampOpt)]
-    pub last_used_at: Option<NaiveDateTime>,
-    #[diesel(deserialize_as = FastTimestampOpt)]
-    pub revoked_at: Option<NaiveDateTime>,
+    pub last_used_at: Option<UtcTime>,
+    pub revoked_at: Option<UtcTime>,
 }
 
 #[derive(Debug, Insertable)]

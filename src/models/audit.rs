@@ -1,7 +1,7 @@
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
-use crate::db::{DbConnection, FastTimestamp};
+use crate::db::{DbConnection, UtcTime};
 use crate::schema::audit_events;
 
 /// Who did what to which record, and when.
@@ -9,8 +9,7 @@ use crate::schema::audit_events;
 #[diesel(table_name = audit_events)]
 pub struct AuditEvent {
     pub id: i64,
-    #[diesel(deserialize_as = FastTimestamp)]
-    pub occurred_at: NaiveDateTime,
+    pub occurred_at: UtcTime,
     pub actor_user_id: Option<i64>,
     pub actor: String,
     pub action: String,

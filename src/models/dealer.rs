@@ -1,7 +1,7 @@
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
-use crate::db::{DbConnection, FastTimestamp, lower, unique_row};
+use crate::db::{DbConnection, UtcTime, lower, unique_row};
 use crate::domain::{RegionKey, Territory};
 use crate::schema::{dealer_product_lines, dealer_territories, dealers};
 
@@ -14,10 +14,8 @@ pub struct Dealer {
     pub contact_email: String,
     pub capacity: i32,
     pub active: bool,
-    #[diesel(deserialize_as = FastTimestamp)]
-    pub created_at: NaiveDateTime,
-    #[diesel(deserialize_as = FastTimestamp)]
-    pub updated_at: NaiveDateTime,
+    pub created_at: UtcTime,
+    pub updated_at: UtcTime,
 }
 
 #[derive(Debug, Insertable)]

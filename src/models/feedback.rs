@@ -1,7 +1,9 @@
 use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
 
-use crate::db::{DbConnection, FastTimestamp, FastTimestampOpt, unique_row};
+use crate::db::{DbConnection, UtcTime, unique_row};
+use crate::domain::Money;
+use crate::domain::feedback_fields::{Currency, FirstHeard, LostReason, Outcome, OutcomeEventKind};
 use crate::schema::{
     feedback, feedback_links, feedback_requests, feedback_sessions, outcome_events, sale_outcomes,
 };
@@ -15,16 +17,12 @@ pub struct FeedbackRequest {
     pub lead_id: i64,
     pub dealer_id: i64,
     pub opened_by: String,
-    #[diesel(deserialize_as = FastTimestamp)]
-    pub opened_at: NaiveDateTime,
-    #[diesel(deserialize_as = FastTimestamp)]
-    pub closes_at: NaiveDateTime,
+    pub opened_at: UtcTime,
+    pub closes_at: UtcTime,
     pub open_lead_id: Option<i64>,
     pub reminders_sent: i32,
-    #[diesel(deserialize_as = FastTimestampOpt)]
-    pub submitted_at: Option<NaiveDateTime>,
-    #[diesel(deserialize_as = FastTimestampOpt)]
-    pub revoked_at: Option<NaiveDateTime>,
+    pub submitted_at: Option<UtcTime>,
+    pub revoked_at: Option<UtcTime>,
 }
 
 impl FeedbackRequest {
@@ -189,12 +187,9 @@ pub struct FeedbackLink {
     pub id: i64,
     pub request_id: i64,
     pub token_hash: String,
-    #[diesel(deserialize_as = FastTimestamp)]
-    pub created_at: NaiveDateTime,
-    #[diesel(deserialize_as = FastTimestamp)]
-    pub expires_at: NaiveDateTime,
-    #[diesel(deserialize_as = FastTimestampOpt)]
-    pub revoked_at: Option<NaiveDateTime>,
+    pub created_at: UtcTime,
+    pub expires_at: UtcTime,
+    pub revoked_at: Option<UtcTime>,
 }
 
 impl FeedbackLink {
@@ -305,29 +300,33 @@ impl FeedbackSession {
 #[diesel(table_name = feedback, treat_none_as_null = true)]
 pub struct FeedbackRow {
     pub request_id: i64,
-    pub outcome: Option<String>,
+    pub outcome: Option<Outcome>,
     pub close_date: Option<NaiveDate>,
     pub revenue_cents: Option<i64>,
-    pub currency: String,
+    pub currency: Currency,
     pub products: String,
     pub products_other: String,
-    pub lost_reason: Option<String>,
+    pub lost_reason: Option<LostReason>,
     pub competitor: String,
     pub decision_factors: String,
-    pub first_heard: Option<String>,
+    pub first_heard: Option<FirstHeard>,
     pub lead_quality: Option<i32>,
     pub notes: String,
     pub completeness_permille: Option<i32>,
     pub answered: i32,
     pub applicable: i32,
     pub response_seconds: Option<i64>,
-    #[diesel(deserialize_as = FastTimestamp)]
-    pub saved_at: NaiveDateTime,
-    #[diesel(deserialize_as = FastTimestampOpt)]
-    pub submitted_at: Option<NaiveDateTime>,
+    pub saved_at: UtcTime,
+    pub submitted_at: Option<UtcTime>,
 }
 
 impl FeedbackRow {
+    /// The revenue the dealer reported, as money.
+    pub fn revenue(&self) -> Option<Money> {
+        self.revenue_cents
+            .map(|cents| Money::from_cents(cents, self.currency))
+    }
+
     pub fn find(conn: &mut DbConnection, request_id: i64) -> QueryResult<Option<FeedbackRow>> {
         unique_row(
             feedback::table
@@ -368,20 +367,24 @@ impl FeedbackRow {
 pub struct SaleOutcome {
     pub lead_id: i64,
     pub dealer_id: i64,
-    pub outcome: String,
+    pub outcome: Outcome,
     pub revenue_cents: Option<i64>,
-    pub currency: String,
+    pub currency: Currency,
     pub close_date: Option<NaiveDate>,
-    pub lost_reason: Option<String>,
+    pub lost_reason: Option<LostReason>,
     pub competitor: Option<String>,
-    #[diesel(deserialize_as = FastTimestamp)]
-    pub recorded_at: NaiveDateTime,
-    #[diesel(deserialize_as = FastTimestamp)]
-    pub updated_at: NaiveDateTime,
+    pub recorded_at: UtcTime,
+    pub updated_at: UtcTime,
     pub last_event_id: String,
 }
 
 impl SaleOutcome {
+    /// The revenue of a won sale, as money.
+    pub fn revenue(&self) -> Option<Money> {
+        self.revenue_cents
+            .map(|cents| Money::from_cents(cents, self.currency))
+    }
+
     pub fn find(conn: &mut DbConnection, lead_id: i64) -> QueryResult<Option<SaleOutcome>> {
         unique_row(
             sale_outcomes::table
@@ -419,11 +422,10 @@ pub struct OutcomeEvent {
     pub id: i64,
     pub event_id: String,
     pub lead_id: i64,
-    pub kind: String,
+    pub kind: OutcomeEventKind,
     pub corrects_event_id: Option<String>,
     pub payload: String,
-    #[diesel(deserialize_as = FastTimestamp)]
-    pub created_at: NaiveDateTime,
+    pub created_at: UtcTime,
 }
 
 #[derive(Debug, Insertable)]
@@ -431,7 +433,7 @@ pub struct OutcomeEvent {
 pub struct NewOutcomeEvent<'a> {
     pub event_id: &'a str,
     pub lead_id: i64,
-    pub kind: &'a str,
+    pub kind: OutcomeEventKind,
     pub corrects_event_id: Option<&'a str>,
     pub payload: &'a str,
     pub created_at: NaiveDateTime,

@@ -1,7 +1,8 @@
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
-use crate::db::{DbConnection, FastTimestamp, unique_row};
+use crate::db::{DbConnection, UtcTime, unique_row};
+use crate::domain::LeadStatus;
 use crate::schema::{lead_events, leads, touchpoints};
 
 #[derive(Debug, Clone, Queryable, Selectable)]
@@ -11,10 +12,8 @@ pub struct LeadRow {
     pub source: String,
     pub external_id: String,
     pub payload_hash: String,
-    #[diesel(deserialize_as = FastTimestamp)]
-    pub received_at: NaiveDateTime,
-    #[diesel(deserialize_as = FastTimestamp)]
-    pub created_at: NaiveDateTime,
+    pub received_at: UtcTime,
+    pub created_at: UtcTime,
     pub contact_name: String,
     pub contact_email: Option<String>,
     pub contact_phone: Option<String>,
@@ -26,11 +25,10 @@ pub struct LeadRow {
     pub grade: Option<String>,
     pub score: Option<i32>,
     pub consent_share: bool,
-    pub status: String,
+    pub status: LeadStatus,
     pub dealer_id: Option<i64>,
     pub unallocated_reason: Option<String>,
-    #[diesel(deserialize_as = FastTimestamp)]
-    pub status_changed_at: NaiveDateTime,
+    pub status_changed_at: UtcTime,
     /// The [`crate::domain::RegionKey`] of `region`, written with it.
     pub region_key: Option<String>,
 }
@@ -54,7 +52,7 @@ pub struct NewLead<'a> {
     pub grade: Option<&'a str>,
     pub score: Option<i32>,
     pub consent_share: bool,
-    pub status: &'a str,
+    pub status: LeadStatus,
     pub dealer_id: Option<i64>,
     pub unallocated_reason: Option<&'a str>,
     pub status_changed_at: NaiveDateTime,
@@ -68,8 +66,7 @@ pub struct TouchpointRow {
     pub id: i64,
     pub lead_id: i64,
     pub position: i32,
-    #[diesel(deserialize_as = FastTimestamp)]
-    pub occurred_at: NaiveDateTime,
+    pub occurred_at: UtcTime,
     pub channel: String,
     pub source: Option<String>,
     pub medium: Option<String>,
@@ -98,8 +95,7 @@ pub struct NewTouchpoint<'a> {
 pub struct LeadEvent {
     pub id: i64,
     pub lead_id: i64,
-    #[diesel(deserialize_as = FastTimestamp)]
-    pub occurred_at: NaiveDateTime,
+    pub occurred_at: UtcTime,
     pub status: String,
     pub dealer_id: Option<i64>,
     pub actor: String,
@@ -127,12 +123,7 @@ impl LeadRow {
 
     /// The `tel:` target of the contact's phone: digits and `+` only.
     pub fn tel(&self) -> String {
-        self.contact_phone
-            .as_deref()
-            .unwrap_or_default()
-            .chars()
-            .filter(|c| c.is_ascii_digit() || *c == '+')
-            .collect()
+        crate::domain::PhoneNumber::tel(self.contact_phone.as_deref().unwrap_or_default())
     }
 
     pub fn insert(conn: &mut DbConnection, new: &NewLead) -> QueryResult<i64> {
@@ -170,15 +161,15 @@ impl LeadRow {
     /// database, without reading it back.
     pub fn after_status(
         mut self,
-        status: &str,
+        status: LeadStatus,
         dealer_id: Option<i64>,
         unallocated_reason: Option<&str>,
         now: NaiveDateTime,
     ) -> Self {
-        self.status = status.to_owned();
+        self.status = status;
         self.dealer_id = dealer_id;
         self.unallocated_reason = unallocated_reason.map(str::to_owned);
-        self.status_changed_at = now;
+        self.status_changed_at = now.into();
         self
     }
 
@@ -186,7 +177,7 @@ impl LeadRow {
     pub fn set_status(
         conn: &mut DbConnection,
         id: i64,
-        status: &str,
+        status: LeadStatus,
         dealer_id: Option<i64>,
         unallocated_reason: Option<&str>,
         now: NaiveDateTime,
@@ -274,9 +265,8 @@ pub struct WorkingLead {
     pub id: i64,
     pub contact_name: String,
     pub contact_company: Option<String>,
-    pub status: String,
-    #[diesel(deserialize_as = FastTimestamp)]
-    pub status_changed_at: NaiveDateTime,
+    pub status: LeadStatus,
+    pub status_changed_at: UtcTime,
 }
 
 impl WorkingLead {
@@ -285,7 +275,7 @@ impl WorkingLead {
     /// one rather than bound as a list so that the statement is prepared once per
     /// connection.
     pub fn for_dealer(conn: &mut DbConnection, dealer_id: i64) -> QueryResult<Vec<Self>> {
-        let [a, b, c] = crate::domain::LeadStatus::OPEN_FOR_DEALER.map(|s| s.as_str());
+        let [a, b, c] = LeadStatus::OPEN_FOR_DEALER;
         crate::on_native!(conn, |native| leads::table
             .filter(leads::dealer_id.eq(dealer_id))
             .filter(

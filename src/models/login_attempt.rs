@@ -2,7 +2,7 @@ use chrono::NaiveDateTime;
 use diesel::dsl::min;
 use diesel::prelude::*;
 
-use crate::db::DbConnection;
+use crate::db::{DbConnection, UtcTime};
 use crate::schema::login_attempts;
 
 /// One login attempt, kept for throttling.
@@ -19,7 +19,7 @@ pub struct NewLoginAttempt<'a> {
 #[derive(Debug, Clone, Copy)]
 pub struct FailureWindow {
     pub count: i64,
-    pub oldest: Option<NaiveDateTime>,
+    pub oldest: Option<UtcTime>,
 }
 
 pub fn record(conn: &mut DbConnection, attempt: &NewLoginAttempt) -> QueryResult<()> {
@@ -58,13 +58,13 @@ pub fn failures_for_email(
     email: &str,
     since: NaiveDateTime,
 ) -> QueryResult<FailureWindow> {
-    let last_success: Option<NaiveDateTime> = login_attempts::table
+    let last_success: Option<UtcTime> = login_attempts::table
         .filter(login_attempts::email.eq(email))
         .filter(login_attempts::succeeded.eq(true))
         .filter(login_attempts::attempted_at.gt(since))
         .select(diesel::dsl::max(login_attempts::attempted_at))
         .first(conn)?;
-    let since = last_success.map_or(since, |s| s.max(since));
+    let since = last_success.map_or(since, |s| s.get().max(since));
     let base = login_attempts::table
         .filter(login_attempts::email.eq(email))
         .filter(login_attempts::succeeded.eq(false))

@@ -1,7 +1,8 @@
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
-use crate::db::{DbConnection, FastTimestamp, FastTimestampOpt};
+use crate::db::{DbConnection, UtcTime};
+use crate::domain::{DecisionKind, OfferStatus};
 use crate::schema::{allocation_decisions, dealer_allocation_state, leads, offers, touchpoints};
 
 /// An offer of one lead to one dealer.
@@ -11,17 +12,12 @@ pub struct Offer {
     pub id: i64,
     pub lead_id: i64,
     pub dealer_id: i64,
-    pub status: String,
-    #[diesel(deserialize_as = FastTimestamp)]
-    pub offered_at: NaiveDateTime,
-    #[diesel(deserialize_as = FastTimestamp)]
-    pub reminder_at: NaiveDateTime,
-    #[diesel(deserialize_as = FastTimestamp)]
-    pub deadline_at: NaiveDateTime,
-    #[diesel(deserialize_as = FastTimestampOpt)]
-    pub reminded_at: Option<NaiveDateTime>,
-    #[diesel(deserialize_as = FastTimestampOpt)]
-    pub responded_at: Option<NaiveDateTime>,
+    pub status: OfferStatus,
+    pub offered_at: UtcTime,
+    pub reminder_at: UtcTime,
+    pub deadline_at: UtcTime,
+    pub reminded_at: Option<UtcTime>,
+    pub responded_at: Option<UtcTime>,
     pub decline_reason: Option<String>,
     pub decline_note: Option<String>,
 }
@@ -32,8 +28,7 @@ pub struct Offer {
 pub struct InboxOffer {
     pub offer_id: i64,
     pub lead_id: i64,
-    #[diesel(deserialize_as = FastTimestamp)]
-    pub deadline_at: NaiveDateTime,
+    pub deadline_at: UtcTime,
     pub product_line: String,
     pub country: String,
     pub postcode: Option<String>,
@@ -48,7 +43,7 @@ impl InboxOffer {
         crate::on_native!(conn, |c| offers::table
             .inner_join(leads::table)
             .filter(offers::dealer_id.eq(dealer_id))
-            .filter(offers::status.eq("open"))
+            .filter(offers::status.eq(OfferStatus::Open))
             .order((offers::deadline_at, offers::id))
             .select((
                 offers::id,
@@ -72,7 +67,7 @@ impl InboxOffer {
         crate::on_native!(conn, |c| touchpoints::table
             .inner_join(offers::table.on(offers::lead_id.eq(touchpoints::lead_id)))
             .filter(offers::dealer_id.eq(dealer_id))
-            .filter(offers::status.eq("open"))
+            .filter(offers::status.eq(OfferStatus::Open))
             .order((touchpoints::lead_id, touchpoints::position))
             .select((touchpoints::lead_id, touchpoints::channel))
             .load(c))
@@ -81,10 +76,10 @@ impl InboxOffer {
 
 #[derive(Debug, Insertable)]
 #[diesel(table_name = offers)]
-pub struct NewOffer<'a> {
+pub struct NewOffer {
     pub lead_id: i64,
     pub dealer_id: i64,
-    pub status: &'a str,
+    pub status: OfferStatus,
     pub offered_at: NaiveDateTime,
     pub reminder_at: NaiveDateTime,
     pub deadline_at: NaiveDateTime,
@@ -97,9 +92,8 @@ pub struct NewOffer<'a> {
 pub struct AllocationDecision {
     pub id: i64,
     pub lead_id: i64,
-    #[diesel(deserialize_as = FastTimestamp)]
-    pub decided_at: NaiveDateTime,
-    pub kind: String,
+    pub decided_at: UtcTime,
+    pub kind: DecisionKind,
     pub actor: String,
     pub chosen_dealer_id: Option<i64>,
     pub reason: String,
@@ -111,7 +105,7 @@ pub struct AllocationDecision {
 pub struct NewAllocationDecision<'a> {
     pub lead_id: i64,
     pub decided_at: NaiveDateTime,
-    pub kind: &'a str,
+    pub kind: DecisionKind,
     pub actor: &'a str,
     pub chosen_dealer_id: Option<i64>,
     pub reason: &'a str,
@@ -141,7 +135,7 @@ impl Offer {
     ) -> QueryResult<Vec<(i64, i64)>> {
         offers::table
             .filter(offers::dealer_id.eq_any(dealer_ids))
-            .filter(offers::status.eq("open"))
+            .filter(offers::status.eq(OfferStatus::Open))
             .group_by(offers::dealer_id)
             .select((offers::dealer_id, diesel::dsl::count_star()))
             .load(conn)
@@ -167,7 +161,7 @@ impl AllocationDecision {
     /// Every automatic decision in the order it was made (for replay).
     pub fn all_automatic(conn: &mut DbConnection) -> QueryResult<Vec<AllocationDecision>> {
         allocation_decisions::table
-            .filter(allocation_decisions::kind.eq("auto"))
+            .filter(allocation_decisions::kind.eq(DecisionKind::Auto))
             .select(AllocationDecision::as_select())
             .order(allocation_decisions::id)
             .load(conn)
@@ -223,14 +217,14 @@ impl Offer {
     pub fn close(
         conn: &mut DbConnection,
         id: i64,
-        status: &str,
+        status: OfferStatus,
         before_deadline: bool,
         now: NaiveDateTime,
         decline: Option<(&str, &str)>,
     ) -> QueryResult<bool> {
         let mut query = diesel::update(offers::table)
             .filter(offers::id.eq(id))
-            .filter(offers::status.eq("open"))
+            .filter(offers::status.eq(OfferStatus::Open))
             .into_boxed();
         if before_deadline {
             query = query.filter(offers::deadline_at.gt(now));
@@ -256,7 +250,7 @@ impl Offer {
             offers::table
                 .filter(offers::lead_id.eq(lead_id))
                 .filter(offers::dealer_id.eq(dealer_id))
-                .filter(offers::status.eq("open"))
+                .filter(offers::status.eq(OfferStatus::Open))
                 .select(Offer::as_select())
                 .load(conn),
         )
@@ -273,7 +267,7 @@ impl Offer {
         diesel::update(
             offers::table
                 .filter(offers::id.eq(id))
-                .filter(offers::status.eq("open"))
+                .filter(offers::status.eq(OfferStatus::Open))
                 .filter(offers::reminded_at.is_null()),
         )
         .set(offers::reminded_at.eq(now))
@@ -290,10 +284,8 @@ pub struct OfferLink {
     pub id: i64,
     pub offer_id: i64,
     pub token_hash: String,
-    #[diesel(deserialize_as = FastTimestamp)]
-    pub created_at: NaiveDateTime,
-    #[diesel(deserialize_as = FastTimestamp)]
-    pub expires_at: NaiveDateTime,
+    pub created_at: UtcTime,
+    pub expires_at: UtcTime,
 }
 
 impl OfferLink {

@@ -1,7 +1,7 @@
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
-use crate::db::{DbConnection, FastTimestamp, FastTimestampOpt};
+use crate::db::{DbConnection, UtcTime};
 use crate::schema::outbound_emails;
 
 /// A message waiting in (or delivered from) the durable mail queue.
@@ -13,17 +13,12 @@ pub struct OutboundEmail {
     pub subject: String,
     pub body_text: String,
     pub body_html: String,
-    #[diesel(deserialize_as = FastTimestamp)]
-    pub created_at: NaiveDateTime,
+    pub created_at: UtcTime,
     pub attempts: i32,
-    #[diesel(deserialize_as = FastTimestamp)]
-    pub next_attempt_at: NaiveDateTime,
-    #[diesel(deserialize_as = FastTimestampOpt)]
-    pub lease_until: Option<NaiveDateTime>,
-    #[diesel(deserialize_as = FastTimestampOpt)]
-    pub sent_at: Option<NaiveDateTime>,
-    #[diesel(deserialize_as = FastTimestampOpt)]
-    pub failed_at: Option<NaiveDateTime>,
+    pub next_attempt_at: UtcTime,
+    pub lease_until: Option<UtcTime>,
+    pub sent_at: Option<UtcTime>,
+    pub failed_at: Option<UtcTime>,
     pub last_error: Option<String>,
 }
 

@@ -1,7 +1,8 @@
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
-use crate::db::{DbConnection, FastTimestamp, unique_row};
+use crate::db::{DbConnection, UtcTime, unique_row};
+use crate::domain::Role;
 use crate::schema::{sessions, users};
 
 /// A login session. The cookie holds a random id; only its SHA-256 is stored, so a copy
@@ -12,12 +13,9 @@ pub struct SessionRow {
     pub id_hash: String,
     pub user_id: i64,
     pub csrf_token: String,
-    #[diesel(deserialize_as = FastTimestamp)]
-    pub created_at: NaiveDateTime,
-    #[diesel(deserialize_as = FastTimestamp)]
-    pub last_seen_at: NaiveDateTime,
-    #[diesel(deserialize_as = FastTimestamp)]
-    pub expires_at: NaiveDateTime,
+    pub created_at: UtcTime,
+    pub last_seen_at: UtcTime,
+    pub expires_at: UtcTime,
     pub client_ip: String,
     pub user_agent: String,
 }
@@ -29,7 +27,7 @@ pub struct SessionUser {
     pub id: i64,
     pub email: String,
     pub name: String,
-    pub role: String,
+    pub role: Role,
     pub dealer_id: Option<i64>,
     pub locale: Option<String>,
     pub active: bool,

@@ -1,7 +1,7 @@
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
-use crate::db::{DbConnection, FastTimestamp, FastTimestampOpt, unique_row};
+use crate::db::{DbConnection, UtcTime, unique_row};
 use crate::schema::user_tokens;
 
 /// A single-use token sent by email (password reset, invitation). Only its hash is stored.
@@ -12,12 +12,9 @@ pub struct UserToken {
     pub user_id: i64,
     pub purpose: String,
     pub token_hash: String,
-    #[diesel(deserialize_as = FastTimestamp)]
-    pub created_at: NaiveDateTime,
-    #[diesel(deserialize_as = FastTimestamp)]
-    pub expires_at: NaiveDateTime,
-    #[diesel(deserialize_as = FastTimestampOpt)]
-    pub used_at: Option<NaiveDateTime>,
+    pub created_at: UtcTime,
+    pub expires_at: UtcTime,
+    pub used_at: Option<UtcTime>,
 }
 
 #[derive(Debug, Insertable)]

@@ -1,7 +1,8 @@
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
-use crate::db::{DbConnection, FastTimestamp, FastTimestampOpt, lower, unique_row};
+use crate::db::{DbConnection, UtcTime, lower, unique_row};
+use crate::domain::Role;
 use crate::schema::users;
 
 #[derive(Debug, Clone, Queryable, Selectable)]
@@ -10,17 +11,14 @@ pub struct User {
     pub id: i64,
     pub email: String,
     pub name: String,
-    pub role: String,
+    pub role: Role,
     pub dealer_id: Option<i64>,
     pub locale: Option<String>,
     pub password_hash: Option<String>,
     pub active: bool,
-    #[diesel(deserialize_as = FastTimestampOpt)]
-    pub password_changed_at: Option<NaiveDateTime>,
-    #[diesel(deserialize_as = FastTimestamp)]
-    pub created_at: NaiveDateTime,
-    #[diesel(deserialize_as = FastTimestamp)]
-    pub updated_at: NaiveDateTime,
+    pub password_changed_at: Option<UtcTime>,
+    pub created_at: UtcTime,
+    pub updated_at: UtcTime,
 }
 
 #[derive(Debug, Insertable)]
@@ -28,7 +26,7 @@ pub struct User {
 pub struct NewUser<'a> {
     pub email: &'a str,
     pub name: &'a str,
-    pub role: &'a str,
+    pub role: Role,
     pub dealer_id: Option<i64>,
     pub locale: Option<&'a str>,
     pub password_hash: Option<&'a str>,
@@ -42,7 +40,7 @@ pub struct NewUser<'a> {
 #[diesel(table_name = users, treat_none_as_null = true)]
 pub struct UserChanges<'a> {
     pub name: &'a str,
-    pub role: &'a str,
+    pub role: Role,
     pub dealer_id: Option<i64>,
     pub locale: Option<&'a str>,
     pub updated_at: NaiveDateTime,

@@ -107,8 +107,8 @@ impl FromRequest for ApiClient {
     }
 }
 
-fn time(t: NaiveDateTime) -> String {
-    intake::contract_time(t)
+fn time(t: impl Into<NaiveDateTime>) -> String {
+    intake::contract_time(t.into())
 }
 
 fn dealer_json(dealer: Option<&Dealer>) -> Value {

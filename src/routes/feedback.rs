@@ -271,7 +271,7 @@ impl FormPage {
         list.iter().any(|v| v == value)
     }
 
-    fn label(&self, group: &str, code: &str) -> String {
+    fn label(&self, group: &str, code: impl std::fmt::Display) -> String {
         self.page.t(&format!("feedback-{group}-{code}"))
     }
 
@@ -309,7 +309,7 @@ impl FormPage {
     fn revenue(&self) -> String {
         self.view.answers.as_ref().map_or_else(
             || "—".into(),
-            |row| self.page.money_in(row.revenue_cents, &row.currency),
+            |row| self.page.money_in(row.revenue_cents, row.currency.as_str()),
         )
     }
 
@@ -374,8 +374,9 @@ fn progress_of(view: &RequestView, form: &FeedbackForm, page: &Page) -> Complete
     }
 }
 
-fn local_date(at: NaiveDateTime, tz: chrono_tz::Tz) -> chrono::NaiveDate {
+fn local_date(at: impl Into<NaiveDateTime>, tz: chrono_tz::Tz) -> chrono::NaiveDate {
     use chrono::TimeZone;
+    let at: NaiveDateTime = at.into();
     tz.from_utc_datetime(&at).date_naive()
 }
 

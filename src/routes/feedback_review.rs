@@ -356,16 +356,20 @@ fn feedback_csv(lines: &[RequestLine], answers: &[FeedbackRow]) -> Result<String
         out.write_record([
             cell(&line.lead.external_id),
             cell(&line.dealer_code),
-            a.outcome.clone().unwrap_or_default(),
+            a.outcome.map(|o| o.as_str().to_owned()).unwrap_or_default(),
             a.close_date.map(|d| d.to_string()).unwrap_or_default(),
             revenue,
-            a.currency.clone(),
+            a.currency.as_str().to_owned(),
             a.products.clone(),
             cell(&a.products_other),
-            a.lost_reason.clone().unwrap_or_default(),
+            a.lost_reason
+                .map(|r| r.as_str().to_owned())
+                .unwrap_or_default(),
             cell(&a.competitor),
             a.decision_factors.clone(),
-            a.first_heard.clone().unwrap_or_default(),
+            a.first_heard
+                .map(|f| f.as_str().to_owned())
+                .unwrap_or_default(),
             a.lead_quality.map(|q| q.to_string()).unwrap_or_default(),
             cell(&a.notes),
             a.completeness_permille

@@ -9,7 +9,7 @@ use serde::Deserialize;
 
 use super::{html, see_other_with_notice};
 use crate::db::DbConnection;
-use crate::domain::{LeadStatus, Role};
+use crate::domain::Role;
 use crate::error::AppError;
 use crate::i18n::FluentArg;
 use crate::models::dealer::Dealer;
@@ -123,8 +123,9 @@ impl TimeLeft {
         }
     }
 
-    fn until(&self, deadline: NaiveDateTime) -> String {
+    fn until(&self, deadline: impl Into<NaiveDateTime>) -> String {
         use std::fmt::Write;
+        let deadline: NaiveDateTime = deadline.into();
         let minutes = (deadline - self.now).num_minutes().max(0);
         let mut out = String::with_capacity(40);
         for piece in &self.pieces {
@@ -267,16 +268,10 @@ async fn lead_page(
             Ok((lead, offer, touchpoints, events))
         })
         .await?;
-    let next = lead
-        .status
-        .parse::<LeadStatus>()
-        .map(|s| {
-            offers::next_statuses(s)
-                .iter()
-                .map(|s| s.as_str())
-                .collect()
-        })
-        .unwrap_or_default();
+    let next = offers::next_statuses(lead.status)
+        .iter()
+        .map(|s| s.as_str())
+        .collect();
     html(&LeadPage {
         page,
         lead,

@@ -374,7 +374,7 @@ async fn unallocated(
         .db
         .read(|conn| {
             leads::table
-                .filter(leads::status.eq(LeadStatus::Unallocated.as_str()))
+                .filter(leads::status.eq(LeadStatus::Unallocated))
                 .count()
                 .get_result::<i64>(conn)
                 .map_err(AppError::from)

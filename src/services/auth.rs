@@ -3,7 +3,7 @@
 use chrono::{NaiveDateTime, TimeDelta};
 use diesel::Connection;
 
-use crate::db::{self, Db, DbConnection};
+use crate::db::{self, Db, DbConnection, UtcTime};
 use crate::domain::{MessageKey, NewPassword, Role};
 use crate::email::{self, PasswordResetEmail};
 use crate::error::AppError;
@@ -62,7 +62,7 @@ impl AuthSession {
                 id: user.id,
                 email: user.email,
                 name: user.name,
-                role: user.role.parse().ok()?,
+                role: user.role,
                 dealer_id: user.dealer_id,
                 locale: user.locale.and_then(|l| l.parse().ok()),
             },
@@ -110,9 +110,9 @@ fn create_session(
             id_hash: tokens::hash_secret(&secret),
             user_id,
             csrf_token: tokens::random_secret(),
-            created_at: now,
-            last_seen_at: now,
-            expires_at: now + policy.absolute,
+            created_at: now.into(),
+            last_seen_at: now.into(),
+            expires_at: (now + policy.absolute).into(),
             client_ip: client.ip.clone(),
             user_agent: client.user_agent.chars().take(300).collect(),
         },
@@ -186,14 +186,14 @@ fn admit_attempt(
     let wait = throttle_wait(
         by_account.count,
         MAX_FAILURES_PER_ACCOUNT,
-        by_account.oldest,
+        by_account.oldest.map(UtcTime::get),
         now,
     )
     .into_iter()
     .chain(throttle_wait(
         by_address.count,
         MAX_FAILURES_PER_ADDRESS,
-        by_address.oldest,
+        by_address.oldest.map(UtcTime::get),
         now,
     ))
     .max();
@@ -300,10 +300,7 @@ pub async fn login(
                 ("user", &user.id.to_string()),
                 &client.user_agent,
             )?;
-            let role = user
-                .role
-                .parse()
-                .map_err(|_| AppError::Internal(anyhow::anyhow!("bad role in database")))?;
+            let role = user.role;
             Ok(LoginOutcome::LoggedIn(NewSession { secret, role }))
         })
     })
@@ -590,10 +587,7 @@ pub async fn set_password_from_link(
                 TokenPurpose::PasswordReset => ("password_reset", None),
                 TokenPurpose::Invitation => {
                     let secret = create_session(conn, user.id, &client, policy, now)?;
-                    let role = user
-                        .role
-                        .parse()
-                        .map_err(|_| AppError::Internal(anyhow::anyhow!("bad role")))?;
+                    let role = user.role;
                     ("invitation_accepted", Some(NewSession { secret, role }))
                 }
             };

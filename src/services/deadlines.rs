@@ -45,7 +45,7 @@ pub fn process_due(
                         conn,
                         offer.dealer_id,
                         &lead,
-                        offer.deadline_at,
+                        offer.deadline_at.get(),
                         &policy.base_url,
                         true,
                     )?;
@@ -64,7 +64,7 @@ pub fn process_due(
             let ids = db::claim_due_offers(conn, DueOffers::Expiring, now, BATCH)?;
             let mut done = 0;
             for &id in &ids {
-                if Offer::close(conn, id, OfferStatus::Expired.as_str(), false, now, None)? {
+                if Offer::close(conn, id, OfferStatus::Expired, false, now, None)? {
                     let offer = Offer::find(conn, id)?;
                     LeadRow::record_event(
                         conn,

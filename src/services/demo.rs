@@ -439,7 +439,14 @@ impl DemoLeads {
             }
             _ => {
                 conn.transaction(|conn| -> Result<(), AppError> {
-                    if Offer::close(conn, offer.id, "expired", false, self.now, None)? {
+                    if Offer::close(
+                        conn,
+                        offer.id,
+                        crate::domain::OfferStatus::Expired,
+                        false,
+                        self.now,
+                        None,
+                    )? {
                         let lead = crate::models::lead::LeadRow::find(conn, stored.id)?;
                         offering::offer_to_next_dealer(
                             conn,

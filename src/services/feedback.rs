@@ -13,7 +13,7 @@ use diesel::Connection;
 
 use crate::db::DbConnection;
 use crate::domain::LeadStatus;
-use crate::domain::feedback_fields::Outcome;
+use crate::domain::feedback_fields::{Currency, Outcome};
 use crate::error::AppError;
 use crate::models::dealer::Dealer;
 use crate::models::feedback::{FeedbackRequest, FeedbackRow};
@@ -126,21 +126,22 @@ pub fn save(
         let stored = FeedbackRow::find(conn, request_id)?;
         let score = answers.completeness();
         let submitted_at = if submit {
-            stored.as_ref().and_then(|s| s.submitted_at).or(Some(now))
+            stored
+                .as_ref()
+                .and_then(|s| s.submitted_at)
+                .or(Some(now.into()))
         } else {
             stored.as_ref().and_then(|s| s.submitted_at)
         };
         let row = FeedbackRow {
             request_id,
-            outcome: answers.outcome.map(|o| o.as_str().to_owned()),
+            outcome: answers.outcome,
             close_date: answers.close_date,
             revenue_cents: answers.revenue_cents,
-            currency: answers
-                .currency
-                .map_or_else(|| "EUR".to_owned(), |c| c.as_str().to_owned()),
+            currency: answers.currency.unwrap_or(Currency::Eur),
             products: answers.products.join(","),
             products_other: answers.products_other.clone(),
-            lost_reason: answers.lost_reason.map(|r| r.as_str().to_owned()),
+            lost_reason: answers.lost_reason,
             competitor: answers.competitor.clone(),
             decision_factors: answers
                 .decision_factors
@@ -148,19 +149,19 @@ pub fn save(
                 .map(|f| f.as_str())
                 .collect::<Vec<_>>()
                 .join(","),
-            first_heard: answers.first_heard.map(|f| f.as_str().to_owned()),
+            first_heard: answers.first_heard,
             lead_quality: answers.lead_quality,
             notes: answers.notes.clone(),
             completeness_permille: submitted_at.map(|_| i32::try_from(score.permille).unwrap_or(0)),
             answered: i32::try_from(score.answered).unwrap_or(0),
             applicable: i32::try_from(score.applicable).unwrap_or(0),
             response_seconds: submitted_at.map(|at| (at - request.opened_at).num_seconds()),
-            saved_at: now,
+            saved_at: now.into(),
             submitted_at,
         };
         let unchanged = stored.as_ref().is_some_and(|s| {
             FeedbackRow {
-                saved_at: now,
+                saved_at: now.into(),
                 ..s.clone()
             } == row
         });
@@ -220,10 +221,10 @@ fn sync_lead_status(
         Some(Outcome::Lost) => LeadStatus::Lost,
         _ => return Ok(()),
     };
-    if lead.status == target.as_str() {
+    if lead.status == target {
         return Ok(());
     }
-    LeadRow::set_status(conn, lead.id, target.as_str(), Some(dealer_id), None, now)?;
+    LeadRow::set_status(conn, lead.id, target, Some(dealer_id), None, now)?;
     LeadRow::record_event(
         conn,
         &NewLeadEvent {

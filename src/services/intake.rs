@@ -73,7 +73,7 @@ impl LeadInput {
     pub fn from_stored(lead: &LeadRow, touchpoints: &[TouchpointRow]) -> Self {
         Self {
             external_id: lead.external_id.clone(),
-            received_at: lead.received_at,
+            received_at: lead.received_at.get(),
             contact_name: lead.contact_name.clone(),
             contact_email: lead.contact_email.clone(),
             contact_phone: lead.contact_phone.clone(),
@@ -88,7 +88,7 @@ impl LeadInput {
             touchpoints: touchpoints
                 .iter()
                 .map(|t| TouchpointInput {
-                    occurred_at: t.occurred_at,
+                    occurred_at: t.occurred_at.get(),
                     channel: t.channel.clone(),
                     source: t.source.clone(),
                     medium: t.medium.clone(),
@@ -542,8 +542,9 @@ pub enum IntakeOutcome {
 }
 
 /// A time as the JSON contract writes it (RFC 3339, UTC, microseconds).
-pub fn contract_time(t: chrono::NaiveDateTime) -> String {
-    t.and_utc()
+pub fn contract_time(t: impl Into<chrono::NaiveDateTime>) -> String {
+    t.into()
+        .and_utc()
         .to_rfc3339_opts(chrono::SecondsFormat::Micros, true)
 }
 
@@ -719,7 +720,7 @@ fn store_lead_in(
                 grade: input.grade.as_deref(),
                 score: input.score,
                 consent_share: input.consent_share,
-                status: stored_status.as_str(),
+                status: stored_status,
                 dealer_id,
                 unallocated_reason,
                 status_changed_at: now,
@@ -770,12 +771,9 @@ fn store_lead_in(
         let offered = offering::offer_to_next_dealer(conn, &lead, source, policy, now)?;
         // What offering wrote, without reading the row again.
         let (status, dealer_id, reason) = offering::lead_status_after(offered.decision());
-        Ok(IntakeOutcome::Created(lead.after_status(
-            status.as_str(),
-            dealer_id,
-            reason,
-            now,
-        )))
+        Ok(IntakeOutcome::Created(
+            lead.after_status(status, dealer_id, reason, now),
+        ))
     };
     let attempt = if own_savepoint {
         db::transaction_retrying(conn, &mut store)

@@ -6,6 +6,7 @@
 use chrono::NaiveDateTime;
 
 use crate::db::DbConnection;
+use crate::domain::OfferStatus;
 use crate::error::AppError;
 use crate::models::lead::LeadRow;
 use crate::models::offer::{Offer, OfferLink};
@@ -23,7 +24,7 @@ pub fn resolve(
     let link = OfferLink::find_by_hash(conn, &tokens::hash_secret(secret))?
         .ok_or(AppError::InvalidLink)?;
     let offer = Offer::find(conn, link.offer_id)?;
-    if link.expires_at <= now || offer.status != "open" || offer.deadline_at <= now {
+    if link.expires_at <= now || offer.status != OfferStatus::Open || offer.deadline_at <= now {
         return Err(AppError::InvalidLink);
     }
     let lead = LeadRow::find(conn, offer.lead_id)?;

@@ -59,20 +59,13 @@ pub fn accept(
     conn.transaction(|conn| {
         let offer = offer_of(conn, dealer_id, offer_id)?;
         let now = db::now();
-        if !Offer::close(
-            conn,
-            offer_id,
-            OfferStatus::Accepted.as_str(),
-            true,
-            now,
-            None,
-        )? {
+        if !Offer::close(conn, offer_id, OfferStatus::Accepted, true, now, None)? {
             return Ok((Answer::TooLate, offer.lead_id));
         }
         LeadRow::set_status(
             conn,
             offer.lead_id,
-            LeadStatus::Accepted.as_str(),
+            LeadStatus::Accepted,
             Some(dealer_id),
             None,
             now,
@@ -121,7 +114,7 @@ pub fn decline(
         if !Offer::close(
             conn,
             offer_id,
-            OfferStatus::Declined.as_str(),
+            OfferStatus::Declined,
             true,
             now,
             Some((reason, &note)),
@@ -156,9 +149,8 @@ pub fn decline(
 /// moved on since. Only then may the dealer see its customer and report on it.
 pub fn lead_is_with(lead: &LeadRow, dealer_id: i64) -> bool {
     lead.dealer_id == Some(dealer_id)
-        && lead.status.parse::<LeadStatus>().is_ok_and(|s| {
-            s.is_open_for_dealer() || matches!(s, LeadStatus::Won | LeadStatus::Lost)
-        })
+        && (lead.status.is_open_for_dealer()
+            || matches!(lead.status, LeadStatus::Won | LeadStatus::Lost))
 }
 
 /// The steps an accepted lead moves through, and which step may follow which.
@@ -209,10 +201,7 @@ pub fn advance(
                 Err(AppError::NotFound)
             };
         }
-        let current: LeadStatus = lead
-            .status
-            .parse()
-            .map_err(|_| AppError::Internal(anyhow::anyhow!("bad lead status")))?;
+        let current = lead.status;
         let Ok(target) = to.parse::<LeadStatus>() else {
             return Ok(Advanced::InvalidStep);
         };
@@ -220,7 +209,7 @@ pub fn advance(
             return Ok(Advanced::InvalidStep);
         }
         let now = db::now();
-        LeadRow::set_status(conn, lead_id, target.as_str(), Some(dealer_id), None, now)?;
+        LeadRow::set_status(conn, lead_id, target, Some(dealer_id), None, now)?;
         LeadRow::record_event(
             conn,
             &NewLeadEvent {

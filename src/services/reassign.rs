@@ -3,7 +3,7 @@
 //! manager's reason. Capacity and territory are not checked: the manager decides.
 
 use crate::db::{self, DbConnection};
-use crate::domain::{DealerCode, LeadStatus, OfferStatus};
+use crate::domain::{DealerCode, DecisionKind, LeadStatus, OfferStatus};
 use crate::error::AppError;
 use crate::models::dealer::Dealer;
 use crate::models::lead::LeadRow;
@@ -38,11 +38,10 @@ pub fn assign(
     db::transaction_retrying(conn, |conn| {
         let lead = LeadRow::find(conn, lead_id)?;
         let mut errors = FieldErrors::default();
-        match lead.status.parse::<LeadStatus>() {
-            Ok(LeadStatus::Withheld) => errors.add("lead", "leads-error-withheld"),
-            Ok(LeadStatus::Won | LeadStatus::Lost) => errors.add("lead", "leads-error-closed"),
-            Ok(_) => {}
-            Err(key) => errors.add("lead", key),
+        match lead.status {
+            LeadStatus::Withheld => errors.add("lead", "leads-error-withheld"),
+            LeadStatus::Won | LeadStatus::Lost => errors.add("lead", "leads-error-closed"),
+            _ => {}
         }
         let dealer = match DealerCode::parse(dealer_code) {
             Err(key) => {
@@ -72,16 +71,9 @@ pub fn assign(
         let mut withdrawn_from = None;
         for open in Offer::for_lead(conn, lead_id)?
             .into_iter()
-            .filter(|o| o.status == OfferStatus::Open.as_str())
+            .filter(|o| o.status == OfferStatus::Open)
         {
-            if Offer::close(
-                conn,
-                open.id,
-                OfferStatus::Withdrawn.as_str(),
-                false,
-                now,
-                None,
-            )? {
+            if Offer::close(conn, open.id, OfferStatus::Withdrawn, false, now, None)? {
                 withdrawn_from = Some(open.dealer_id);
             }
         }
@@ -91,7 +83,7 @@ pub fn assign(
             &NewOffer {
                 lead_id,
                 dealer_id: dealer.id,
-                status: OfferStatus::Open.as_str(),
+                status: OfferStatus::Open,
                 offered_at: now,
                 reminder_at,
                 deadline_at: deadline,
@@ -100,7 +92,7 @@ pub fn assign(
         LeadRow::set_status(
             conn,
             lead_id,
-            LeadStatus::Offered.as_str(),
+            LeadStatus::Offered,
             Some(dealer.id),
             None,
             now,
@@ -112,7 +104,7 @@ pub fn assign(
             &NewAllocationDecision {
                 lead_id,
                 decided_at: now,
-                kind: "manual",
+                kind: DecisionKind::Manual,
                 actor: &actor.label,
                 chosen_dealer_id: Some(dealer.id),
                 reason: &reason,

@@ -109,7 +109,7 @@ pub fn create_and_invite(
             &NewUser {
                 email: input.email.as_str(),
                 name: &input.name,
-                role: input.role.as_str(),
+                role: input.role,
                 dealer_id: input.dealer_id,
                 locale: input.locale.map(Locale::as_str),
                 password_hash: None,
@@ -197,14 +197,14 @@ pub fn update(
             user_id,
             &UserChanges {
                 name: &input.name,
-                role: input.role.as_str(),
+                role: input.role,
                 dealer_id: input.dealer_id,
                 locale: input.locale.map(Locale::as_str),
                 updated_at: db::now(),
             },
         )?;
         // A change of role or dealer takes effect at once: end the user's sessions.
-        if user.role != input.role.as_str() || user.dealer_id != input.dealer_id {
+        if user.role != input.role || user.dealer_id != input.dealer_id {
             SessionRow::delete_for_user(conn, user_id)?;
         }
         audit::record(
@@ -284,7 +284,7 @@ pub fn create_with_password(
             &NewUser {
                 email: input.email.as_str(),
                 name: &input.name,
-                role: input.role.as_str(),
+                role: input.role,
                 dealer_id: input.dealer_id,
                 locale: input.locale.map(Locale::as_str),
                 password_hash: Some(&hash),

@@ -84,9 +84,8 @@ impl Page {
         self.locale.datetime(*at, self.tz)
     }
 
-    pub fn opt_datetime(&self, at: &Option<NaiveDateTime>) -> String {
-        at.as_ref()
-            .map_or_else(|| "—".to_owned(), |a| self.datetime(a))
+    pub fn opt_datetime<T: Copy + Into<NaiveDateTime>>(&self, at: &Option<T>) -> String {
+        at.map_or_else(|| "—".to_owned(), |a| self.datetime(&a.into()))
     }
 
     pub fn number<N: Copy + Into<i64>>(&self, n: &N) -> String {
@@ -139,7 +138,7 @@ impl Page {
     }
 
     /// The name of a lead status (`lead-status-…`).
-    pub fn lead_status(&self, status: &str) -> String {
+    pub fn lead_status(&self, status: impl std::fmt::Display) -> String {
         self.t(&format!("lead-status-{status}"))
     }
 
@@ -153,7 +152,7 @@ impl Page {
         code.replace('_', " ")
     }
 
-    pub fn role_name(&self, role: &str) -> String {
+    pub fn role_name(&self, role: impl std::fmt::Display) -> String {
         self.t(&format!("role-{role}"))
     }
 }

@@ -127,7 +127,7 @@ async fn a_manager_uploads_a_csv_the_good_rows_are_offered_and_every_bad_line_is
     }
 
     let first = lead(&app, "CSV-1").expect("CSV-1 stored");
-    assert_eq!(first.status, "offered");
+    assert_eq!(first.status.as_str(), "offered");
     assert_eq!(first.dealer_id, Some(dealer_id));
     assert_eq!(
         first.contact_company.as_deref(),

@@ -178,7 +178,7 @@ async fn edit_form(
     let form = UserForm {
         email: existing.email.clone(),
         name: existing.name.clone(),
-        role: existing.role.clone(),
+        role: existing.role.as_str().to_owned(),
         dealer_code,
         locale: existing.locale.clone().unwrap_or_default(),
     };

@@ -8,7 +8,7 @@ use serde::Deserialize;
 
 use super::{fixed3, full_area, leads_of, staff_only, unallocated_reason};
 use crate::db::DbConnection;
-use crate::domain::LeadStatus;
+use crate::domain::{DecisionKind, FeedbackOutcome, LeadStatus};
 use crate::error::AppError;
 use crate::models::dealer::Dealer;
 use crate::models::feedback::{FeedbackRequest, FeedbackRow, SaleOutcome};
@@ -113,8 +113,8 @@ struct DetailPage {
 impl DetailPage {
     fn new(page: Page, d: LeadDetail, form: AssignForm, errors: Errors) -> Self {
         let can_assign = !matches!(
-            d.lead.status.parse::<LeadStatus>(),
-            Ok(LeadStatus::Withheld | LeadStatus::Won | LeadStatus::Lost)
+            d.lead.status,
+            LeadStatus::Withheld | LeadStatus::Won | LeadStatus::Lost
         );
         Self {
             page,
@@ -146,19 +146,19 @@ impl DetailPage {
             .map_or_else(|| "—".to_owned(), |p| format!("{} %", p / 10))
     }
 
-    fn label(&self, group: &str, code: &str) -> String {
+    fn label(&self, group: &str, code: impl std::fmt::Display) -> String {
         self.page.t(&format!("feedback-{group}-{code}"))
     }
 
     fn feedback_outcome(&self, row: &Option<FeedbackRow>) -> String {
-        row.as_ref().and_then(|r| r.outcome.as_deref()).map_or_else(
+        row.as_ref().and_then(|r| r.outcome).map_or_else(
             || "—".to_owned(),
             |o| self.page.t(&format!("feedback-outcome-{o}")),
         )
     }
 
     fn sale_revenue(&self, o: &SaleOutcome) -> String {
-        self.page.money_in(o.revenue_cents, &o.currency)
+        self.page.money_in(o.revenue_cents, o.currency.as_str())
     }
 
     fn code_opt(&self, id: &Option<i64>) -> String {
@@ -178,7 +178,7 @@ impl DetailPage {
         unallocated_reason(&self.page, reason)
     }
 
-    fn offer_status(&self, status: &str) -> String {
+    fn offer_status(&self, status: impl std::fmt::Display) -> String {
         self.page.t(&format!("leads-offer-{status}"))
     }
 
@@ -190,19 +190,19 @@ impl DetailPage {
         }
     }
 
-    fn kind(&self, kind: &str) -> String {
+    fn kind(&self, kind: impl std::fmt::Display) -> String {
         self.page.t(&format!("leads-kind-{kind}"))
     }
 
     /// Why this decision went the way it did, in the reader's language.
     fn why(&self, d: &DecisionView) -> String {
         let r = d.decision.reason.as_str();
-        match (d.decision.kind.as_str(), d.decision.chosen_dealer_id) {
-            ("auto", Some(_)) => {
+        match (d.decision.kind, d.decision.chosen_dealer_id) {
+            (DecisionKind::Auto, Some(_)) => {
                 let count = i64::try_from(d.candidates.len()).unwrap_or(0);
                 self.page.t1("leads-why-auto", "count", count)
             }
-            ("auto", None) => self.reason(r),
+            (DecisionKind::Auto, None) => self.reason(r),
             _ => r.to_owned(),
         }
     }

@@ -19,7 +19,7 @@ use super::allocator::{self, Candidate};
 use super::eligibility::{DealerProfile, EligibilityIndex, LeadProfile};
 use super::offering::{OfferRecipients, UnallocatedReason};
 use crate::db::DbConnection;
-use crate::domain::{LeadStatus, TerritoryKey};
+use crate::domain::{LeadStatus, OfferStatus, TerritoryKey};
 use crate::error::AppError;
 use crate::models::offer::{AllocationState, Offer};
 use crate::schema::{dealer_allocation_state, dealer_product_lines, dealer_territories, dealers};
@@ -279,7 +279,7 @@ fn accepted_open_counts_of(
     conn: &mut DbConnection,
     dealer_ids: &[i64],
 ) -> QueryResult<Vec<(i64, i64)>> {
-    let open = LeadStatus::OPEN_FOR_DEALER.map(LeadStatus::as_str);
+    let open = LeadStatus::OPEN_FOR_DEALER;
     let rows: Vec<(Option<i64>, i64)> = leads::table
         .filter(leads::dealer_id.eq_any(dealer_ids))
         .filter(leads::status.eq_any(open))
@@ -295,7 +295,7 @@ fn accepted_open_counts_of(
 /// Open offers per dealer, for every dealer that has one.
 fn open_offer_counts(conn: &mut DbConnection) -> QueryResult<Vec<(i64, i64)>> {
     offers::table
-        .filter(offers::status.eq("open"))
+        .filter(offers::status.eq(OfferStatus::Open))
         .group_by(offers::dealer_id)
         .select((offers::dealer_id, diesel::dsl::count_star()))
         .load(conn)
@@ -307,7 +307,7 @@ fn accepted_open_counts(conn: &mut DbConnection) -> QueryResult<Vec<(i64, i64)>>
     let mut counts = Vec::new();
     for status in LeadStatus::OPEN_FOR_DEALER {
         let rows: Vec<(Option<i64>, i64)> = leads::table
-            .filter(leads::status.eq(status.as_str()))
+            .filter(leads::status.eq(status))
             .group_by(leads::dealer_id)
             .select((leads::dealer_id, diesel::dsl::count_star()))
             .load(conn)?;

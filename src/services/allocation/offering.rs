@@ -10,7 +10,7 @@ use super::allocator::{self, Candidate};
 use super::eligibility::{EligibilityIndex, Ineligible, LeadProfile};
 use super::network::{self, NetworkSnapshot, SnapshotChoice};
 use crate::db::{self, DbConnection};
-use crate::domain::{LeadStatus, OfferStatus, RegionKey};
+use crate::domain::{DecisionKind, LeadStatus, OfferStatus, RegionKey};
 use crate::error::AppError;
 use crate::models::lead::{LeadRow, NewLeadEvent};
 use crate::models::offer::{
@@ -192,7 +192,7 @@ pub fn offer_to_next_dealer(
 
     let (status, dealer_id, reason) =
         lead_status_after(outcome.as_ref().map(|(_, a)| a.chosen).map_err(|r| *r));
-    LeadRow::set_status(conn, lead.id, status.as_str(), dealer_id, reason, now)?;
+    LeadRow::set_status(conn, lead.id, status, dealer_id, reason, now)?;
     // The dealer the lead leaves can no longer report on it.
     crate::services::feedback::requests::withdraw_for_lead(conn, lead.id, now)?;
     match outcome {
@@ -285,7 +285,7 @@ fn record_unallocated(
         &NewAllocationDecision {
             lead_id: lead.id,
             decided_at: now,
-            kind: "auto",
+            kind: DecisionKind::Auto,
             actor,
             chosen_dealer_id: None,
             reason: reason.as_str(),
@@ -319,7 +319,7 @@ fn record_offer(
         &NewOffer {
             lead_id: lead.id,
             dealer_id,
-            status: OfferStatus::Open.as_str(),
+            status: OfferStatus::Open,
             offered_at: now,
             reminder_at,
             deadline_at,
@@ -344,7 +344,7 @@ fn record_offer(
         &NewAllocationDecision {
             lead_id: lead.id,
             decided_at: now,
-            kind: "auto",
+            kind: DecisionKind::Auto,
             actor,
             chosen_dealer_id: Some(dealer_id),
             reason: &reason,
@@ -460,7 +460,7 @@ pub fn notify_dealer(
     reminder: bool,
 ) -> Result<(), AppError> {
     let recipients = OfferRecipients::load(conn, dealer_id)?;
-    let offer_id = Offer::open_for(conn, lead.id, dealer_id)?.map(|o| (o.id, o.deadline_at));
+    let offer_id = Offer::open_for(conn, lead.id, dealer_id)?.map(|o| (o.id, o.deadline_at.get()));
     send_offer_email(
         conn,
         &recipients,

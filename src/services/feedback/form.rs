@@ -65,19 +65,28 @@ impl FeedbackForm {
     /// The form showing stored answers again.
     pub fn from_row(row: &FeedbackRow, locale: Locale) -> Self {
         Self {
-            outcome: row.outcome.clone().unwrap_or_default(),
+            outcome: row
+                .outcome
+                .map(|o| o.as_str().to_owned())
+                .unwrap_or_default(),
             close_date: row.close_date.map(|d| d.to_string()).unwrap_or_default(),
             revenue: row
                 .revenue_cents
                 .map(|c| feedback_fields::format_amount(c, locale))
                 .unwrap_or_default(),
-            currency: row.currency.clone(),
+            currency: row.currency.as_str().to_owned(),
             products: split_list(&row.products),
             products_other: row.products_other.clone(),
-            lost_reason: row.lost_reason.clone().unwrap_or_default(),
+            lost_reason: row
+                .lost_reason
+                .map(|r| r.as_str().to_owned())
+                .unwrap_or_default(),
             competitor: row.competitor.clone(),
             decision_factors: split_list(&row.decision_factors),
-            first_heard: row.first_heard.clone().unwrap_or_default(),
+            first_heard: row
+                .first_heard
+                .map(|f| f.as_str().to_owned())
+                .unwrap_or_default(),
             lead_quality: row.lead_quality.map(|q| q.to_string()).unwrap_or_default(),
             notes: row.notes.clone(),
         }
@@ -151,19 +160,19 @@ impl Answers {
     /// The answers from a stored row (already checked when they were saved).
     pub fn from_row(row: &FeedbackRow) -> Self {
         Self {
-            outcome: row.outcome.as_deref().and_then(|o| o.parse().ok()),
+            outcome: row.outcome,
             close_date: row.close_date,
             revenue_cents: row.revenue_cents,
-            currency: row.currency.parse().ok(),
+            currency: Some(row.currency),
             products: split_list(&row.products),
             products_other: row.products_other.clone(),
-            lost_reason: row.lost_reason.as_deref().and_then(|r| r.parse().ok()),
+            lost_reason: row.lost_reason,
             competitor: row.competitor.clone(),
             decision_factors: split_list(&row.decision_factors)
                 .iter()
                 .filter_map(|f| f.parse().ok())
                 .collect(),
-            first_heard: row.first_heard.as_deref().and_then(|f| f.parse().ok()),
+            first_heard: row.first_heard,
             lead_quality: row.lead_quality,
             notes: row.notes.clone(),
         }

@@ -8,7 +8,7 @@ use serde_json::json;
 
 use super::form::Answers;
 use crate::db::DbConnection;
-use crate::domain::feedback_fields::{Currency, Outcome};
+use crate::domain::feedback_fields::{Currency, LostReason, Outcome, OutcomeEventKind};
 use crate::error::AppError;
 use crate::models::dealer::Dealer;
 use crate::models::feedback::{NewOutcomeEvent, OutcomeEvent, SaleOutcome};
@@ -16,10 +16,10 @@ use crate::models::lead::LeadRow;
 use crate::services::intake::{contract_time, touchpoint_json};
 
 /// Event kinds in the outbox.
-pub const RECORDED: &str = "outcome.recorded";
-pub const CORRECTED: &str = "outcome.corrected";
+pub const RECORDED: OutcomeEventKind = OutcomeEventKind::Recorded;
+pub const CORRECTED: OutcomeEventKind = OutcomeEventKind::Corrected;
 /// A won or lost outcome was changed to "still open" or "never reached".
-pub const RETRACTED: &str = "outcome.retracted";
+pub const RETRACTED: OutcomeEventKind = OutcomeEventKind::Retracted;
 
 /// A new event id: 128 random bits in the UUID v4 layout.
 pub fn new_event_id() -> String {
@@ -50,18 +50,14 @@ fn outcome_of(
     Some(SaleOutcome {
         lead_id: lead.id,
         dealer_id,
-        outcome: outcome.as_str().to_owned(),
+        outcome,
         revenue_cents: answers.revenue_cents.filter(|_| outcome == Outcome::Won),
-        currency: answers
-            .currency
-            .unwrap_or(Currency::Eur)
-            .as_str()
-            .to_owned(),
+        currency: answers.currency.unwrap_or(Currency::Eur),
         close_date: answers.close_date,
-        lost_reason: answers.lost_reason.map(|r| r.as_str().to_owned()),
+        lost_reason: answers.lost_reason,
         competitor: Some(answers.competitor.clone()).filter(|c| !c.is_empty()),
-        recorded_at: now,
-        updated_at: now,
+        recorded_at: now.into(),
+        updated_at: now.into(),
         last_event_id: String::new(),
     })
 }
@@ -69,19 +65,19 @@ fn outcome_of(
 /// Whether two outcomes say the same thing (ignoring when and by which event).
 fn same_facts(a: &SaleOutcome, b: &SaleOutcome) -> bool {
     (
-        &a.outcome,
+        a.outcome,
         a.revenue_cents,
-        &a.currency,
+        a.currency,
         a.close_date,
-        &a.lost_reason,
+        a.lost_reason,
         &a.competitor,
         a.dealer_id,
     ) == (
-        &b.outcome,
+        b.outcome,
         b.revenue_cents,
-        &b.currency,
+        b.currency,
         b.close_date,
-        &b.lost_reason,
+        b.lost_reason,
         &b.competitor,
         b.dealer_id,
     )
@@ -113,7 +109,7 @@ pub fn record(
     let answered = next.as_ref();
     let payload = json!({
         "event_id": event_id,
-        "type": kind,
+        "type": kind.as_str(),
         "occurred_at": contract_time(now),
         "corrects_event_id": corrects,
         "lead": {
@@ -124,12 +120,12 @@ pub fn record(
         },
         "dealer": { "code": dealer.code, "name": dealer.name },
         "outcome": answers.outcome.map(|o| o.as_str()),
-        "revenue": answered.and_then(|o| o.revenue_cents.map(|cents| json!({
-            "amount_cents": cents,
-            "currency": o.currency,
-        }))),
+        "revenue": answered.and_then(SaleOutcome::revenue).map(|money| json!({
+            "amount_cents": money.cents(),
+            "currency": money.currency().as_str(),
+        })),
         "close_date": answered.and_then(|o| o.close_date).map(|d| d.to_string()),
-        "lost_reason": answered.and_then(|o| o.lost_reason.clone()),
+        "lost_reason": answered.and_then(|o| o.lost_reason).map(LostReason::as_str),
         "competitor": answered.and_then(|o| o.competitor.clone()),
         "products": answers.products,
         "touchpoints": touchpoints.iter().map(touchpoint_json).collect::<Vec<_>>(),

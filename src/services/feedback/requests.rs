@@ -7,7 +7,7 @@ use diesel::prelude::*;
 
 use super::FeedbackPolicy;
 use crate::db::DbConnection;
-use crate::domain::LeadStatus;
+use crate::domain::{Currency, FeedbackOutcome as Outcome, LeadStatus, OfferStatus};
 use crate::email::{FeedbackEmail, FeedbackEmailKind};
 use crate::error::AppError;
 use crate::i18n::Locale;
@@ -50,9 +50,9 @@ pub fn open(
         now + policy.window,
     )?;
     // The outcome the dealer just reported starts the form off.
-    let outcome = match lead.status.parse::<LeadStatus>() {
-        Ok(LeadStatus::Won) => Some("won".to_owned()),
-        Ok(LeadStatus::Lost) => Some("lost".to_owned()),
+    let outcome = match lead.status {
+        LeadStatus::Won => Some(Outcome::Won),
+        LeadStatus::Lost => Some(Outcome::Lost),
         _ => None,
     };
     FeedbackRow::insert(
@@ -62,7 +62,7 @@ pub fn open(
             outcome,
             close_date: None,
             revenue_cents: None,
-            currency: "EUR".into(),
+            currency: Currency::Eur,
             products: String::new(),
             products_other: String::new(),
             lost_reason: None,
@@ -75,7 +75,7 @@ pub fn open(
             answered: 0,
             applicable: 0,
             response_seconds: None,
-            saved_at: now,
+            saved_at: now.into(),
             submitted_at: None,
         },
     )?;
@@ -93,7 +93,7 @@ pub fn send_link(
     now: NaiveDateTime,
 ) -> Result<(), AppError> {
     let secret = tokens::random_secret();
-    let expires = (now + policy.link_lifetime).min(request.closes_at);
+    let expires = (now + policy.link_lifetime).min(request.closes_at.get());
     FeedbackLink::insert(
         conn,
         request.id,
@@ -119,7 +119,7 @@ pub fn send_link(
             lead: format!("{} · {area}", lead.product_line),
             customer: lead.customer(),
             link: format!("{}/feedback/t/{secret}", policy.base_url),
-            open_until: locale.datetime(request.closes_at, policy.tz),
+            open_until: locale.datetime(request.closes_at.get(), policy.tz),
         },
     )?;
     Ok(())
@@ -204,7 +204,7 @@ pub fn exchange(
         &tokens::hash_secret(&session_secret),
         request.id,
         now,
-        (now + policy.session_lifetime).min(request.closes_at),
+        (now + policy.session_lifetime).min(request.closes_at.get()),
     )?;
     Ok(LinkUse::Session {
         request_id: request.id,
@@ -305,10 +305,9 @@ pub fn open_overdue(
 ) -> Result<usize, AppError> {
     use crate::schema::{feedback_requests, leads, offers};
 
-    let working: Vec<&str> = LeadStatus::ALL
-        .iter()
+    let working: Vec<LeadStatus> = LeadStatus::ALL
+        .into_iter()
         .filter(|s| s.is_open_for_dealer())
-        .map(|s| s.as_str())
         .collect();
     // Driven from the leads still being worked (an index range on status and creation
     // time: a lead accepted a month ago came in at least a month ago), so the cost follows
@@ -321,7 +320,7 @@ pub fn open_overdue(
             offers::table
                 .filter(offers::lead_id.eq(leads::id))
                 .filter(offers::dealer_id.nullable().eq(leads::dealer_id))
-                .filter(offers::status.eq("accepted"))
+                .filter(offers::status.eq(OfferStatus::Accepted))
                 .filter(offers::responded_at.le(cutoff)),
         ))
         .filter(diesel::dsl::not(diesel::dsl::exists(
