@@ -9,6 +9,7 @@ pub mod db;
 pub mod domain;
 pub mod email;
 pub mod error;
+pub mod fixtures;
 pub mod i18n;
 pub mod models;
 pub mod routes;

@@ -13,11 +13,12 @@ static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 use dealerloop::config::Settings;
 use dealerloop::db::{self, Contention, Db, DbConnection};
 use dealerloop::error::AppError;
+use dealerloop::fixtures::{demo, scale};
 use dealerloop::i18n::Locale;
 use dealerloop::models::api_token::ApiToken;
 use dealerloop::services::allocation::region_keys;
 use dealerloop::services::audit::Actor;
-use dealerloop::services::{api_tokens, demo, users};
+use dealerloop::services::{api_tokens, users};
 use dealerloop::startup::Application;
 
 #[derive(Parser)]
@@ -370,7 +371,7 @@ fn generate(settings: &Settings, dealers: usize, leads: usize) -> anyhow::Result
             .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
     );
     let started = std::time::Instant::now();
-    let done = dealerloop::services::scale::generate(&mut conn, dealers, leads, &mut |n| {
+    let done = scale::generate(&mut conn, dealers, leads, &mut |n| {
         bar.set_position(n as u64);
     })
     .map_err(|e| anyhow::anyhow!("{e}"))?;
@@ -385,8 +386,8 @@ fn generate(settings: &Settings, dealers: usize, leads: usize) -> anyhow::Result
     );
     println!(
         "dealer user: {} (password {})",
-        dealerloop::services::scale::LOAD_USER,
-        dealerloop::services::demo::DEMO_PASSWORD
+        scale::LOAD_USER,
+        demo::DEMO_PASSWORD
     );
     Ok(())
 }
@@ -413,7 +414,7 @@ fn import_leads(settings: &Settings, file: &std::path::Path) -> anyhow::Result<(
         indicatif::ProgressStyle::with_template("{bar:40} {pos}/{len} rows ({eta} left)")
             .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
     );
-    let policy = dealerloop::services::allocation::offering::OfferPolicy::from_settings(
+    let policy = dealerloop::services::allocation::OfferPolicy::from_settings(
         settings,
         settings.base_url(settings.port),
     );

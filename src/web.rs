@@ -34,8 +34,8 @@ pub struct AppState {
 
 impl AppState {
     /// Offer deadlines and limits from the settings, with this portal's address for links.
-    pub fn offer_policy(&self) -> crate::services::allocation::offering::OfferPolicy {
-        crate::services::allocation::offering::OfferPolicy::from_settings(
+    pub fn offer_policy(&self) -> crate::services::allocation::OfferPolicy {
+        crate::services::allocation::OfferPolicy::from_settings(
             &self.settings,
             self.base_url.to_string(),
         )

@@ -368,7 +368,7 @@ fn store_batch(
     conn: &mut crate::db::DbConnection,
     validated: &[Validated],
     source: &str,
-    policy: &crate::services::allocation::offering::OfferPolicy,
+    policy: &crate::services::allocation::OfferPolicy,
 ) -> Result<Vec<LeadResult>, AppError> {
     let mut results = Vec::with_capacity(validated.len());
     let valid = validated.iter().filter_map(|(_, v)| v.as_ref().ok());

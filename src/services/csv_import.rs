@@ -18,7 +18,7 @@ use serde_json::{Map, Value, json};
 
 use crate::db::{self, DbConnection};
 use crate::error::AppError;
-use crate::services::allocation::offering::OfferPolicy;
+use crate::services::allocation::OfferPolicy;
 use crate::services::audit::{self, Actor};
 use crate::services::intake::{self, FieldProblem, IntakeOutcome, LeadInput};
 

@@ -15,7 +15,8 @@ use crate::domain::OfferStatus;
 use crate::error::AppError;
 use crate::models::lead::{LeadRow, NewLeadEvent};
 use crate::models::offer::Offer;
-use crate::services::allocation::offering::{self, OfferPolicy};
+use crate::services::allocation::OfferPolicy;
+use crate::services::allocation::{decision, offering};
 
 /// How many offers one transaction claims.
 const BATCH: i64 = 20;
@@ -41,7 +42,7 @@ pub fn process_due(
                 if Offer::mark_reminded(conn, id, now)? {
                     let offer = Offer::find(conn, id)?;
                     let lead = LeadRow::find(conn, offer.lead_id)?;
-                    offering::notify_dealer(
+                    decision::notify_dealer(
                         conn,
                         offer.dealer_id,
                         &lead,
@@ -64,21 +65,7 @@ pub fn process_due(
             let ids = db::claim_due_offers(conn, DueOffers::Expiring, now, BATCH)?;
             let mut done = 0;
             for &id in &ids {
-                if Offer::close(conn, id, OfferStatus::Expired, false, now, None)? {
-                    let offer = Offer::find(conn, id)?;
-                    LeadRow::record_event(
-                        conn,
-                        &NewLeadEvent {
-                            lead_id: offer.lead_id,
-                            occurred_at: now,
-                            status: "expired",
-                            dealer_id: Some(offer.dealer_id),
-                            actor: "system",
-                            note: "no answer before the deadline",
-                        },
-                    )?;
-                    let lead = LeadRow::find(conn, offer.lead_id)?;
-                    offering::offer_to_next_dealer(conn, &lead, "system", policy, now)?;
+                if expire_offer(conn, id, policy, now)? {
                     done += 1;
                 }
             }
@@ -90,4 +77,40 @@ pub fn process_due(
         }
     }
     Ok(run)
+}
+
+/// Expires offer `offer_id` at `now` if it is still open, and offers its lead to the next
+/// eligible dealer (or puts it in the unallocated queue); returns whether it was open.
+/// Runs in the caller's transaction.
+pub fn expire_offer(
+    conn: &mut DbConnection,
+    offer_id: i64,
+    policy: &OfferPolicy,
+    now: NaiveDateTime,
+) -> Result<bool, AppError> {
+    if !Offer::close(
+        conn,
+        offer_id,
+        OfferStatus::Expired,
+        false,
+        now,
+        None,
+    )? {
+        return Ok(false);
+    }
+    let offer = Offer::find(conn, offer_id)?;
+    LeadRow::record_event(
+        conn,
+        &NewLeadEvent {
+            lead_id: offer.lead_id,
+            occurred_at: now,
+            status: "expired",
+            dealer_id: Some(offer.dealer_id),
+            actor: "system",
+            note: "no answer before the deadline",
+        },
+    )?;
+    let lead = LeadRow::find(conn, offer.lead_id)?;
+    offering::offer_to_next_dealer(conn, &lead, "system", policy, now)?;
+    Ok(true)
 }

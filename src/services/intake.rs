@@ -15,9 +15,10 @@ use crate::db::{self, DbConnection};
 use crate::domain::{EmailAddress, LeadStatus, ProductLine, RegionKey};
 use crate::error::AppError;
 use crate::models::lead::{LeadRow, NewLead, NewLeadEvent, NewTouchpoint, TouchpointRow};
+use crate::services::allocation::OfferPolicy;
 use crate::services::allocation::eligibility::LeadProfile;
-use crate::services::allocation::network::NetworkSnapshot;
-use crate::services::allocation::offering::{self, OfferPolicy};
+use crate::services::allocation::network::{self, NetworkSnapshot};
+use crate::services::allocation::{decision, offering};
 
 /// Most leads accepted in one request.
 pub const MAX_BATCH: usize = 1000;
@@ -696,7 +697,7 @@ fn store_lead_in(
             _ => None,
         };
         let (stored_status, dealer_id, unallocated_reason) = match &decided {
-            Some(decision) => offering::lead_status_after(
+            Some(decision) => decision::lead_status_after(
                 decision.as_ref().map(|made| made.chosen).map_err(|r| *r),
             ),
             None => (status, None, None),
@@ -765,12 +766,12 @@ fn store_lead_in(
         }
         if let (Some(network), Some(decided)) = (network.as_deref_mut(), decided) {
             let decided = decided.as_ref().map_err(|reason| *reason);
-            offering::record_network_choice(conn, &lead, source, policy, now, network, decided)?;
+            network::record_network_choice(conn, &lead, source, policy, now, network, decided)?;
             return Ok(IntakeOutcome::Created(lead));
         }
         let offered = offering::offer_to_next_dealer(conn, &lead, source, policy, now)?;
         // What offering wrote, without reading the row again.
-        let (status, dealer_id, reason) = offering::lead_status_after(offered.decision());
+        let (status, dealer_id, reason) = decision::lead_status_after(offered.decision());
         Ok(IntakeOutcome::Created(
             lead.after_status(status, dealer_id, reason, now),
         ))

@@ -7,7 +7,9 @@ use crate::domain::{LeadStatus, OfferStatus};
 use crate::error::AppError;
 use crate::models::lead::{LeadRow, NewLeadEvent};
 use crate::models::offer::Offer;
-use crate::services::allocation::offering::{self, OfferOutcome, OfferPolicy};
+use crate::services::allocation::OfferPolicy;
+use crate::services::allocation::decision::OfferOutcome;
+use crate::services::allocation::offering;
 use crate::services::audit::{self, Actor};
 
 /// Why a dealer declines; the short list shown on the phone.

@@ -8,7 +8,8 @@ use crate::error::AppError;
 use crate::models::dealer::Dealer;
 use crate::models::lead::LeadRow;
 use crate::models::offer::{NewAllocationDecision, NewOffer, Offer};
-use crate::services::allocation::offering::{self, OfferPolicy};
+use crate::services::allocation::OfferPolicy;
+use crate::services::allocation::decision;
 use crate::services::audit::{self, Actor};
 use crate::services::validation::FieldErrors;
 
@@ -24,8 +25,17 @@ pub struct Assigned {
     pub withdrawn_from: Option<i64>,
 }
 
+/// What became of a manual assignment: done, or refused for mistakes in the form.
+#[derive(Debug, Clone)]
+pub enum Assignment {
+    Assigned(Assigned),
+    /// The lead cannot be reassigned, the dealer code is wrong, or the reason is missing:
+    /// nothing was written.
+    Refused(FieldErrors),
+}
+
 /// Offers lead `lead_id` to the dealer with `dealer_code`, for `reason`, in one
-/// transaction. A form mistake comes back as field errors with nothing written.
+/// transaction. A form mistake comes back as [`Assignment::Refused`] with nothing written.
 pub fn assign(
     conn: &mut DbConnection,
     actor: &Actor,
@@ -33,7 +43,7 @@ pub fn assign(
     dealer_code: &str,
     reason: &str,
     policy: &OfferPolicy,
-) -> Result<Result<Assigned, FieldErrors>, AppError> {
+) -> Result<Assignment, AppError> {
     let reason: String = reason.trim().chars().take(MAX_REASON_CHARS).collect();
     db::transaction_retrying(conn, |conn| {
         let lead = LeadRow::find(conn, lead_id)?;
@@ -64,7 +74,7 @@ pub fn assign(
             errors.add("reason", "error-required");
         }
         let Some(dealer) = dealer.filter(|_| errors.is_empty()) else {
-            return Ok(Err(errors));
+            return Ok(Assignment::Refused(errors));
         };
 
         let now = db::now();
@@ -99,7 +109,7 @@ pub fn assign(
         )?;
         // The dealer the lead leaves can no longer report on it.
         crate::services::feedback::requests::withdraw_for_lead(conn, lead_id, now)?;
-        offering::record_decision(
+        decision::record_decision(
             conn,
             &NewAllocationDecision {
                 lead_id,
@@ -125,8 +135,8 @@ pub fn assign(
             ("lead", &lead_id.to_string()),
             &format!("offered to {}{previous}: {reason}", dealer.code),
         )?;
-        offering::notify_dealer(conn, dealer.id, &lead, deadline, &policy.base_url, false)?;
-        Ok(Ok(Assigned {
+        decision::notify_dealer(conn, dealer.id, &lead, deadline, &policy.base_url, false)?;
+        Ok(Assignment::Assigned(Assigned {
             dealer_id: dealer.id,
             offer_id,
             withdrawn_from,

@@ -2,7 +2,7 @@
 //! after the last offer, and races (two workers, an answer at the deadline).
 
 use chrono::TimeDelta;
-use dealerloop::services::allocation::offering::OfferPolicy;
+use dealerloop::services::allocation::OfferPolicy;
 use dealerloop::services::api_tokens;
 use dealerloop::services::audit::Actor;
 use dealerloop::services::deadlines::process_due;

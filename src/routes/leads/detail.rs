@@ -16,7 +16,7 @@ use crate::models::lead::{LeadEvent, LeadRow, TouchpointRow};
 use crate::models::offer::{AllocationDecision, Offer};
 use crate::routes::{html, html_with_status, see_other_with_notice};
 use crate::services::allocation::allocator::LEAD;
-use crate::services::allocation::offering::StoredCandidate;
+use crate::services::allocation::decision::StoredCandidate;
 use crate::services::reassign;
 use crate::web::page::Errors;
 use crate::web::{AppState, CurrentUser, Page, RequestContext};
@@ -280,7 +280,7 @@ pub(super) async fn assign(
         })
         .await?;
     match result {
-        Ok(_) => {
+        reassign::Assignment::Assigned(_) => {
             state.mail.wake();
             Ok(see_other_with_notice(
                 &format!("/leads/{id}"),
@@ -288,7 +288,7 @@ pub(super) async fn assign(
                 state.settings.served_over_tls(),
             ))
         }
-        Err(errors) => {
+        reassign::Assignment::Refused(errors) => {
             let errors = Errors::translate(&errors, page.locale);
             let d = state.db.read(move |conn| load_detail(conn, id)).await?;
             html_with_status(

@@ -5,7 +5,7 @@
 use std::collections::HashMap;
 
 use super::allocator::{self, Candidate};
-use super::offering::StoredCandidate;
+use super::decision::StoredCandidate;
 use crate::db::DbConnection;
 use crate::error::AppError;
 use crate::models::offer::AllocationDecision;
