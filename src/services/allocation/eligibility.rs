@@ -15,6 +15,9 @@
 //! either way. [`is_eligible`] states the rule dealer by dealer; the index explains with it
 //! why a lead waits, and finds candidates with lists that give the same answer without
 //! looking at every dealer (property-tested against it).
+//!
+//! The rule is here; the index in `index`, and the profiles read from the database (the
+//! whole network, or the SQL pre-select for one lead) in [`stored`].
 
 use std::fmt;
 
