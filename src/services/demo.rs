@@ -162,9 +162,8 @@ pub fn load(conn: &mut DbConnection) -> Result<DemoSummary, anyhow::Error> {
             if Dealer::find_by_code(conn, &code)?.is_some() {
                 return Ok(false);
             }
-            dealers::save(conn, &actor, None, &form)?.map_err(|e| {
-                AppError::Internal(anyhow::anyhow!("demo dealer {code} invalid: {e:?}"))
-            })?;
+            dealers::save(conn, &actor, None, &form)
+                .map_err(|e| e.unexpected(&format!("demo dealer {code}")))?;
             Ok(true)
         })?;
         if created {
