@@ -106,10 +106,9 @@ async fn dealer_detail(
     _staff: Staff,
     id: web::Path<i64>,
 ) -> Result<HttpResponse, AppError> {
-    let id = id.into_inner();
     let DealerProfile { view, users } = state
         .db
-        .read(move |conn| DealerProfile::load(conn, id))
+        .read(move |conn| DealerProfile::load(conn, id.into_inner()))
         .await?;
     html(&DealerDetailPage { page, view, users })
 }

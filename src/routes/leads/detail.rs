@@ -186,10 +186,9 @@ pub(super) async fn detail(
     _staff: Staff,
     id: web::Path<i64>,
 ) -> Result<HttpResponse, AppError> {
-    let id = id.into_inner();
     let d = state
         .db
-        .read(move |conn| lead_detail::load(conn, id))
+        .read(move |conn| lead_detail::load(conn, id.into_inner()))
         .await?;
     html(&DetailPage::new(
         page,
