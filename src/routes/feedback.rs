@@ -497,7 +497,7 @@ async fn dealer_list(
     let dealer_id = user.0.user.dealer_id.ok_or(AppError::Forbidden)?;
     let lines = state
         .db
-        .read_quick(move |conn| review::dealer_lines(conn, dealer_id))
+        .read_quick(move |conn| review::dealer_requests(conn, dealer_id))
         .await?;
     super::html(&DealerListPage {
         page,

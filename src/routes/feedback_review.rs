@@ -38,7 +38,8 @@ struct ReviewPage {
 
 impl ReviewPage {
     fn percent(&self, line: &RequestLine) -> String {
-        line.percent()
+        line.completeness
+            .map_or_else(|| "—".into(), |p| format!("{} %", p / 10))
     }
 
     fn export_url(&self) -> String {

@@ -46,16 +46,10 @@ impl RequestLine {
     pub fn customer(&self) -> String {
         self.lead.customer()
     }
-
-    /// Completeness of the answers, as a percentage (`—` before any).
-    pub fn percent(&self) -> String {
-        self.completeness
-            .map_or_else(|| "—".into(), |p| format!("{} %", p / 10))
-    }
 }
 
 /// The leads, dealer codes and completeness of `requests`, in the same order.
-fn lines_of(
+pub fn lines_of(
     conn: &mut DbConnection,
     requests: Vec<FeedbackRequest>,
 ) -> Result<Vec<RequestLine>, AppError> {
@@ -90,8 +84,11 @@ fn lines_of(
         .collect())
 }
 
-/// A dealer's own requests, newest first (the dealer's feedback list).
-pub fn dealer_lines(conn: &mut DbConnection, dealer_id: i64) -> Result<Vec<RequestLine>, AppError> {
+/// The dealer's feedback requests (the latest 200), for its list.
+pub fn dealer_requests(
+    conn: &mut DbConnection,
+    dealer_id: i64,
+) -> Result<Vec<RequestLine>, AppError> {
     let requests = FeedbackRequest::for_dealer(conn, dealer_id, PAGE_ROWS)?;
     lines_of(conn, requests)
 }
