@@ -14,7 +14,6 @@ use dealerloop::config::Settings;
 use dealerloop::db::{self, Contention, Db, DbConnection};
 use dealerloop::error::AppError;
 use dealerloop::fixtures::{demo, scale};
-use dealerloop::i18n::Locale;
 use dealerloop::models::api_token::ApiToken;
 use dealerloop::services::allocation::region_keys;
 use dealerloop::services::audit::Actor;
@@ -317,13 +316,6 @@ fn token(settings: &Settings, command: TokenCommand) -> anyhow::Result<()> {
             let source = source.unwrap_or_default();
             let issued = as_writer(&db, |conn| {
                 Ok(api_tokens::issue(conn, &Actor::cli(), &name, &source)?)
-            })?
-            .map_err(|errors| {
-                let list: Vec<String> = errors
-                    .iter()
-                    .map(|e| format!("{}: {}", e.field, Locale::En.t(e.key)))
-                    .collect();
-                anyhow::anyhow!(list.join("; "))
             })?;
             eprintln!(
                 "created API token {} ({}); copy it now: it will not be shown again",

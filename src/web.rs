@@ -9,6 +9,7 @@ pub mod observability;
 pub mod page;
 pub mod request_context;
 pub mod roles;
+pub mod search;
 
 use std::sync::Arc;
 
@@ -20,6 +21,7 @@ use crate::services::auth::SessionPolicy;
 pub use page::Page;
 pub use request_context::{CurrentUser, RequestContext};
 pub use roles::{Admin, DealerUser, Staff};
+pub use search::SearchQuery;
 
 /// Everything a handler may need, shared by all workers.
 #[derive(Clone)]

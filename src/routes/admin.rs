@@ -1,22 +1,20 @@
-//! The admin area: dealers, users and the audit log. Every handler here requires the
-//! admin role.
+//! The admin area: dealers, users, API tokens and the audit log. Every handler here takes
+//! the [`Admin`] extractor, so it runs for administrators only.
 
 mod api_tokens;
 mod audit;
 mod dealers;
 mod users;
 
+use std::ops::Deref;
+
 use actix_web::{HttpResponse, web};
 use askama::Template;
 
 use super::html;
-use crate::domain::Role;
 use crate::error::AppError;
-use crate::models::audit::AuditEvent;
-use crate::models::dealer::Dealer;
-use crate::models::outbound_email::OutboundEmail;
-use crate::models::user::User;
-use crate::web::{AppState, CurrentUser, Page};
+use crate::services::overview::AdminOverview;
+use crate::web::{Admin, AppState, Page};
 
 pub fn configure(routes: &mut crate::routes::Routes) {
     routes.get("/admin", home);
@@ -26,43 +24,26 @@ pub fn configure(routes: &mut crate::routes::Routes) {
     api_tokens::configure(routes);
 }
 
-/// Refuses anyone but an admin.
-fn admin_only(user: &CurrentUser) -> Result<(), AppError> {
-    user.require(&[Role::Admin])
-}
-
 #[derive(Template)]
 #[template(path = "admin/home.html")]
 struct AdminHome {
     page: Page,
-    dealer_count: i64,
-    user_count: i64,
-    pending_mail: i64,
-    recent: Vec<AuditEvent>,
+    overview: AdminOverview,
+}
+
+/// The template names the overview's counts and events as the page's own.
+impl Deref for AdminHome {
+    type Target = AdminOverview;
+    fn deref(&self) -> &AdminOverview {
+        &self.overview
+    }
 }
 
 async fn home(
     state: web::Data<AppState>,
     page: Page,
-    user: CurrentUser,
+    _admin: Admin,
 ) -> Result<HttpResponse, AppError> {
-    admin_only(&user)?;
-    let (dealer_count, user_count, pending_mail, recent) = state
-        .db
-        .read(|conn| -> Result<_, AppError> {
-            Ok((
-                Dealer::count(conn)?,
-                User::count(conn)?,
-                OutboundEmail::pending_count(conn)?,
-                AuditEvent::page(conn, None, None, 10)?,
-            ))
-        })
-        .await?;
-    html(&AdminHome {
-        page,
-        dealer_count,
-        user_count,
-        pending_mail,
-        recent,
-    })
+    let overview = state.db.read(AdminOverview::load).await?;
+    html(&AdminHome { page, overview })
 }

@@ -18,15 +18,13 @@ use crate::services::audit::Actor;
 use crate::services::feedback::completeness::Completeness;
 use crate::services::feedback::form::{self, Answers, FeedbackForm, FormContext};
 use crate::services::feedback::requests::{self, LinkUse};
+use crate::services::feedback::review::{self, RequestLine};
 use crate::services::feedback::{self, RequestView, Saved};
 use crate::web::page::Errors;
 use crate::web::{AppState, CurrentUser, Page, RequestContext};
 
 /// Cookie holding the form session a link was exchanged for; sent only to `/feedback`.
 pub const FORM_SESSION_COOKIE: &str = "dl_fb";
-
-/// An unsubmitted request is overdue this long after it opened (after both reminders).
-pub const OVERDUE_AFTER_DAYS: i64 = 7;
 
 pub fn configure(routes: &mut crate::routes::Routes) {
     routes
@@ -474,33 +472,6 @@ async fn submit(
 // ---------------------------------------------------------------------------------------
 // The dealer's list
 
-/// A request in a list, with its answers' state.
-pub struct RequestLine {
-    pub request: FeedbackRequest,
-    pub lead: crate::models::lead::LeadRow,
-    pub dealer_code: String,
-    pub completeness: Option<i32>,
-}
-
-impl RequestLine {
-    /// `pending`, `overdue`, `done` or `closed`.
-    pub fn state(&self, now: NaiveDateTime) -> &'static str {
-        if self.request.submitted_at.is_some() {
-            "done"
-        } else if !self.request.is_open(now) {
-            "closed"
-        } else if now - self.request.opened_at >= chrono::TimeDelta::days(OVERDUE_AFTER_DAYS) {
-            "overdue"
-        } else {
-            "pending"
-        }
-    }
-
-    pub fn customer(&self) -> String {
-        self.lead.customer()
-    }
-}
-
 #[derive(Template)]
 #[template(path = "dealer/feedback.html")]
 struct DealerListPage {
@@ -527,10 +498,7 @@ async fn dealer_list(
     let dealer_id = user.0.user.dealer_id.ok_or(AppError::Forbidden)?;
     let lines = state
         .db
-        .read_quick(move |conn| {
-            let requests = FeedbackRequest::for_dealer(conn, dealer_id, 200)?;
-            super::feedback_review::lines_of(conn, requests)
-        })
+        .read_quick(move |conn| review::dealer_requests(conn, dealer_id))
         .await?;
     super::html(&DealerListPage {
         page,

@@ -2,15 +2,12 @@
 
 use actix_web::{HttpResponse, web};
 use askama::Template;
-use serde::Deserialize;
 
 use super::html;
-use crate::db::DbConnection;
-use crate::domain::{Role, Territory};
 use crate::error::AppError;
-use crate::models::dealer::Dealer;
 use crate::models::user::User;
-use crate::web::{AppState, CurrentUser, Page};
+use crate::services::dealers::views::{DealerProfile, DealerView};
+use crate::web::{AppState, DealerUser, Page, SearchQuery, Staff};
 
 pub fn configure(routes: &mut crate::routes::Routes) {
     routes
@@ -18,81 +15,6 @@ pub fn configure(routes: &mut crate::routes::Routes) {
         .get("/manager", manager_home)
         .get("/dealers", dealer_list)
         .get("/dealers/{id}", dealer_detail);
-}
-
-/// A dealer with what list and detail pages show about it.
-pub struct DealerView {
-    pub dealer: Dealer,
-    pub territories: Vec<Territory>,
-    pub product_lines: Vec<String>,
-}
-
-impl DealerView {
-    pub fn territory_summary(&self) -> String {
-        self.territories
-            .iter()
-            .map(Territory::to_line)
-            .collect::<Vec<_>>()
-            .join(", ")
-    }
-
-    pub fn lines_summary(&self) -> String {
-        self.product_lines.join(", ")
-    }
-
-    pub fn postcodes(&self) -> Vec<String> {
-        self.territories
-            .iter()
-            .filter(|t| matches!(t, Territory::Postcode { .. }))
-            .map(Territory::to_line)
-            .collect()
-    }
-
-    pub fn regions(&self) -> Vec<String> {
-        self.territories
-            .iter()
-            .filter(|t| matches!(t, Territory::Region { .. }))
-            .map(Territory::to_line)
-            .collect()
-    }
-
-    pub fn load(conn: &mut DbConnection, id: i64) -> Result<Self, AppError> {
-        let dealer = Dealer::find(conn, id)?;
-        let territories = Dealer::territories(conn, id)?
-            .iter()
-            .map(|t| t.to_territory())
-            .collect();
-        let product_lines = Dealer::product_lines(conn, id)?;
-        Ok(Self {
-            dealer,
-            territories,
-            product_lines,
-        })
-    }
-
-    /// Dealers matching `search`, with territories and lines in two queries in all.
-    pub fn list(conn: &mut DbConnection, search: &str) -> Result<Vec<Self>, AppError> {
-        let dealers = Dealer::list(conn, search)?;
-        let ids: Vec<i64> = dealers.iter().map(|d| d.id).collect();
-        let territories = Dealer::territories_of(conn, &ids)?;
-        let lines = Dealer::product_lines_of(conn, &ids)?;
-        Ok(dealers
-            .into_iter()
-            .map(|dealer| Self {
-                territories: territories
-                    .iter()
-                    .filter(|t| t.dealer_id == dealer.id)
-                    .map(|t| t.to_territory())
-                    .collect(),
-                product_lines: lines
-                    .iter()
-                    .filter(|(d, _)| *d == dealer.id)
-                    .map(|(_, l)| l.clone())
-                    .collect(),
-                dealer,
-            })
-            .collect())
-    }
 }
 
 #[derive(Template)]
@@ -107,23 +29,17 @@ struct DealerHome {
 async fn dealer_home(
     state: web::Data<AppState>,
     page: Page,
-    user: CurrentUser,
+    me: DealerUser,
 ) -> Result<HttpResponse, AppError> {
-    user.require(&[Role::Dealer])?;
-    let dealer_id = user.0.user.dealer_id.ok_or(AppError::Forbidden)?;
-    let (view, colleagues) = state
+    let dealer_id = me.dealer_id;
+    let DealerProfile { view, users } = state
         .db
-        .read_quick(move |conn| -> Result<_, AppError> {
-            Ok((
-                DealerView::load(conn, dealer_id)?,
-                User::for_dealer(conn, dealer_id)?,
-            ))
-        })
+        .read_quick(move |conn| DealerProfile::load(conn, dealer_id))
         .await?;
     html(&DealerHome {
         page,
         view,
-        colleagues,
+        colleagues: users,
     })
 }
 
@@ -136,19 +52,14 @@ struct DealerListPage {
     heading: String,
 }
 
-#[derive(Deserialize)]
-pub struct SearchQuery {
-    #[serde(default)]
-    pub q: String,
-}
-
+/// The dealer network under the heading `heading_key`, searched by `query`.
 async fn render_dealer_list(
     state: &AppState,
     page: Page,
-    q: String,
+    query: SearchQuery,
     heading_key: &str,
 ) -> Result<HttpResponse, AppError> {
-    let search = q.trim().chars().take(100).collect::<String>();
+    let search = query.text();
     let dealers = state
         .db
         .read(move |conn| DealerView::list(conn, &search))
@@ -157,7 +68,7 @@ async fn render_dealer_list(
     html(&DealerListPage {
         page,
         dealers,
-        q,
+        q: query.q,
         heading,
     })
 }
@@ -166,21 +77,19 @@ async fn render_dealer_list(
 async fn manager_home(
     state: web::Data<AppState>,
     page: Page,
-    user: CurrentUser,
+    _staff: Staff,
     query: web::Query<SearchQuery>,
 ) -> Result<HttpResponse, AppError> {
-    user.require(&[Role::Manager, Role::Admin])?;
-    render_dealer_list(&state, page, query.into_inner().q, "manager-home-title").await
+    render_dealer_list(&state, page, query.into_inner(), "manager-home-title").await
 }
 
 async fn dealer_list(
     state: web::Data<AppState>,
     page: Page,
-    user: CurrentUser,
+    _staff: Staff,
     query: web::Query<SearchQuery>,
 ) -> Result<HttpResponse, AppError> {
-    user.require(&[Role::Manager, Role::Admin])?;
-    render_dealer_list(&state, page, query.into_inner().q, "dealers-title").await
+    render_dealer_list(&state, page, query.into_inner(), "dealers-title").await
 }
 
 #[derive(Template)]
@@ -194,16 +103,12 @@ struct DealerDetailPage {
 async fn dealer_detail(
     state: web::Data<AppState>,
     page: Page,
-    user: CurrentUser,
-    id: web::Path<String>,
+    _staff: Staff,
+    id: web::Path<i64>,
 ) -> Result<HttpResponse, AppError> {
-    user.require(&[Role::Manager, Role::Admin])?;
-    let id: i64 = id.parse().map_err(|_| AppError::NotFound)?;
-    let (view, users) = state
+    let DealerProfile { view, users } = state
         .db
-        .read(move |conn| -> Result<_, AppError> {
-            Ok((DealerView::load(conn, id)?, User::for_dealer(conn, id)?))
-        })
+        .read(move |conn| DealerProfile::load(conn, id.into_inner()))
         .await?;
     html(&DealerDetailPage { page, view, users })
 }

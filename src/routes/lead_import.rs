@@ -7,10 +7,9 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
 
 use super::{html, html_with_status};
-use crate::domain::Role;
 use crate::error::AppError;
 use crate::services::csv_import::{self, ImportSummary, LineProblem};
-use crate::web::{AppState, CurrentUser, Page, RequestContext};
+use crate::web::{AppState, Page, RequestContext, Staff};
 
 /// Room for the file plus the multipart envelope.
 const MAX_UPLOAD_BYTES: usize = csv_import::MAX_FILE_BYTES + 64 * 1024;
@@ -21,8 +20,6 @@ pub fn configure(routes: &mut crate::routes::Routes) {
         .get("/leads/import", form)
         .post("/leads/import", upload);
 }
-
-const STAFF: [Role; 2] = [Role::Admin, Role::Manager];
 
 #[derive(Template)]
 #[template(path = "lead_import/form.html")]
@@ -57,8 +54,7 @@ fn form_page(
     )
 }
 
-async fn form(page: Page, user: CurrentUser) -> Result<HttpResponse, AppError> {
-    user.require(&STAFF)?;
+async fn form(page: Page, _staff: Staff) -> Result<HttpResponse, AppError> {
     form_page(page, None, StatusCode::OK)
 }
 
@@ -67,12 +63,11 @@ async fn form(page: Page, user: CurrentUser) -> Result<HttpResponse, AppError> {
 async fn upload(
     state: web::Data<AppState>,
     page: Page,
-    user: CurrentUser,
+    staff: Staff,
     ctx: RequestContext,
     req: HttpRequest,
     payload: web::Payload,
 ) -> Result<HttpResponse, AppError> {
-    user.require(&STAFF)?;
     let Ok(body) = payload.to_bytes_limited(MAX_UPLOAD_BYTES).await else {
         return Ok(HttpResponse::PayloadTooLarge().finish());
     };
@@ -112,7 +107,7 @@ async fn upload(
             return form_page(page, Some(error), StatusCode::UNPROCESSABLE_ENTITY);
         }
     };
-    let actor = user.actor(&ctx.client.ip);
+    let actor = staff.actor(&ctx.client.ip);
     let policy = state.offer_policy();
     // One write per chunk: other requests are served between chunks.
     let mut summary = ImportSummary::default();

@@ -8,7 +8,7 @@ use crate::error::AppError;
 use crate::models::api_token::{ApiToken, NewApiToken};
 use crate::services::audit::{self, Actor};
 use crate::services::tokens;
-use crate::services::validation::FieldErrors;
+use crate::services::validation::{FieldErrors, FormError};
 
 /// Prefix of every token, so a leaked one is recognisable in logs and scanners.
 pub const TOKEN_PREFIX: &str = "dl_";
@@ -35,7 +35,7 @@ pub fn issue(
     actor: &Actor,
     name: &str,
     source: &str,
-) -> Result<Result<IssuedToken, FieldErrors>, AppError> {
+) -> Result<IssuedToken, FormError> {
     let (name, source) = (name.trim(), source.trim());
     let source = if source.is_empty() {
         DEFAULT_SOURCE
@@ -52,13 +52,11 @@ pub fn issue(
         errors.add("source", "error-token-name");
     }
     if !errors.is_empty() {
-        return Ok(Err(errors));
+        return Err(FormError::Invalid(errors));
     }
     conn.transaction(|conn| {
         if ApiToken::find_by_name(conn, name)?.is_some() {
-            let mut errors = FieldErrors::default();
-            errors.add("name", "error-token-name-taken");
-            return Ok(Err(errors));
+            return Err(FormError::invalid("name", "error-token-name-taken"));
         }
         let secret = format!("{TOKEN_PREFIX}{}", tokens::random_secret());
         let id = ApiToken::insert(
@@ -78,8 +76,13 @@ pub fn issue(
             ("api_token", &id.to_string()),
             &format!("{name} (source {source})"),
         )?;
-        Ok(Ok(IssuedToken { id, secret }))
+        Ok(IssuedToken { id, secret })
     })
+}
+
+/// Every token, for the admin's list.
+pub fn list(conn: &mut DbConnection) -> Result<Vec<ApiToken>, AppError> {
+    Ok(ApiToken::list(conn)?)
 }
 
 /// Revokes a token; requests with it are refused from now on.

@@ -1,14 +1,15 @@
 //! Creating and changing dealers with their territories and product lines.
 
+pub mod views;
+
 use diesel::Connection;
 
 use crate::db::{self, DbConnection};
 use crate::domain::{Capacity, DealerCode, DealerName, EmailAddress, ProductLine, Territory};
-use crate::error::AppError;
 use crate::models::dealer::{Dealer, DealerChanges, NewDealer};
 use crate::models::offer::AllocationState;
 use crate::services::audit::{self, Actor};
-use crate::services::validation::FieldErrors;
+use crate::services::validation::{FieldErrors, FormError};
 
 /// A dealer form as submitted (all text, so nothing is lost when it is shown again).
 #[derive(Debug, Clone, Default, serde::Deserialize)]
@@ -120,18 +121,13 @@ pub fn save(
     actor: &Actor,
     id: Option<i64>,
     form: &DealerForm,
-) -> Result<Result<i64, FieldErrors>, AppError> {
-    let input = match form.validate() {
-        Ok(input) => input,
-        Err(errors) => return Ok(Err(errors)),
-    };
+) -> Result<i64, FormError> {
+    let input = form.validate()?;
     conn.transaction(|conn| {
         if let Some(other) = Dealer::find_by_code(conn, input.code.as_str())?
             && Some(other.id) != id
         {
-            let mut errors = FieldErrors::default();
-            errors.add("code", "error-dealer-code-taken");
-            return Ok(Err(errors));
+            return Err(FormError::invalid("code", "error-dealer-code-taken"));
         }
         let now = db::now();
         let (dealer_id, action) = match id {
@@ -194,7 +190,7 @@ pub fn save(
             ("dealer", &dealer_id.to_string()),
             &detail,
         )?;
-        Ok(Ok(dealer_id))
+        Ok(dealer_id)
     })
 }
 

@@ -7,6 +7,7 @@ pub mod completeness;
 pub mod form;
 pub mod outcomes;
 pub mod requests;
+pub mod review;
 
 use chrono::{NaiveDateTime, TimeDelta};
 use diesel::Connection;

@@ -1,5 +1,7 @@
 //! Creating, changing, inviting and disabling users.
 
+pub mod views;
+
 use diesel::Connection;
 
 use crate::db::{self, DbConnection};
@@ -13,7 +15,7 @@ use crate::models::token::UserToken;
 use crate::models::user::{NewUser, User, UserChanges};
 use crate::services::audit::{self, Actor};
 use crate::services::tokens::{self, TokenPurpose};
-use crate::services::validation::FieldErrors;
+use crate::services::validation::{FieldErrors, FormError};
 
 /// A user form as submitted (all text, so nothing is lost when it is shown again).
 #[derive(Debug, Clone, Default, serde::Deserialize)]
@@ -42,10 +44,7 @@ pub struct UserInput {
 impl UserForm {
     /// Checks every field; the dealer code must name an existing dealer for dealer users
     /// and be empty for the others.
-    pub fn validate(
-        &self,
-        conn: &mut DbConnection,
-    ) -> Result<Result<UserInput, FieldErrors>, AppError> {
+    pub fn validate(&self, conn: &mut DbConnection) -> Result<UserInput, FormError> {
         let mut errors = FieldErrors::default();
         let email = errors.check("email", EmailAddress::parse(&self.email));
         let name = self.name.trim();
@@ -72,7 +71,7 @@ impl UserForm {
             Some(_) if !code.is_empty() => errors.add("dealer_code", "error-dealer-not-allowed"),
             _ => {}
         }
-        Ok(match (email, role, errors.is_empty()) {
+        match (email, role, errors.is_empty()) {
             (Some(email), Some(role), true) => Ok(UserInput {
                 email,
                 name: name.to_owned(),
@@ -80,8 +79,8 @@ impl UserForm {
                 dealer_id,
                 locale,
             }),
-            _ => Err(errors),
-        })
+            _ => Err(FormError::Invalid(errors)),
+        }
     }
 }
 
@@ -92,42 +91,12 @@ pub fn create_and_invite(
     actor: &Actor,
     form: &UserForm,
     base_url: &str,
-) -> Result<Result<i64, FieldErrors>, AppError> {
+) -> Result<i64, FormError> {
     conn.transaction(|conn| {
-        let input = match form.validate(conn)? {
-            Ok(input) => input,
-            Err(errors) => return Ok(Err(errors)),
-        };
-        if User::find_by_email(conn, input.email.as_str())?.is_some() {
-            let mut errors = FieldErrors::default();
-            errors.add("email", "error-email-taken");
-            return Ok(Err(errors));
-        }
-        let now = db::now();
-        let id = User::insert(
-            conn,
-            &NewUser {
-                email: input.email.as_str(),
-                name: &input.name,
-                role: input.role,
-                dealer_id: input.dealer_id,
-                locale: input.locale.map(Locale::as_str),
-                password_hash: None,
-                active: true,
-                password_changed_at: None,
-                created_at: now,
-                updated_at: now,
-            },
-        )?;
-        audit::record(
-            conn,
-            actor,
-            "user_created",
-            ("user", &id.to_string()),
-            &format!("{} as {}", input.email, input.role),
-        )?;
+        let input = new_user_input(conn, form)?;
+        let id = insert_user(conn, actor, &input, None)?;
         send_invitation(conn, actor, id, base_url)?;
-        Ok(Ok(id))
+        Ok(id)
     })
 }
 
@@ -175,7 +144,7 @@ pub fn update(
     actor: &Actor,
     user_id: i64,
     form: &UserForm,
-) -> Result<Result<(), FieldErrors>, AppError> {
+) -> Result<(), FormError> {
     conn.transaction(|conn| {
         let user = User::find(conn, user_id)?;
         // The email is the login and is not changed here.
@@ -183,14 +152,9 @@ pub fn update(
             email: user.email.clone(),
             ..form.clone()
         };
-        let input = match form.validate(conn)? {
-            Ok(input) => input,
-            Err(errors) => return Ok(Err(errors)),
-        };
+        let input = form.validate(conn)?;
         if actor.user_id == Some(user_id) && input.role != Role::Admin {
-            let mut errors = FieldErrors::default();
-            errors.add("role", "error-cannot-demote-self");
-            return Ok(Err(errors));
+            return Err(FormError::invalid("role", "error-cannot-demote-self"));
         }
         User::update(
             conn,
@@ -214,19 +178,20 @@ pub fn update(
             ("user", &user_id.to_string()),
             &format!("role {} dealer {:?}", input.role, input.dealer_id),
         )?;
-        Ok(Ok(()))
+        Ok(())
     })
 }
 
-/// Disables or re-enables an account. Disabling ends every session at once.
+/// Disables or re-enables an account. Disabling ends every session at once; no one may
+/// disable their own account (refused as a problem of the field `active`).
 pub fn set_active(
     conn: &mut DbConnection,
     actor: &Actor,
     user_id: i64,
     active: bool,
-) -> Result<Result<(), &'static str>, AppError> {
+) -> Result<(), FormError> {
     if actor.user_id == Some(user_id) && !active {
-        return Ok(Err("error-cannot-disable-self"));
+        return Err(FormError::invalid("active", "error-cannot-disable-self"));
     }
     conn.transaction(|conn| {
         let user = User::find(conn, user_id)?;
@@ -249,7 +214,7 @@ pub fn set_active(
                 &format!("{}; {ended} session(s) ended", user.email),
             )?;
         }
-        Ok(Ok(()))
+        Ok(())
     })
 }
 
@@ -260,54 +225,18 @@ pub fn create_with_password(
     form: &UserForm,
     password: &str,
 ) -> Result<i64, anyhow::Error> {
-    let result = conn.transaction(|conn| -> Result<Result<i64, String>, AppError> {
-        let input = match form.validate(conn)? {
-            Ok(input) => input,
-            Err(errors) => {
-                let list: Vec<String> = errors
-                    .iter()
-                    .map(|e| format!("{}: {}", e.field, Locale::En.t(e.key)))
-                    .collect();
-                return Ok(Err(list.join("; ")));
-            }
-        };
+    let id = conn.transaction(|conn| -> Result<i64, FormError> {
+        let input = form.validate(conn)?;
         if let Err(key) = NewPassword::parse(password, password, input.email.as_str()) {
-            return Ok(Err(format!("password: {}", Locale::En.t(key))));
+            return Err(FormError::invalid("password", key));
         }
         if User::find_by_email(conn, input.email.as_str())?.is_some() {
-            return Ok(Err(format!("email: {}", Locale::En.t("error-email-taken"))));
+            return Err(FormError::invalid("email", "error-email-taken"));
         }
         let hash = crate::services::password::hash_blocking(password)?;
-        let now = db::now();
-        let id = User::insert(
-            conn,
-            &NewUser {
-                email: input.email.as_str(),
-                name: &input.name,
-                role: input.role,
-                dealer_id: input.dealer_id,
-                locale: input.locale.map(Locale::as_str),
-                password_hash: Some(&hash),
-                active: true,
-                password_changed_at: Some(now),
-                created_at: now,
-                updated_at: now,
-            },
-        )?;
-        audit::record(
-            conn,
-            actor,
-            "user_created",
-            ("user", &id.to_string()),
-            &format!("{} as {}", input.email, input.role),
-        )?;
-        Ok(Ok(id))
-    });
-    match result {
-        Ok(Ok(id)) => Ok(id),
-        Ok(Err(msg)) => Err(anyhow::anyhow!(msg)),
-        Err(e) => Err(anyhow::anyhow!(e)),
-    }
+        Ok(insert_user(conn, actor, &input, Some(&hash))?)
+    })?;
+    Ok(id)
 }
 
 /// Disables a user by email (command line).
@@ -316,7 +245,47 @@ pub fn disable_by_email(conn: &mut DbConnection, actor: &Actor, email: &str) -> 
     let user = User::find_by_email(conn, &email)
         .map_err(anyhow::Error::new)?
         .ok_or_else(|| anyhow::anyhow!("no user with email {email}"))?;
-    set_active(conn, actor, user.id, false)
-        .map_err(|e| anyhow::anyhow!(e))?
-        .map_err(|key| anyhow::anyhow!(Locale::En.t(key)))
+    Ok(set_active(conn, actor, user.id, false)?)
+}
+
+/// Stores a new active user (with a password, or invited to set one) and audits it.
+fn insert_user(
+    conn: &mut DbConnection,
+    actor: &Actor,
+    input: &UserInput,
+    password_hash: Option<&str>,
+) -> diesel::QueryResult<i64> {
+    let now = db::now();
+    let id = User::insert(
+        conn,
+        &NewUser {
+            email: input.email.as_str(),
+            name: &input.name,
+            role: input.role,
+            dealer_id: input.dealer_id,
+            locale: input.locale.map(Locale::as_str),
+            password_hash,
+            active: true,
+            password_changed_at: password_hash.map(|_| now),
+            created_at: now,
+            updated_at: now,
+        },
+    )?;
+    audit::record(
+        conn,
+        actor,
+        "user_created",
+        ("user", &id.to_string()),
+        &format!("{} as {}", input.email, input.role),
+    )?;
+    Ok(id)
+}
+
+/// A new user's form, checked: valid, and with an email no one uses yet.
+fn new_user_input(conn: &mut DbConnection, form: &UserForm) -> Result<UserInput, FormError> {
+    let input = form.validate(conn)?;
+    if User::find_by_email(conn, input.email.as_str())?.is_some() {
+        return Err(FormError::invalid("email", "error-email-taken"));
+    }
+    Ok(input)
 }

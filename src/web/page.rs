@@ -142,6 +142,11 @@ impl Page {
         self.t(&format!("lead-status-{status}"))
     }
 
+    /// The reason a lead waits in the unallocated queue (`unallocated-…`).
+    pub fn unallocated_reason(&self, reason: &str) -> String {
+        self.t(&format!("unallocated-{reason}"))
+    }
+
     /// The label of a decline reason (`decline-…`).
     pub fn decline_reason(&self, reason: &str) -> String {
         self.t(&format!("decline-{reason}"))

@@ -270,9 +270,7 @@ async fn managers_and_dealer_users_get_403_on_the_api_token_pages() {
     app.create_dealer("MI-01");
     app.create_user("manager@example.it", "manager", None);
     app.create_user("dealer@example.it", "dealer", Some("MI-01"));
-    let issued = api_tokens::issue(&mut app.conn(), &Actor::cli(), "crm", "")
-        .unwrap()
-        .unwrap();
+    let issued = api_tokens::issue(&mut app.conn(), &Actor::cli(), "crm", "").unwrap();
 
     for email in ["manager@example.it", "dealer@example.it"] {
         let mut browser = app.browser();
@@ -409,9 +407,7 @@ async fn authenticate_accepts_the_issued_secret_records_its_use_and_refuses_it_o
 #[tokio::test]
 async fn authenticate_refuses_a_tampered_or_malformed_secret() {
     let app = spawn_app().await;
-    let issued = api_tokens::issue(&mut app.conn(), &Actor::cli(), "crm", "")
-        .unwrap()
-        .unwrap();
+    let issued = api_tokens::issue(&mut app.conn(), &Actor::cli(), "crm", "").unwrap();
     let secret = issued.secret;
     let last = secret.chars().last().unwrap();
     let flipped = format!(

@@ -37,9 +37,7 @@ impl NetworkDealer {
             product_lines: self.product_lines.into(),
             active: self.active.then(|| "on".into()),
         };
-        dealers::save(&mut app.conn(), &Actor::cli(), None, &form)
-            .expect("saved")
-            .expect("valid dealer");
+        dealers::save(&mut app.conn(), &Actor::cli(), None, &form).expect("valid dealer saved");
     }
 }
 

@@ -276,7 +276,6 @@ async fn on_a_phone_a_dealer_opens_the_offer_email_logs_in_accepts_and_sees_the_
         "",
     )
     .unwrap()
-    .unwrap()
     .secret;
     let lead = serde_json::json!({
         "external_id": "E2E-1",

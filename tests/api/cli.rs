@@ -451,7 +451,6 @@ async fn demo_run_beside_a_portal_that_is_writing_waits_its_turn_and_both_succee
         "",
     )
     .unwrap()
-    .unwrap()
     .secret;
     tokio::spawn(portal.run_until_stopped());
     let demo_done = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));

@@ -18,9 +18,7 @@ async fn push_lead(app: &TestApp, external_id: &str) -> Value {
         &Actor::cli(),
         &format!("mkt-{external_id}"),
         "marketing",
-    )
-    .unwrap()
-    {
+    ) {
         Ok(t) => t.secret,
         Err(e) => panic!("{e:?}"),
     };

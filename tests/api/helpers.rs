@@ -161,9 +161,7 @@ impl TestApp {
             product_lines: "lathes, milling".into(),
             active: Some("on".into()),
         };
-        dealers::save(&mut self.conn(), &Actor::cli(), None, &form)
-            .expect("saved")
-            .expect("valid dealer")
+        dealers::save(&mut self.conn(), &Actor::cli(), None, &form).expect("valid dealer saved")
     }
 
     /// Creates an active user with [`PASSWORD`].
@@ -206,8 +204,7 @@ impl TestApp {
     /// A new bearer token for the marketing system, named `name`.
     pub fn marketing_token(&self, name: &str) -> String {
         dealerloop::services::api_tokens::issue(&mut self.conn(), &Actor::cli(), name, "")
-            .expect("token issued")
-            .expect("valid token name")
+            .expect("valid token issued")
             .secret
     }
 

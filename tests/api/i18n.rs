@@ -195,9 +195,8 @@ async fn numbers_are_written_with_each_languages_thousands_separator() {
         active: Some("on".into()),
         ..Default::default()
     };
-    let id = dealers::save(&mut app.conn(), &Actor::cli(), None, &form)
-        .expect("saved")
-        .expect("valid");
+    let id =
+        dealers::save(&mut app.conn(), &Actor::cli(), None, &form).expect("valid dealer saved");
     app.create_user("manager@example.it", "manager", None);
     let mut italian = app.browser();
     italian.login("manager@example.it", PASSWORD).await;

@@ -9,8 +9,7 @@ use crate::helpers::{TestApp, spawn_app};
 
 fn token(app: &TestApp) -> String {
     api_tokens::issue(&mut app.conn(), &Actor::cli(), "marketing-system", "")
-        .expect("issued")
-        .expect("valid")
+        .expect("valid token issued")
         .secret
 }
 
@@ -262,9 +261,7 @@ async fn malformed_json_oversized_batches_and_wrong_types_get_a_precise_client_e
 #[tokio::test]
 async fn a_missing_wrong_or_revoked_token_is_refused_without_detail() {
     let app = spawn_app().await;
-    let issued = api_tokens::issue(&mut app.conn(), &Actor::cli(), "old-system", "")
-        .unwrap()
-        .unwrap();
+    let issued = api_tokens::issue(&mut app.conn(), &Actor::cli(), "old-system", "").unwrap();
     api_tokens::revoke(&mut app.conn(), &Actor::cli(), issued.id).unwrap();
     let client = reqwest::Client::new();
     let url = format!("{}/api/v1/leads", app.address);
@@ -303,9 +300,8 @@ async fn an_unknown_lead_is_not_found_and_another_sources_leads_are_invisible() 
     let app = spawn_app().await;
     let token = token(&app);
     post(&app, &token, &lead("S-1")).await;
-    let other = api_tokens::issue(&mut app.conn(), &Actor::cli(), "partner-crm", "partner")
-        .unwrap()
-        .unwrap();
+    let other =
+        api_tokens::issue(&mut app.conn(), &Actor::cli(), "partner-crm", "partner").unwrap();
     let client = reqwest::Client::new();
 
     let unknown = client

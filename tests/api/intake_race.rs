@@ -54,9 +54,7 @@ fn add_dealers(app: &TestApp) {
             },
             active: Some("on".into()),
         };
-        dealers::save(&mut app.conn(), &Actor::cli(), None, &form)
-            .unwrap()
-            .unwrap();
+        dealers::save(&mut app.conn(), &Actor::cli(), None, &form).unwrap();
     }
 }
 

@@ -19,7 +19,6 @@ async fn replaying_the_stored_decisions_gives_the_same_choices_and_catches_tampe
     app.sql("INSERT INTO dealer_territories (dealer_id, country, postcode_prefix, region) SELECT id, 'IT', '24', NULL FROM dealers WHERE code = 'MI-03'");
     let token = api_tokens::issue(&mut app.conn(), &Actor::cli(), "marketing", "")
         .unwrap()
-        .unwrap()
         .secret;
     let leads: Vec<Value> = (0..40)
         .map(|i| {

@@ -6,13 +6,13 @@ use actix_web::{HttpResponse, web};
 use askama::Template;
 use serde::Deserialize;
 
-use super::admin_only;
 use crate::error::AppError;
 use crate::models::api_token::ApiToken;
 use crate::routes::{html_with_status, see_other_with_notice};
 use crate::services::api_tokens;
+use crate::services::validation::FormError;
 use crate::web::page::Errors;
-use crate::web::{AppState, CurrentUser, Page, RequestContext};
+use crate::web::{Admin, AppState, Page, RequestContext};
 
 pub fn configure(routes: &mut crate::routes::Routes) {
     routes
@@ -48,13 +48,6 @@ struct TokenCreatedPage {
     secret: String,
 }
 
-async fn all_tokens(state: &AppState) -> Result<Vec<ApiToken>, AppError> {
-    state
-        .db
-        .read(|conn| -> Result<_, AppError> { Ok(ApiToken::list(conn)?) })
-        .await
-}
-
 /// The list page; `status` is 422 when the form comes back with errors.
 async fn list_page(
     state: &AppState,
@@ -63,7 +56,7 @@ async fn list_page(
     errors: Errors,
     status: StatusCode,
 ) -> Result<HttpResponse, AppError> {
-    let tokens = all_tokens(state).await?;
+    let tokens = state.db.read(api_tokens::list).await?;
     html_with_status(
         status,
         &TokenListPage {
@@ -78,9 +71,8 @@ async fn list_page(
 async fn list(
     state: web::Data<AppState>,
     page: Page,
-    user: CurrentUser,
+    _admin: Admin,
 ) -> Result<HttpResponse, AppError> {
-    admin_only(&user)?;
     list_page(
         &state,
         page,
@@ -95,17 +87,16 @@ async fn create(
     state: web::Data<AppState>,
     page: Page,
     ctx: RequestContext,
-    user: CurrentUser,
+    admin: Admin,
     form: web::Form<TokenForm>,
 ) -> Result<HttpResponse, AppError> {
-    admin_only(&user)?;
-    let actor = user.actor(&ctx.client.ip);
+    let actor = admin.actor(&ctx.client.ip);
     let form = form.into_inner();
     let submitted = form.clone();
     let result = state
         .db
         .write(move |conn| api_tokens::issue(conn, &actor, &submitted.name, &submitted.source))
-        .await?;
+        .await;
     match result {
         Ok(issued) => {
             let source = match form.source.trim() {
@@ -126,22 +117,22 @@ async fn create(
                 .insert_header((header::REFERRER_POLICY, "no-referrer"))
                 .body(body))
         }
-        Err(errors) => {
+        Err(FormError::Invalid(errors)) => {
             let errors = Errors::translate(&errors, page.locale);
             list_page(&state, page, form, errors, StatusCode::UNPROCESSABLE_ENTITY).await
         }
+        Err(FormError::App(e)) => Err(e),
     }
 }
 
 async fn revoke(
     state: web::Data<AppState>,
     ctx: RequestContext,
-    user: CurrentUser,
-    id: web::Path<String>,
+    admin: Admin,
+    id: web::Path<i64>,
 ) -> Result<HttpResponse, AppError> {
-    admin_only(&user)?;
-    let id: i64 = id.parse().map_err(|_| AppError::NotFound)?;
-    let actor = user.actor(&ctx.client.ip);
+    let id = id.into_inner();
+    let actor = admin.actor(&ctx.client.ip);
     state
         .db
         .write(move |conn| api_tokens::revoke(conn, &actor, id))

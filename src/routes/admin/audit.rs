@@ -2,13 +2,11 @@ use actix_web::{HttpResponse, web};
 use askama::Template;
 use serde::Deserialize;
 
-use super::admin_only;
 use crate::error::AppError;
 use crate::models::audit::AuditEvent;
 use crate::routes::html;
-use crate::web::{AppState, CurrentUser, Page};
-
-const PAGE_SIZE: i64 = 50;
+use crate::services::overview::{self, AuditLogPage};
+use crate::web::{Admin, AppState, Page};
 
 pub fn configure(routes: &mut crate::routes::Routes) {
     routes.get("/admin/audit", list);
@@ -35,10 +33,9 @@ struct AuditPage {
 async fn list(
     state: web::Data<AppState>,
     page: Page,
-    user: CurrentUser,
+    _admin: Admin,
     query: web::Query<AuditQuery>,
 ) -> Result<HttpResponse, AppError> {
-    admin_only(&user)?;
     let AuditQuery { action, before } = query.into_inner();
     let action = action.trim().to_owned();
     let mut error = None;
@@ -53,15 +50,13 @@ async fn list(
         },
     };
     let filter = (!action.is_empty()).then(|| action.clone());
-    let events = state
+    let AuditLogPage {
+        events,
+        next_before,
+    } = state
         .db
-        .read(move |conn| {
-            AuditEvent::page(conn, filter.as_deref(), before_id, PAGE_SIZE).map_err(AppError::from)
-        })
+        .read(move |conn| overview::audit_log(conn, filter.as_deref(), before_id))
         .await?;
-    let next_before = (events.len() == usize::try_from(PAGE_SIZE).unwrap_or(50))
-        .then(|| events.last().map(|e| e.id))
-        .flatten();
     html(&AuditPage {
         page,
         events,

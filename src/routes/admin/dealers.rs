@@ -2,13 +2,13 @@ use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, web};
 use askama::Template;
 
-use super::admin_only;
 use crate::error::AppError;
-use crate::routes::home::DealerView;
 use crate::routes::{html, html_with_status, see_other_with_notice};
+use crate::services::dealers::views::DealerView;
 use crate::services::dealers::{self, DealerForm};
+use crate::services::validation::FormError;
 use crate::web::page::Errors;
-use crate::web::{AppState, CurrentUser, Page, RequestContext};
+use crate::web::{Admin, AppState, Page, RequestContext};
 
 pub fn configure(routes: &mut crate::routes::Routes) {
     routes
@@ -29,86 +29,79 @@ struct DealerFormPage {
     editing: bool,
 }
 
-async fn new_form(page: Page, user: CurrentUser) -> Result<HttpResponse, AppError> {
-    admin_only(&user)?;
+impl DealerFormPage {
+    /// The form for a new dealer (`id` = None) or for the dealer `id`.
+    fn new(page: Page, id: Option<i64>, form: DealerForm, errors: Errors) -> Self {
+        Self {
+            page,
+            form,
+            errors,
+            action: id.map_or_else(
+                || "/admin/dealers".to_owned(),
+                |id| format!("/admin/dealers/{id}"),
+            ),
+            editing: id.is_some(),
+        }
+    }
+}
+
+async fn new_form(page: Page, _admin: Admin) -> Result<HttpResponse, AppError> {
     let form = DealerForm {
         active: Some("on".into()),
         capacity: "20".into(),
         ..Default::default()
     };
-    html(&DealerFormPage {
-        page,
-        form,
-        errors: Errors::default(),
-        action: "/admin/dealers".into(),
-        editing: false,
-    })
-}
-
-fn parse_id(id: &str) -> Result<i64, AppError> {
-    id.parse().map_err(|_| AppError::NotFound)
+    html(&DealerFormPage::new(page, None, form, Errors::default()))
 }
 
 async fn edit_form(
     state: web::Data<AppState>,
     page: Page,
-    user: CurrentUser,
-    id: web::Path<String>,
+    _admin: Admin,
+    id: web::Path<i64>,
 ) -> Result<HttpResponse, AppError> {
-    admin_only(&user)?;
-    let id = parse_id(&id)?;
+    let id = id.into_inner();
     let view = state
         .db
         .read(move |conn| DealerView::load(conn, id))
         .await?;
     let form = DealerForm::from_dealer(&view.dealer, &view.territories, &view.product_lines);
-    html(&DealerFormPage {
+    html(&DealerFormPage::new(
         page,
+        Some(id),
         form,
-        errors: Errors::default(),
-        action: format!("/admin/dealers/{id}"),
-        editing: true,
-    })
+        Errors::default(),
+    ))
 }
 
 async fn save(
     state: &AppState,
     page: Page,
     ctx: RequestContext,
-    user: CurrentUser,
+    admin: Admin,
     id: Option<i64>,
     form: DealerForm,
 ) -> Result<HttpResponse, AppError> {
-    admin_only(&user)?;
-    let actor = user.actor(&ctx.client.ip);
+    let actor = admin.actor(&ctx.client.ip);
     let submitted = form.clone();
     let result = state
         .db
         .write(move |conn| dealers::save(conn, &actor, id, &submitted))
-        .await?;
+        .await;
     match result {
         Ok(dealer_id) => Ok(see_other_with_notice(
             &format!("/dealers/{dealer_id}"),
             "notice-saved",
             state.settings.served_over_tls(),
         )),
-        Err(errors) => {
+        Err(FormError::Invalid(errors)) => {
             let errors = Errors::translate(&errors, page.locale);
-            let action = id.map_or_else(
-                || "/admin/dealers".to_owned(),
-                |id| format!("/admin/dealers/{id}"),
-            );
             html_with_status(
                 StatusCode::UNPROCESSABLE_ENTITY,
-                &DealerFormPage {
-                    page,
-                    form,
-                    errors,
-                    action,
-                    editing: id.is_some(),
-                },
+                &DealerFormPage::new(page, id, form, errors),
             )
         }
+        Err(FormError::App(e)) => Err(e),
     }
 }
 
@@ -116,20 +109,27 @@ async fn create(
     state: web::Data<AppState>,
     page: Page,
     ctx: RequestContext,
-    user: CurrentUser,
+    admin: Admin,
     form: web::Form<DealerForm>,
 ) -> Result<HttpResponse, AppError> {
-    save(&state, page, ctx, user, None, form.into_inner()).await
+    save(&state, page, ctx, admin, None, form.into_inner()).await
 }
 
 async fn update(
     state: web::Data<AppState>,
     page: Page,
     ctx: RequestContext,
-    user: CurrentUser,
-    id: web::Path<String>,
+    admin: Admin,
+    id: web::Path<i64>,
     form: web::Form<DealerForm>,
 ) -> Result<HttpResponse, AppError> {
-    let id = parse_id(&id)?;
-    save(&state, page, ctx, user, Some(id), form.into_inner()).await
+    save(
+        &state,
+        page,
+        ctx,
+        admin,
+        Some(id.into_inner()),
+        form.into_inner(),
+    )
+    .await
 }

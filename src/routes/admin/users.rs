@@ -2,18 +2,16 @@ use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, web};
 use askama::Template;
 
-use super::admin_only;
 use crate::domain::Role;
 use crate::error::AppError;
 use crate::i18n::Locale;
-use crate::models::dealer::Dealer;
-use crate::models::session::SessionRow;
 use crate::models::user::User;
-use crate::routes::home::SearchQuery;
 use crate::routes::{html, html_with_status, see_other_with_notice};
+use crate::services::users::views::{self as user_views, UserLine, UserRecord};
 use crate::services::users::{self, UserForm};
+use crate::services::validation::FormError;
 use crate::web::page::Errors;
-use crate::web::{AppState, CurrentUser, Page, RequestContext};
+use crate::web::{Admin, AppState, Page, RequestContext, SearchQuery};
 
 pub fn configure(routes: &mut crate::routes::Routes) {
     routes
@@ -27,49 +25,31 @@ pub fn configure(routes: &mut crate::routes::Routes) {
         .post("/admin/users/{id}/invite", reinvite);
 }
 
-/// A user row with the code of their dealer.
-struct UserRow {
-    user: User,
-    dealer_code: String,
-}
-
 #[derive(Template)]
 #[template(path = "admin/users.html")]
 struct UserListPage {
     page: Page,
-    users: Vec<UserRow>,
+    users: Vec<UserLine>,
     q: String,
 }
 
 async fn list(
     state: web::Data<AppState>,
     page: Page,
-    user: CurrentUser,
+    _admin: Admin,
     query: web::Query<SearchQuery>,
 ) -> Result<HttpResponse, AppError> {
-    admin_only(&user)?;
-    let q = query.into_inner().q;
-    let search = q.trim().chars().take(100).collect::<String>();
+    let query = query.into_inner();
+    let search = query.text();
     let users = state
         .db
-        .read(move |conn| -> Result<_, AppError> {
-            let users = User::list(conn, &search)?;
-            let ids: Vec<i64> = users.iter().filter_map(|u| u.dealer_id).collect();
-            let codes = Dealer::codes_of(conn, &ids)?;
-            Ok(users
-                .into_iter()
-                .map(|user| {
-                    let dealer_code = user
-                        .dealer_id
-                        .and_then(|id| codes.iter().find(|(d, _)| *d == id))
-                        .map(|(_, code)| code.clone())
-                        .unwrap_or_default();
-                    UserRow { user, dealer_code }
-                })
-                .collect())
-        })
+        .read(move |conn| user_views::list(conn, &search))
         .await?;
-    html(&UserListPage { page, users, q })
+    html(&UserListPage {
+        page,
+        users,
+        q: query.q,
+    })
 }
 
 #[derive(Template)]
@@ -85,50 +65,60 @@ struct UserFormPage {
     locales: [Locale; 2],
 }
 
-fn form_page(
-    page: Page,
-    form: UserForm,
-    errors: Errors,
-    existing: Option<User>,
-    sessions: i64,
-) -> UserFormPage {
-    UserFormPage {
-        page,
-        form,
-        errors,
-        existing,
-        sessions,
-        roles: Role::ALL,
-        locales: Locale::ALL,
+impl UserFormPage {
+    /// The form for a new user (`existing` = None) or for a stored one.
+    fn new(page: Page, form: UserForm, errors: Errors, existing: Option<UserRecord>) -> Self {
+        let (existing, sessions) = existing.map_or((None, 0), |r| (Some(r.user), r.sessions));
+        Self {
+            page,
+            form,
+            errors,
+            existing,
+            sessions,
+            roles: Role::ALL,
+            locales: Locale::ALL,
+        }
+    }
+
+    /// The form that came back with `errors`, as a 422 page.
+    fn refused(
+        page: Page,
+        form: UserForm,
+        errors: &crate::services::validation::FieldErrors,
+        existing: Option<UserRecord>,
+    ) -> Result<HttpResponse, AppError> {
+        let errors = Errors::translate(errors, page.locale);
+        html_with_status(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            &Self::new(page, form, errors, existing),
+        )
     }
 }
 
-async fn new_form(page: Page, user: CurrentUser) -> Result<HttpResponse, AppError> {
-    admin_only(&user)?;
+async fn new_form(page: Page, _admin: Admin) -> Result<HttpResponse, AppError> {
     let form = UserForm {
         role: "dealer".into(),
         locale: "it".into(),
         ..Default::default()
     };
-    html(&form_page(page, form, Errors::default(), None, 0))
+    html(&UserFormPage::new(page, form, Errors::default(), None))
 }
 
 async fn create(
     state: web::Data<AppState>,
     page: Page,
     ctx: RequestContext,
-    user: CurrentUser,
+    admin: Admin,
     form: web::Form<UserForm>,
 ) -> Result<HttpResponse, AppError> {
-    admin_only(&user)?;
-    let actor = user.actor(&ctx.client.ip);
+    let actor = admin.actor(&ctx.client.ip);
     let form = form.into_inner();
     let submitted = form.clone();
     let base_url = state.base_url.to_string();
     let result = state
         .db
         .write(move |conn| users::create_and_invite(conn, &actor, &submitted, &base_url))
-        .await?;
+        .await;
     match result {
         Ok(id) => {
             state.mail.wake();
@@ -138,56 +128,34 @@ async fn create(
                 state.settings.served_over_tls(),
             ))
         }
-        Err(errors) => {
-            let errors = Errors::translate(&errors, page.locale);
-            html_with_status(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                &form_page(page, form, errors, None, 0),
-            )
-        }
+        Err(FormError::Invalid(errors)) => UserFormPage::refused(page, form, &errors, None),
+        Err(FormError::App(e)) => Err(e),
     }
 }
 
-fn parse_id(id: &str) -> Result<i64, AppError> {
-    id.parse().map_err(|_| AppError::NotFound)
-}
-
-async fn load(state: &AppState, id: i64) -> Result<(User, String, i64), AppError> {
-    state
-        .db
-        .read(move |conn| -> Result<_, AppError> {
-            let user = User::find(conn, id)?;
-            let code = match user.dealer_id {
-                Some(d) => Dealer::find(conn, d)?.code,
-                None => String::new(),
-            };
-            let sessions = SessionRow::count_for_user(conn, id)?;
-            Ok((user, code, sessions))
-        })
-        .await
+async fn load(state: &AppState, id: i64) -> Result<UserRecord, AppError> {
+    state.db.read(move |conn| user_views::load(conn, id)).await
 }
 
 async fn edit_form(
     state: web::Data<AppState>,
     page: Page,
-    user: CurrentUser,
-    id: web::Path<String>,
+    _admin: Admin,
+    id: web::Path<i64>,
 ) -> Result<HttpResponse, AppError> {
-    admin_only(&user)?;
-    let (existing, dealer_code, sessions) = load(&state, parse_id(&id)?).await?;
+    let record = load(&state, id.into_inner()).await?;
     let form = UserForm {
-        email: existing.email.clone(),
-        name: existing.name.clone(),
-        role: existing.role.as_str().to_owned(),
-        dealer_code,
-        locale: existing.locale.clone().unwrap_or_default(),
+        email: record.user.email.clone(),
+        name: record.user.name.clone(),
+        role: record.user.role.as_str().to_owned(),
+        dealer_code: record.dealer_code.clone(),
+        locale: record.user.locale.clone().unwrap_or_default(),
     };
-    html(&form_page(
+    html(&UserFormPage::new(
         page,
         form,
         Errors::default(),
-        Some(existing),
-        sessions,
+        Some(record),
     ))
 }
 
@@ -195,100 +163,87 @@ async fn update(
     state: web::Data<AppState>,
     page: Page,
     ctx: RequestContext,
-    user: CurrentUser,
-    id: web::Path<String>,
+    admin: Admin,
+    id: web::Path<i64>,
     form: web::Form<UserForm>,
 ) -> Result<HttpResponse, AppError> {
-    admin_only(&user)?;
-    let id = parse_id(&id)?;
-    let actor = user.actor(&ctx.client.ip);
+    let id = id.into_inner();
+    let actor = admin.actor(&ctx.client.ip);
     let form = form.into_inner();
     let submitted = form.clone();
     let result = state
         .db
         .write(move |conn| users::update(conn, &actor, id, &submitted))
-        .await?;
+        .await;
     match result {
         Ok(()) => Ok(see_other_with_notice(
             &format!("/admin/users/{id}"),
             "notice-saved",
             state.settings.served_over_tls(),
         )),
-        Err(errors) => {
-            let (existing, _, sessions) = load(&state, id).await?;
-            let errors = Errors::translate(&errors, page.locale);
+        Err(FormError::Invalid(errors)) => {
+            let record = load(&state, id).await?;
             let form = UserForm {
-                email: existing.email.clone(),
+                email: record.user.email.clone(),
                 ..form
             };
-            html_with_status(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                &form_page(page, form, errors, Some(existing), sessions),
-            )
+            UserFormPage::refused(page, form, &errors, Some(record))
         }
+        Err(FormError::App(e)) => Err(e),
     }
 }
 
 async fn set_active(
     state: &AppState,
     ctx: RequestContext,
-    user: CurrentUser,
-    id: &str,
+    admin: Admin,
+    id: i64,
     active: bool,
 ) -> Result<HttpResponse, AppError> {
-    admin_only(&user)?;
-    let id = parse_id(id)?;
-    let actor = user.actor(&ctx.client.ip);
+    let actor = admin.actor(&ctx.client.ip);
     let result = state
         .db
         .write(move |conn| users::set_active(conn, &actor, id, active))
-        .await?;
-    let secure = state.settings.served_over_tls();
-    Ok(match result {
-        Ok(()) => see_other_with_notice(
-            &format!("/admin/users/{id}"),
-            if active {
-                "notice-user-enabled"
-            } else {
-                "notice-user-disabled"
-            },
-            secure,
-        ),
-        Err(_) => see_other_with_notice(
-            &format!("/admin/users/{id}"),
-            "notice-cannot-disable-self",
-            secure,
-        ),
-    })
+        .await;
+    let notice = match result {
+        Ok(()) if active => "notice-user-enabled",
+        Ok(()) => "notice-user-disabled",
+        Err(FormError::Invalid(_)) => "notice-cannot-disable-self",
+        Err(FormError::App(e)) => return Err(e),
+    };
+    Ok(see_other_with_notice(
+        &format!("/admin/users/{id}"),
+        notice,
+        state.settings.served_over_tls(),
+    ))
 }
 
 async fn disable(
     state: web::Data<AppState>,
     ctx: RequestContext,
-    user: CurrentUser,
-    id: web::Path<String>,
+    admin: Admin,
+    id: web::Path<i64>,
 ) -> Result<HttpResponse, AppError> {
-    set_active(&state, ctx, user, &id, false).await
+    set_active(&state, ctx, admin, id.into_inner(), false).await
 }
 
 async fn enable(
     state: web::Data<AppState>,
     ctx: RequestContext,
-    user: CurrentUser,
-    id: web::Path<String>,
+    admin: Admin,
+    id: web::Path<i64>,
 ) -> Result<HttpResponse, AppError> {
-    set_active(&state, ctx, user, &id, true).await
+    set_active(&state, ctx, admin, id.into_inner(), true).await
 }
 
 async fn reinvite(
     state: web::Data<AppState>,
     ctx: RequestContext,
-    user: CurrentUser,
-    id: web::Path<String>,
+    admin: Admin,
+    id: web::Path<i64>,
 ) -> Result<HttpResponse, AppError> {
-    admin_only(&user)?;
-    let id = parse_id(&id)?;
-    let actor = user.actor(&ctx.client.ip);
+    let id = id.into_inner();
+    let actor = admin.actor(&ctx.client.ip);
     let base_url = state.base_url.to_string();
     state
         .db

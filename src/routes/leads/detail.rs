@@ -1,88 +1,24 @@
 //! One lead as a channel manager sees it: its customer, touchpoints, offers, the
 //! explanation of every allocation decision, its feedback, and assigning it by hand.
 
+use std::ops::Deref;
+
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, web};
 use askama::Template;
 use serde::Deserialize;
 
-use super::{fixed3, full_area, leads_of, staff_only, unallocated_reason};
-use crate::db::DbConnection;
-use crate::domain::{DecisionKind, FeedbackOutcome, LeadStatus};
+use crate::domain::{DecisionKind, FeedbackOutcome};
 use crate::error::AppError;
-use crate::models::dealer::Dealer;
-use crate::models::feedback::{FeedbackRequest, FeedbackRow, SaleOutcome};
-use crate::models::lead::{LeadEvent, LeadRow, TouchpointRow};
-use crate::models::offer::{AllocationDecision, Offer};
+use crate::models::feedback::{FeedbackRow, SaleOutcome};
 use crate::routes::{html, html_with_status, see_other_with_notice};
 use crate::services::allocation::allocator::LEAD;
 use crate::services::allocation::decision::StoredCandidate;
+use crate::services::leads::detail::{self as lead_detail, DecisionView, LeadDetail};
+use crate::services::leads::full_area;
 use crate::services::reassign;
 use crate::web::page::Errors;
-use crate::web::{AppState, CurrentUser, Page, RequestContext};
-
-/// A stored decision with its candidates read back.
-pub struct DecisionView {
-    pub decision: AllocationDecision,
-    pub candidates: Vec<StoredCandidate>,
-}
-
-/// Everything the lead page shows.
-struct LeadDetail {
-    lead: LeadRow,
-    touchpoints: Vec<TouchpointRow>,
-    offers: Vec<Offer>,
-    events: Vec<LeadEvent>,
-    decisions: Vec<DecisionView>,
-    codes: Vec<(i64, String)>,
-    feedback: Vec<(FeedbackRequest, Option<FeedbackRow>)>,
-    outcome: Option<SaleOutcome>,
-}
-
-fn load_detail(conn: &mut DbConnection, id: i64) -> Result<LeadDetail, AppError> {
-    let lead = LeadRow::find(conn, id)?;
-    let touchpoints = LeadRow::touchpoints(conn, id)?;
-    let offers = Offer::for_lead(conn, id)?;
-    let events = LeadRow::events(conn, id)?;
-    let decisions: Vec<DecisionView> = AllocationDecision::for_lead(conn, id)?
-        .into_iter()
-        .map(|decision| DecisionView {
-            candidates: serde_json::from_str(&decision.candidates).unwrap_or_default(),
-            decision,
-        })
-        .collect();
-    let mut ids: Vec<i64> = lead.dealer_id.into_iter().collect();
-    ids.extend(offers.iter().map(|o| o.dealer_id));
-    ids.extend(events.iter().filter_map(|e| e.dealer_id));
-    for d in &decisions {
-        ids.extend(d.decision.chosen_dealer_id);
-        ids.extend(d.candidates.iter().map(|c| c.dealer_id));
-    }
-    ids.sort_unstable();
-    ids.dedup();
-    let codes = Dealer::codes_of(conn, &ids)?;
-    let requests = FeedbackRequest::for_lead(conn, id)?;
-    let request_ids: Vec<i64> = requests.iter().map(|r| r.id).collect();
-    let answers = FeedbackRow::find_many(conn, &request_ids)?;
-    let feedback = requests
-        .into_iter()
-        .map(|r| {
-            let a = answers.iter().find(|a| a.request_id == r.id).cloned();
-            (r, a)
-        })
-        .collect();
-    let outcome = SaleOutcome::find(conn, id)?;
-    Ok(LeadDetail {
-        feedback,
-        outcome,
-        lead,
-        touchpoints,
-        offers,
-        events,
-        decisions,
-        codes,
-    })
-}
+use crate::web::{AppState, Page, RequestContext, Staff};
 
 /// The assignment form as submitted.
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -97,38 +33,48 @@ pub(super) struct AssignForm {
 #[template(path = "leads/detail.html")]
 struct DetailPage {
     page: Page,
-    lead: LeadRow,
-    touchpoints: Vec<TouchpointRow>,
-    offers: Vec<Offer>,
-    events: Vec<LeadEvent>,
-    decisions: Vec<DecisionView>,
-    codes: Vec<(i64, String)>,
-    feedback: Vec<(FeedbackRequest, Option<FeedbackRow>)>,
-    outcome: Option<SaleOutcome>,
+    detail: LeadDetail,
     form: AssignForm,
     errors: Errors,
     can_assign: bool,
 }
 
+/// The template names the lead detail's parts (`lead`, `offers`, `decisions`, …) as the
+/// page's own.
+impl Deref for DetailPage {
+    type Target = LeadDetail;
+    fn deref(&self) -> &LeadDetail {
+        &self.detail
+    }
+}
+
+/// `milli` thousandths as a decimal number with the locale's separators (`1.234,567`).
+fn fixed3(page: &Page, milli: i64) -> String {
+    let sep = match page.locale {
+        crate::i18n::Locale::It => ',',
+        crate::i18n::Locale::En => '.',
+    };
+    let sign = if milli < 0 { "-" } else { "" };
+    let abs = milli.unsigned_abs();
+    let whole = i64::try_from(abs / 1000).unwrap_or(i64::MAX);
+    format!("{sign}{}{sep}{:03}", page.locale.number(whole), abs % 1000)
+}
+
+/// Nano-leads (the allocator's unit) as leads with three decimals.
+fn leads_of(page: &Page, nano: i64) -> String {
+    #[allow(clippy::cast_precision_loss, clippy::cast_possible_truncation)]
+    let milli = (nano as f64 / (LEAD as f64 / 1000.0)).round() as i64;
+    fixed3(page, milli)
+}
+
 impl DetailPage {
-    fn new(page: Page, d: LeadDetail, form: AssignForm, errors: Errors) -> Self {
-        let can_assign = !matches!(
-            d.lead.status,
-            LeadStatus::Withheld | LeadStatus::Won | LeadStatus::Lost
-        );
+    fn new(page: Page, detail: LeadDetail, form: AssignForm, errors: Errors) -> Self {
         Self {
             page,
-            lead: d.lead,
-            touchpoints: d.touchpoints,
-            offers: d.offers,
-            events: d.events,
-            decisions: d.decisions,
-            codes: d.codes,
-            feedback: d.feedback,
-            outcome: d.outcome,
+            can_assign: detail.can_assign(),
+            detail,
             form,
             errors,
-            can_assign,
         }
     }
 
@@ -175,7 +121,7 @@ impl DetailPage {
     }
 
     fn reason(&self, reason: &str) -> String {
-        unallocated_reason(&self.page, reason)
+        self.page.unallocated_reason(reason)
     }
 
     fn offer_status(&self, status: impl std::fmt::Display) -> String {
@@ -238,12 +184,13 @@ impl DetailPage {
 pub(super) async fn detail(
     state: web::Data<AppState>,
     page: Page,
-    user: CurrentUser,
-    id: web::Path<String>,
+    _staff: Staff,
+    id: web::Path<i64>,
 ) -> Result<HttpResponse, AppError> {
-    staff_only(&user)?;
-    let id: i64 = id.parse().map_err(|_| AppError::NotFound)?;
-    let d = state.db.read(move |conn| load_detail(conn, id)).await?;
+    let d = state
+        .db
+        .read(move |conn| lead_detail::load(conn, id.into_inner()))
+        .await?;
     html(&DetailPage::new(
         page,
         d,
@@ -256,13 +203,12 @@ pub(super) async fn assign(
     state: web::Data<AppState>,
     page: Page,
     ctx: RequestContext,
-    user: CurrentUser,
-    id: web::Path<String>,
+    staff: Staff,
+    id: web::Path<i64>,
     form: web::Form<AssignForm>,
 ) -> Result<HttpResponse, AppError> {
-    staff_only(&user)?;
-    let id: i64 = id.parse().map_err(|_| AppError::NotFound)?;
-    let actor = user.actor(&ctx.client.ip);
+    let id = id.into_inner();
+    let actor = staff.actor(&ctx.client.ip);
     let form = form.into_inner();
     let submitted = form.clone();
     let policy = state.offer_policy();
@@ -290,7 +236,10 @@ pub(super) async fn assign(
         }
         reassign::Assignment::Refused(errors) => {
             let errors = Errors::translate(&errors, page.locale);
-            let d = state.db.read(move |conn| load_detail(conn, id)).await?;
+            let d = state
+                .db
+                .read(move |conn| lead_detail::load(conn, id))
+                .await?;
             html_with_status(
                 StatusCode::UNPROCESSABLE_ENTITY,
                 &DetailPage::new(page, d, form, errors),
