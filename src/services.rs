@@ -10,6 +10,8 @@ pub mod deadlines;
 pub mod dealers;
 pub mod demo;
 pub mod feedback;
+pub mod health;
+pub mod inbox;
 pub mod intake;
 pub mod offer_links;
 pub mod offers;

@@ -8,7 +8,6 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use serde::Deserialize;
 
-use super::feedback::{OVERDUE_AFTER_DAYS, RequestLine};
 use super::{html, see_other_with_notice};
 use crate::db::DbConnection;
 use crate::domain::Role;
@@ -16,9 +15,9 @@ use crate::email::FeedbackEmailKind;
 use crate::error::AppError;
 use crate::models::dealer::Dealer;
 use crate::models::feedback::{FeedbackRequest, FeedbackRow};
-use crate::models::lead::LeadRow;
 use crate::services::audit;
 use crate::services::feedback::requests;
+use crate::services::feedback::views::{OVERDUE_AFTER_DAYS, RequestLine, lines_of};
 use crate::web::{AppState, CurrentUser, Page, RequestContext};
 
 /// Rows on the page; the export has them all.
@@ -34,42 +33,6 @@ pub fn configure(routes: &mut crate::routes::Routes) {
 
 fn staff_only(user: &CurrentUser) -> Result<(), AppError> {
     user.require(&[Role::Manager, Role::Admin])
-}
-
-/// The leads, dealer codes and completeness of `requests`, in the same order.
-pub fn lines_of(
-    conn: &mut DbConnection,
-    requests: Vec<FeedbackRequest>,
-) -> Result<Vec<RequestLine>, AppError> {
-    let lead_ids: Vec<i64> = requests.iter().map(|r| r.lead_id).collect();
-    let leads = LeadRow::find_many(conn, &lead_ids)?;
-    let mut dealer_ids: Vec<i64> = requests.iter().map(|r| r.dealer_id).collect();
-    dealer_ids.sort_unstable();
-    dealer_ids.dedup();
-    let codes = Dealer::codes_of(conn, &dealer_ids)?;
-    let ids: Vec<i64> = requests.iter().map(|r| r.id).collect();
-    let answers = FeedbackRow::find_many(conn, &ids)?;
-    Ok(requests
-        .into_iter()
-        .filter_map(|request| {
-            let lead = leads.iter().find(|l| l.id == request.lead_id)?.clone();
-            let dealer_code = codes
-                .iter()
-                .find(|(id, _)| *id == request.dealer_id)
-                .map(|(_, c)| c.clone())
-                .unwrap_or_default();
-            let completeness = answers
-                .iter()
-                .find(|a| a.request_id == request.id)
-                .and_then(|a| a.completeness_permille);
-            Some(RequestLine {
-                request,
-                lead,
-                dealer_code,
-                completeness,
-            })
-        })
-        .collect())
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -216,7 +179,6 @@ async fn resend(
             })
         })
         .await?;
-    state.mail.wake();
     let notice = if sent {
         "notice-feedback-link-sent"
     } else {

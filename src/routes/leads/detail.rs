@@ -280,14 +280,11 @@ pub(super) async fn assign(
         })
         .await?;
     match result {
-        Ok(_) => {
-            state.mail.wake();
-            Ok(see_other_with_notice(
-                &format!("/leads/{id}"),
-                "notice-lead-assigned",
-                state.settings.served_over_tls(),
-            ))
-        }
+        Ok(_) => Ok(see_other_with_notice(
+            &format!("/leads/{id}"),
+            "notice-lead-assigned",
+            state.settings.served_over_tls(),
+        )),
         Err(errors) => {
             let errors = Errors::translate(&errors, page.locale);
             let d = state.db.read(move |conn| load_detail(conn, id)).await?;
