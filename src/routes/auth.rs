@@ -181,7 +181,7 @@ async fn login(
         previous,
     )
     .await;
-    match outcome {
+    let (error, email_error, retry_after) = match outcome {
         Ok(session) => {
             let home = session.role.home_path();
             let target = if next.is_empty() {
@@ -189,48 +189,28 @@ async fn login(
             } else {
                 next
             };
-            Ok(session_response(&state, &target, session))
+            return Ok(session_response(&state, &target, session));
         }
-        Err(LoginError::InvalidCredentials) => {
-            let error = Some(page.t("login-invalid"));
-            html_with_status(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                &LoginPage {
-                    page,
-                    email,
-                    next,
-                    error,
-                    email_error: None,
-                },
-            )
-        }
-        Err(LoginError::MalformedEmail(key)) => {
-            let email_error = Some(page.t(key));
-            html_with_status(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                &LoginPage {
-                    page,
-                    email: echoed_email(email),
-                    next,
-                    error: None,
-                    email_error,
-                },
-            )
-        }
-        Err(LoginError::Throttled { retry_after }) => {
-            let error = Some(retry_message(&page, retry_after));
-            too_many_attempts(
-                &LoginPage {
-                    page,
-                    email,
-                    next,
-                    error,
-                    email_error: None,
-                },
-                retry_after,
-            )
-        }
-        Err(LoginError::App(e)) => Err(e),
+        Err(LoginError::InvalidCredentials) => (Some(page.t("login-invalid")), None, None),
+        Err(LoginError::MalformedEmail(key)) => (None, Some(page.t(key)), None),
+        Err(LoginError::Throttled { retry_after }) => (
+            Some(retry_message(&page, retry_after)),
+            None,
+            Some(retry_after),
+        ),
+        Err(LoginError::App(e)) => return Err(e),
+    };
+    // Only a malformed address can be too long to show back: the others passed the check.
+    let form = LoginPage {
+        page,
+        email: echoed_email(email),
+        next,
+        error,
+        email_error,
+    };
+    match retry_after {
+        Some(retry_after) => too_many_attempts(&form, retry_after),
+        None => html_with_status(StatusCode::UNPROCESSABLE_ENTITY, &form),
     }
 }
 

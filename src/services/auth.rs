@@ -19,7 +19,8 @@ use crate::services::audit::{self, Actor};
 use crate::services::password;
 use crate::services::tokens;
 pub use passwords::{
-    PasswordError, change_password, check_link, request_password_reset, set_password_from_link,
+    PasswordError, TypedPassword, change_password, check_link, request_password_reset,
+    set_password_from_link,
 };
 use throttle::{Admission, admit_attempt, settle_attempt};
 pub use throttle::{MAX_FAILURES_PER_ACCOUNT, MAX_FAILURES_PER_ADDRESS, THROTTLE_WINDOW};

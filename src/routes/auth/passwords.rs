@@ -9,7 +9,7 @@ use serde::Deserialize;
 use super::{echoed_email, retry_message, session_response_with_notice, too_many_attempts};
 use crate::error::AppError;
 use crate::routes::{html, html_with_status, see_other_with_notice};
-use crate::services::auth::{self, NewSession, PasswordError};
+use crate::services::auth::{self, NewSession, PasswordError, TypedPassword};
 use crate::services::tokens::TokenPurpose;
 use crate::web::page::Errors;
 use crate::web::{AppState, CurrentUser, Page, RequestContext};
@@ -47,10 +47,27 @@ async fn change_password_form(page: Page, _user: CurrentUser) -> Result<HttpResp
 struct ChangePasswordForm {
     #[serde(default)]
     current_password: String,
-    #[serde(default)]
-    new_password: String,
-    #[serde(default)]
-    confirm_password: String,
+    #[serde(flatten)]
+    new: TypedPassword,
+}
+
+/// The change form again, with what was wrong: next to a field, or "too many attempts"
+/// (a 429) when the change must wait `retry_after`.
+fn refused(
+    page: Page,
+    errors: Errors,
+    retry_after: Option<chrono::TimeDelta>,
+) -> Result<HttpResponse, AppError> {
+    let error = retry_after.map(|wait| retry_message(&page, wait));
+    let form = ChangePasswordPage {
+        page,
+        errors,
+        error,
+    };
+    match retry_after {
+        Some(wait) => too_many_attempts(&form, wait),
+        None => html_with_status(StatusCode::UNPROCESSABLE_ENTITY, &form),
+    }
 }
 
 async fn change_password(
@@ -66,8 +83,7 @@ async fn change_password(
         state.session_policy(),
         &user.0,
         form.current_password,
-        &form.new_password,
-        &form.confirm_password,
+        &form.new,
         ctx.client.clone(),
     )
     .await;
@@ -83,36 +99,14 @@ async fn change_password(
         ),
         Err(PasswordError::WrongCurrent) => {
             let errors = Errors::one("current_password", "error-current-password", page.locale);
-            html_with_status(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                &ChangePasswordPage {
-                    page,
-                    errors,
-                    error: None,
-                },
-            )
+            refused(page, errors, None)
         }
         Err(PasswordError::Invalid(key)) => {
             let errors = Errors::one("new_password", key, page.locale);
-            html_with_status(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                &ChangePasswordPage {
-                    page,
-                    errors,
-                    error: None,
-                },
-            )
+            refused(page, errors, None)
         }
         Err(PasswordError::Throttled { retry_after }) => {
-            let error = Some(retry_message(&page, retry_after));
-            too_many_attempts(
-                &ChangePasswordPage {
-                    page,
-                    errors: Errors::default(),
-                    error,
-                },
-                retry_after,
-            )
+            refused(page, Errors::default(), Some(retry_after))
         }
         Err(PasswordError::App(e)) => Err(e),
     }
@@ -262,20 +256,12 @@ async fn link_form<L: PasswordLink>(
     set_password_page::<L>(page, user.email, &token, Errors::default(), StatusCode::OK)
 }
 
-#[derive(Deserialize)]
-struct SetPasswordForm {
-    #[serde(default)]
-    new_password: String,
-    #[serde(default)]
-    confirm_password: String,
-}
-
 async fn link_submit<L: PasswordLink>(
     state: web::Data<AppState>,
     page: Page,
     ctx: RequestContext,
     token: web::Path<String>,
-    form: web::Form<SetPasswordForm>,
+    typed: web::Form<TypedPassword>,
 ) -> Result<HttpResponse, AppError> {
     let token = token.into_inner();
     let result = auth::set_password_from_link(
@@ -283,8 +269,7 @@ async fn link_submit<L: PasswordLink>(
         state.session_policy(),
         token.clone(),
         L::PURPOSE,
-        &form.new_password,
-        &form.confirm_password,
+        &typed,
         ctx.client.clone(),
     )
     .await;

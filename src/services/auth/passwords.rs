@@ -18,6 +18,23 @@ use crate::services::audit::{self, Actor};
 use crate::services::password;
 use crate::services::tokens::{self, TokenPurpose};
 
+/// A new password as typed twice into a form.
+#[derive(Debug, Default, serde::Deserialize)]
+pub struct TypedPassword {
+    #[serde(default)]
+    pub new_password: String,
+    #[serde(default)]
+    pub confirm_password: String,
+}
+
+impl TypedPassword {
+    /// The new password of `email`'s account, if it is acceptable and typed the same twice.
+    fn parse(&self, email: &str) -> Result<NewPassword, PasswordError> {
+        NewPassword::parse(&self.new_password, &self.confirm_password, email)
+            .map_err(PasswordError::Invalid)
+    }
+}
+
 /// Reset emails sent to one account per hour, at most.
 const MAX_RESETS_PER_HOUR: i64 = 3;
 
@@ -57,8 +74,7 @@ pub async fn change_password(
     policy: SessionPolicy,
     session: &AuthSession,
     current: String,
-    new: &str,
-    confirmation: &str,
+    typed: &TypedPassword,
     client: ClientInfo,
 ) -> Result<String, PasswordError> {
     let user = session.user.clone();
@@ -99,11 +115,11 @@ pub async fn change_password(
         .await?;
         return Err(PasswordError::WrongCurrent);
     }
-    let new = match NewPassword::parse(new, confirmation, &user.email) {
+    let new = match typed.parse(&user.email) {
         Ok(p) => p,
-        Err(key) => {
+        Err(refused) => {
             db.write(move |conn| settle_attempt(conn, attempt)).await?;
-            return Err(PasswordError::Invalid(key));
+            return Err(refused);
         }
     };
     let hash = password::hash(new.expose().to_owned()).await?;
@@ -212,13 +228,11 @@ pub async fn set_password_from_link(
     policy: SessionPolicy,
     secret: String,
     purpose: TokenPurpose,
-    new: &str,
-    confirmation: &str,
+    typed: &TypedPassword,
     client: ClientInfo,
 ) -> Result<Option<NewSession>, PasswordError> {
     let user = check_link(db, secret.clone(), purpose).await?;
-    let password =
-        NewPassword::parse(new, confirmation, &user.email).map_err(PasswordError::Invalid)?;
+    let password = typed.parse(&user.email)?;
     let hash = password::hash(password.expose().to_owned()).await?;
     let session = db
         .write(move |conn| {
