@@ -57,3 +57,35 @@ pub(super) fn signalling_queued_mail<T, E>(
     }
     result
 }
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use super::*;
+
+    /// Whether the signal fires within a moment.
+    async fn fired(signal: &OutboxSignal) -> bool {
+        tokio::time::timeout(Duration::from_millis(20), signal.notified())
+            .await
+            .is_ok()
+    }
+
+    #[tokio::test]
+    async fn a_write_that_queued_mail_wakes_the_queue_and_one_that_did_not_does_not() {
+        let signal = OutboxSignal::default();
+        signalling_queued_mail(&signal, || Ok::<_, ()>(())).unwrap_or_default();
+        assert!(!fired(&signal).await);
+
+        signalling_queued_mail(&signal, || {
+            mark_mail_queued();
+            Ok::<_, ()>(())
+        })
+        .unwrap_or_default();
+        assert!(fired(&signal).await);
+
+        // The mark belonged to that write: the next write starts unmarked.
+        signalling_queued_mail(&signal, || Ok::<_, ()>(())).unwrap_or_default();
+        assert!(!fired(&signal).await);
+    }
+}
