@@ -12,7 +12,6 @@ use chrono::NaiveDateTime;
 use super::{html_with_status, see_other_with_notice};
 use crate::domain::feedback_fields::{Currency, DecisionFactor, FirstHeard, LostReason, Outcome};
 use crate::error::AppError;
-use crate::services::audit::Actor;
 use crate::services::feedback::completeness::Completeness;
 use crate::services::feedback::form::{self, Answers, FeedbackForm};
 use crate::services::feedback::requests::{self, LinkUse};
@@ -381,13 +380,7 @@ async fn submit(
             );
         }
     };
-    let actor = match (&ctx.session, who) {
-        (Some(s), Viewer::Dealer) => Actor::user(s.user.id, &s.user.email, &ctx.client.ip),
-        _ => Actor {
-            label: "feedback link".into(),
-            ..Actor::email_link(&ctx.client.ip)
-        },
-    };
+    let actor = who.actor(ctx.session.as_ref().map(|s| &s.user), &ctx.client.ip);
     let saved = state
         .db
         .write(move |conn| feedback::save(conn, id, &answers, submitting, &actor, crate::db::now()))

@@ -13,6 +13,8 @@ use crate::i18n::Locale;
 use crate::models::dealer::Dealer;
 use crate::models::feedback::{FeedbackRequest, FeedbackRow};
 use crate::models::lead::LeadRow;
+use crate::services::audit::Actor;
+use crate::services::auth::AuthUser;
 use crate::services::offers;
 
 /// An unsubmitted request is overdue this long after it opened (after both reminders).
@@ -81,6 +83,20 @@ pub enum Viewer {
     Dealer,
     /// A channel manager or admin: read only.
     Staff,
+}
+
+impl Viewer {
+    /// Who the audit log names for what this viewer saves: the dealer's logged-in user,
+    /// or the emailed link.
+    pub fn actor(self, user: Option<&AuthUser>, client_ip: &str) -> Actor {
+        match (user, self) {
+            (Some(user), Viewer::Dealer) => Actor::user(user.id, &user.email, client_ip),
+            _ => Actor {
+                label: "feedback link".into(),
+                ..Actor::email_link(client_ip)
+            },
+        }
+    }
 }
 
 /// Who may see request `id`: a live form session bound to it, a user of its dealer, or
