@@ -421,9 +421,8 @@ impl DealerListPage {
 async fn dealer_list(
     state: web::Data<AppState>,
     page: Page,
-    dealer: DealerUser,
+    DealerUser { dealer_id, .. }: DealerUser,
 ) -> Result<HttpResponse, AppError> {
-    let dealer_id = dealer.dealer_id;
     let lines = state
         .db
         .read_quick(move |conn| views::dealer_requests(conn, dealer_id))

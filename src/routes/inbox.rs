@@ -118,9 +118,8 @@ impl InboxPage {
 async fn inbox(
     state: web::Data<AppState>,
     page: Page,
-    dealer: DealerUser,
+    DealerUser { dealer_id, .. }: DealerUser,
 ) -> Result<HttpResponse, AppError> {
-    let dealer_id = dealer.dealer_id;
     let Inbox {
         dealer_name,
         offers,
@@ -172,10 +171,10 @@ impl LeadPage {
 async fn lead_page(
     state: web::Data<AppState>,
     page: Page,
-    dealer: DealerUser,
+    DealerUser { dealer_id, .. }: DealerUser,
     lead_id: web::Path<i64>,
 ) -> Result<HttpResponse, AppError> {
-    let (dealer_id, lead_id) = (dealer.dealer_id, lead_id.into_inner());
+    let lead_id = lead_id.into_inner();
     let DealerLead {
         lead,
         offer,
