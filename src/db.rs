@@ -19,10 +19,12 @@ use tokio::sync::Semaphore;
 use crate::error::AppError;
 
 mod contention;
+mod outbox;
 mod text_values;
 mod timestamp;
 pub use contention::{Contention, TRANSACTION_ATTEMPTS, transaction_retrying};
 use contention::{write_as_writer, writer_connection};
+pub use outbox::{OutboxSignal, mark_mail_queued};
 pub use timestamp::UtcTime;
 
 /// Migrations for each backend; both folders hold the same version names.
@@ -243,6 +245,9 @@ const MIGRATION_WRITER_WAIT: Duration = Duration::from_secs(60);
 /// CLI, may hold it), on PostgreSQL for each row or table lock (`lock_timeout`). Past it the
 /// write fails with [`Contention::WriterHeld`], which the portal answers with 503 and
 /// `Retry-After`.
+///
+/// A write that queued mail fires the [`OutboxSignal`] once it has committed, which wakes
+/// the mail queue built on this `Db`.
 #[derive(Clone)]
 pub struct Db {
     read: Pool,
@@ -250,6 +255,7 @@ pub struct Db {
     read_permits: Arc<Semaphore>,
     write_permits: Arc<Semaphore>,
     writer_wait: Duration,
+    outbox: OutboxSignal,
     pub backend: Backend,
 }
 
@@ -316,8 +322,14 @@ impl Db {
             read_permits,
             write_permits,
             writer_wait,
+            outbox: OutboxSignal::default(),
             backend: url.backend,
         })
+    }
+
+    /// What a write that queued mail fires after it commits; the mail queue waits on it.
+    pub fn outbox_signal(&self) -> OutboxSignal {
+        self.outbox.clone()
     }
 
     /// Runs read-only work on a pooled connection, off the async workers.
@@ -357,7 +369,8 @@ impl Db {
     /// if `work` fails. Callers wrap multi-statement changes in `conn.transaction` (for
     /// PostgreSQL, where `work` runs as it is) or in [`transaction_retrying`] where
     /// PostgreSQL may pick them to break a deadlock. Waits at most the writer wait, then
-    /// fails with [`Contention::WriterHeld`].
+    /// fails with [`Contention::WriterHeld`]. Wakes the mail queue after it commits if it
+    /// queued mail.
     pub async fn write<T, E, F>(&self, work: F) -> Result<T, E>
     where
         F: FnOnce(&mut DbConnection) -> Result<T, E> + Send + 'static,
@@ -369,10 +382,12 @@ impl Db {
             .await
             .map_err(|_| AppError::Busy(Contention::WriterHeld))?
             .map_err(|e| AppError::Internal(anyhow::Error::new(e).context("database permits")))?;
-        let pool = self.write.clone();
+        let (pool, outbox) = (self.write.clone(), self.outbox.clone());
         tokio::task::spawn_blocking(move || {
-            let mut conn = writer_connection(&pool, deadline)?;
-            write_as_writer(&mut conn, deadline, &mut |_| {}, work)
+            outbox::signalling_queued_mail(&outbox, || {
+                let mut conn = writer_connection(&pool, deadline)?;
+                write_as_writer(&mut conn, deadline, &mut |_| {}, work)
+            })
         })
         .await
         .map_err(|e| AppError::Internal(anyhow::Error::new(e).context("database task")))?
@@ -390,8 +405,10 @@ impl Db {
         E: From<AppError>,
     {
         let deadline = Instant::now() + self.writer_wait;
-        let mut conn = writer_connection(&self.write, deadline)?;
-        write_as_writer(&mut conn, deadline, waiting, work)
+        outbox::signalling_queued_mail(&self.outbox, || {
+            let mut conn = writer_connection(&self.write, deadline)?;
+            write_as_writer(&mut conn, deadline, waiting, work)
+        })
     }
 
     /// The writer's connection for synchronous callers (migrations, tests), without the

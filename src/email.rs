@@ -14,7 +14,6 @@ use askama::Template;
 use lettre::message::{Mailbox, MultiPart};
 use lettre::transport::smtp::authentication::Credentials;
 use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
-use tokio::sync::Notify;
 
 mod feedback;
 
@@ -182,7 +181,8 @@ impl EmailContent for OfferEmail {
     }
 }
 
-/// Renders `content` and puts it in the queue, inside the caller's transaction.
+/// Renders `content` and puts it in the queue, inside the caller's transaction. Once that
+/// write commits, the [`Db`] wakes the queue ([`db::OutboxSignal`]): callers need not.
 pub fn enqueue(
     conn: &mut DbConnection,
     recipient: &str,
@@ -190,6 +190,7 @@ pub fn enqueue(
 ) -> Result<i64, crate::error::AppError> {
     let (subject, text, html) = content.render()?;
     let now = db::now();
+    db::mark_mail_queued();
     Ok(OutboundEmail::insert(
         conn,
         &NewOutboundEmail {
@@ -315,32 +316,29 @@ impl Mailer {
     }
 }
 
-/// Delivers queued mail. Cheap to clone; `wake` makes the worker look at the queue now.
+/// Delivers queued mail. Cheap to clone. The worker looks at the queue as soon as a write
+/// on its [`Db`] that queued mail commits ([`db::OutboxSignal`]), and every 5 seconds.
 #[derive(Clone)]
 pub struct MailQueue {
     db: Db,
     mailer: Mailer,
     from: Mailbox,
-    wake: Arc<Notify>,
+    queued: db::OutboxSignal,
 }
 
 impl MailQueue {
     pub fn new(db: Db, mailer: Mailer, from: Mailbox) -> Self {
+        let queued = db.outbox_signal();
         Self {
             db,
             mailer,
             from,
-            wake: Arc::new(Notify::new()),
+            queued,
         }
     }
 
     pub fn mailer(&self) -> &Mailer {
         &self.mailer
-    }
-
-    /// Asks the worker to deliver what is due without waiting for its next tick.
-    pub fn wake(&self) {
-        self.wake.notify_one();
     }
 
     /// Delivers every message that is due; returns how many were sent.
@@ -399,14 +397,15 @@ impl MailQueue {
         Ok(sent)
     }
 
-    /// Runs until `shutdown` fires: delivers on every wake-up and at least every 5 seconds.
+    /// Runs until `shutdown` fires: delivers whenever a committed write queued mail, and at
+    /// least every 5 seconds.
     pub async fn run(self, mut shutdown: tokio::sync::watch::Receiver<bool>) {
         loop {
             if let Err(e) = self.deliver_due().await {
                 tracing::error!(error = ?e, "mail queue");
             }
             tokio::select! {
-                () = self.wake.notified() => {}
+                () = self.queued.notified() => {}
                 () = tokio::time::sleep(Duration::from_secs(5)) => {}
                 _ = shutdown.changed() => return,
             }

@@ -5,6 +5,11 @@
 //!   mapped once to a status code here, and to a localized error page (or a JSON body on
 //!   the API) by `web::error_pages`.
 //! - Outside the request cycle (CLI, start-up, background work) `anyhow` carries context.
+//! - Where a caller must tell a service's refusals apart, the service's area has one error
+//!   enum whose last variant carries an [`AppError`] (`services::auth::LoginError`,
+//!   `services::auth::PasswordError`), never a nested `Result<Result<_, _>, AppError>`. A
+//!   refusal that must still be written down (an audited failed attempt) is a value inside
+//!   the transaction, so it commits, and becomes the error after it.
 //!
 //! Mistakes a user can correct (a bad form field) are not errors: handlers re-render the
 //! form with the message next to the field.

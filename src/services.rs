@@ -9,6 +9,8 @@ pub mod csv_import;
 pub mod deadlines;
 pub mod dealers;
 pub mod feedback;
+pub mod health;
+pub mod inbox;
 pub mod intake;
 pub mod leads;
 pub mod offer_links;

@@ -179,15 +179,11 @@ fn metrics_listener(
 
 fn spawn_workers(state: &AppState, shutdown: tokio::sync::watch::Receiver<bool>) {
     tokio::spawn(state.mail.clone().run(shutdown.clone()));
-    let (db, policy, mail) = (state.db.clone(), state.offer_policy(), state.mail.clone());
+    let (db, policy) = (state.db.clone(), state.offer_policy());
     let feedback_policy = state.feedback_policy();
+    // Mail these runs queue wakes the mail queue when their writes commit (`OutboxSignal`).
     every(Duration::from_secs(30), shutdown.clone(), move || {
-        let (db, policy, feedback_policy, mail) = (
-            db.clone(),
-            policy.clone(),
-            feedback_policy.clone(),
-            mail.clone(),
-        );
+        let (db, policy, feedback_policy) = (db.clone(), policy.clone(), feedback_policy.clone());
         async move {
             let result = db
                 .write(move |conn| {
@@ -200,26 +196,20 @@ fn spawn_workers(state: &AppState, shutdown: tokio::sync::watch::Receiver<bool>)
                 })
                 .await;
             match feedback {
-                Ok(run) if run.opened + run.reminded > 0 => {
-                    tracing::info!(
-                        opened = run.opened,
-                        reminded = run.reminded,
-                        "feedback requests"
-                    );
-                    mail.wake();
-                }
+                Ok(run) if run.opened + run.reminded > 0 => tracing::info!(
+                    opened = run.opened,
+                    reminded = run.reminded,
+                    "feedback requests"
+                ),
                 Ok(_) => {}
                 Err(e) => tracing::error!(error = ?e, "feedback requests"),
             }
             match result {
-                Ok(run) if run.reminded + run.expired > 0 => {
-                    tracing::info!(
-                        reminded = run.reminded,
-                        expired = run.expired,
-                        "offer deadlines"
-                    );
-                    mail.wake();
-                }
+                Ok(run) if run.reminded + run.expired > 0 => tracing::info!(
+                    reminded = run.reminded,
+                    expired = run.expired,
+                    "offer deadlines"
+                ),
                 Ok(_) => {}
                 Err(e) => tracing::error!(error = ?e, "offer deadlines"),
             }

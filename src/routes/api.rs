@@ -273,7 +273,6 @@ async fn post_leads(
             })
         })
         .await?;
-    state.mail.wake();
 
     if !batch {
         let LeadResult { status, body } = results

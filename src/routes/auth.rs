@@ -1,4 +1,7 @@
-//! Logging in and out, passwords (change, forgotten, invitation) and the language switch.
+//! Logging in and out and the language switch; passwords (change, forgotten, invitation)
+//! in [`passwords`].
+
+mod passwords;
 
 use actix_web::cookie::time::Duration as CookieDuration;
 use actix_web::http::StatusCode;
@@ -6,15 +9,14 @@ use actix_web::{HttpResponse, web};
 use askama::Template;
 use serde::Deserialize;
 
-use super::{html, html_with_status, local_path, see_other, see_other_with_notice};
+use super::{html, html_with_status, local_path, see_other};
 use crate::error::AppError;
 use crate::i18n::Locale;
 use crate::models::user::User;
-use crate::services::auth::{self, LoginOutcome, NewSession, PasswordChangeError};
-use crate::services::tokens::{TokenPurpose, hash_secret};
-use crate::web::page::Errors;
+use crate::services::auth::{self, LoginError, NewSession};
+use crate::services::tokens::hash_secret;
 use crate::web::request_context::{cookie, removal_cookie};
-use crate::web::{AppState, CurrentUser, LOCALE_COOKIE, Page, RequestContext, SESSION_COOKIE};
+use crate::web::{AppState, LOCALE_COOKIE, Page, RequestContext, SESSION_COOKIE};
 
 pub fn configure(routes: &mut crate::routes::Routes) {
     routes
@@ -22,15 +24,8 @@ pub fn configure(routes: &mut crate::routes::Routes) {
         .get("/login", login_form)
         .post("/login", login)
         .post("/logout", logout)
-        .post("/locale", switch_locale)
-        .get("/account/password", change_password_form)
-        .post("/account/password", change_password)
-        .get("/password/forgot", forgot_form)
-        .post("/password/forgot", forgot)
-        .get("/password/reset/{token}", reset_form)
-        .post("/password/reset/{token}", reset)
-        .get("/invite/{token}", invite_form)
-        .post("/invite/{token}", accept_invite);
+        .post("/locale", switch_locale);
+    passwords::configure(routes);
 }
 
 async fn root(ctx: RequestContext) -> HttpResponse {
@@ -133,6 +128,23 @@ fn session_response(state: &AppState, location: &str, session: NewSession) -> Ht
         .finish()
 }
 
+/// [`session_response`] that also shows `notice` on the page it lands on.
+fn session_response_with_notice(
+    state: &AppState,
+    location: &str,
+    session: NewSession,
+    notice: &str,
+) -> Result<HttpResponse, AppError> {
+    let mut res = session_response(state, location, session);
+    res.add_cookie(&cookie(
+        crate::web::FLASH_COOKIE,
+        notice.to_owned(),
+        state.settings.served_over_tls(),
+    ))
+    .map_err(|e| AppError::Internal(e.into()))?;
+    Ok(res)
+}
+
 async fn login(
     state: web::Data<AppState>,
     page: Page,
@@ -168,56 +180,37 @@ async fn login(
         ctx.client.clone(),
         previous,
     )
-    .await?;
-    match outcome {
-        LoginOutcome::LoggedIn(session) => {
+    .await;
+    let (error, email_error, retry_after) = match outcome {
+        Ok(session) => {
             let home = session.role.home_path();
             let target = if next.is_empty() {
                 home.to_owned()
             } else {
                 next
             };
-            Ok(session_response(&state, &target, session))
+            return Ok(session_response(&state, &target, session));
         }
-        LoginOutcome::InvalidCredentials => {
-            let error = Some(page.t("login-invalid"));
-            html_with_status(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                &LoginPage {
-                    page,
-                    email,
-                    next,
-                    error,
-                    email_error: None,
-                },
-            )
-        }
-        LoginOutcome::MalformedEmail(key) => {
-            let email_error = Some(page.t(key));
-            html_with_status(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                &LoginPage {
-                    page,
-                    email: echoed_email(email),
-                    next,
-                    error: None,
-                    email_error,
-                },
-            )
-        }
-        LoginOutcome::Throttled { retry_after } => {
-            let error = Some(retry_message(&page, retry_after));
-            too_many_attempts(
-                &LoginPage {
-                    page,
-                    email,
-                    next,
-                    error,
-                    email_error: None,
-                },
-                retry_after,
-            )
-        }
+        Err(LoginError::InvalidCredentials) => (Some(page.t("login-invalid")), None, None),
+        Err(LoginError::MalformedEmail(key)) => (None, Some(page.t(key)), None),
+        Err(LoginError::Throttled { retry_after }) => (
+            Some(retry_message(&page, retry_after)),
+            None,
+            Some(retry_after),
+        ),
+        Err(LoginError::App(e)) => return Err(e),
+    };
+    // Only a malformed address can be too long to show back: the others passed the check.
+    let form = LoginPage {
+        page,
+        email: echoed_email(email),
+        next,
+        error,
+        email_error,
+    };
+    match retry_after {
+        Some(retry_after) => too_many_attempts(&form, retry_after),
+        None => html_with_status(StatusCode::UNPROCESSABLE_ENTITY, &form),
     }
 }
 
@@ -277,336 +270,4 @@ async fn switch_locale(
         ))
         .cookie(c)
         .finish())
-}
-
-#[derive(Template)]
-#[template(path = "account/password.html")]
-struct ChangePasswordPage {
-    page: Page,
-    errors: Errors,
-    /// A message for the whole form ("too many attempts").
-    error: Option<String>,
-}
-
-async fn change_password_form(page: Page, _user: CurrentUser) -> Result<HttpResponse, AppError> {
-    html(&ChangePasswordPage {
-        page,
-        errors: Errors::default(),
-        error: None,
-    })
-}
-
-#[derive(Deserialize)]
-struct ChangePasswordForm {
-    #[serde(default)]
-    current_password: String,
-    #[serde(default)]
-    new_password: String,
-    #[serde(default)]
-    confirm_password: String,
-}
-
-async fn change_password(
-    state: web::Data<AppState>,
-    page: Page,
-    ctx: RequestContext,
-    user: CurrentUser,
-    form: web::Form<ChangePasswordForm>,
-) -> Result<HttpResponse, AppError> {
-    let form = form.into_inner();
-    let result = auth::change_password(
-        &state.db,
-        state.session_policy(),
-        &user.0,
-        form.current_password,
-        &form.new_password,
-        &form.confirm_password,
-        ctx.client.clone(),
-    )
-    .await?;
-    match result {
-        Ok(secret) => {
-            let mut res = session_response(
-                &state,
-                user.0.user.role.home_path(),
-                NewSession {
-                    secret,
-                    role: user.0.user.role,
-                },
-            );
-            res.add_cookie(&cookie(
-                crate::web::FLASH_COOKIE,
-                "notice-password-changed".into(),
-                state.settings.served_over_tls(),
-            ))
-            .map_err(|e| AppError::Internal(e.into()))?;
-            Ok(res)
-        }
-        Err(PasswordChangeError::WrongCurrent) => {
-            let errors = Errors::one("current_password", "error-current-password", page.locale);
-            html_with_status(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                &ChangePasswordPage {
-                    page,
-                    errors,
-                    error: None,
-                },
-            )
-        }
-        Err(PasswordChangeError::Invalid(key)) => {
-            let errors = Errors::one("new_password", key, page.locale);
-            html_with_status(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                &ChangePasswordPage {
-                    page,
-                    errors,
-                    error: None,
-                },
-            )
-        }
-        Err(PasswordChangeError::Throttled { retry_after }) => {
-            let error = Some(retry_message(&page, retry_after));
-            too_many_attempts(
-                &ChangePasswordPage {
-                    page,
-                    errors: Errors::default(),
-                    error,
-                },
-                retry_after,
-            )
-        }
-    }
-}
-
-#[derive(Template)]
-#[template(path = "auth/forgot.html")]
-struct ForgotPage {
-    page: Page,
-    email: String,
-    sent: bool,
-    error: Option<String>,
-}
-
-async fn forgot_form(page: Page) -> Result<HttpResponse, AppError> {
-    html(&ForgotPage {
-        page,
-        email: String::new(),
-        sent: false,
-        error: None,
-    })
-}
-
-#[derive(Deserialize)]
-struct ForgotForm {
-    #[serde(default)]
-    email: String,
-}
-
-async fn forgot(
-    state: web::Data<AppState>,
-    page: Page,
-    ctx: RequestContext,
-    form: web::Form<ForgotForm>,
-) -> Result<HttpResponse, AppError> {
-    let email = form.into_inner().email;
-    if let Err(key) = crate::domain::EmailAddress::parse(&email) {
-        let error = Some(page.t(key));
-        return html_with_status(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            &ForgotPage {
-                page,
-                email: echoed_email(email),
-                sent: false,
-                error,
-            },
-        );
-    }
-    auth::request_password_reset(
-        &state.db,
-        &email,
-        state.base_url.to_string(),
-        ctx.client.ip.clone(),
-        page.locale,
-    )
-    .await?;
-    state.mail.wake();
-    // The same answer whether or not the address has an account.
-    html(&ForgotPage {
-        page,
-        email,
-        sent: true,
-        error: None,
-    })
-}
-
-#[derive(Template)]
-#[template(path = "auth/set_password.html")]
-struct SetPasswordPage {
-    page: Page,
-    /// `reset` or `invite`: which link this is.
-    kind: &'static str,
-    email: String,
-    action: String,
-    errors: Errors,
-}
-
-impl SetPasswordPage {
-    /// The message key for this kind of link, e.g. `reset-title`.
-    fn key(&self, suffix: &str) -> String {
-        format!("{}-{suffix}", self.kind)
-    }
-}
-
-/// The message-key prefix and the path of each kind of emailed link.
-fn link_kind(purpose: TokenPurpose) -> (&'static str, &'static str) {
-    match purpose {
-        TokenPurpose::PasswordReset => ("reset", "/password/reset/"),
-        TokenPurpose::Invitation => ("invite", "/invite/"),
-    }
-}
-
-/// Pages reached through an emailed link send no referrer, so the token never leaks.
-fn no_referrer(mut res: HttpResponse) -> HttpResponse {
-    res.headers_mut().insert(
-        actix_web::http::header::REFERRER_POLICY,
-        actix_web::http::header::HeaderValue::from_static("no-referrer"),
-    );
-    res
-}
-
-async fn link_form(
-    state: &AppState,
-    page: Page,
-    token: String,
-    purpose: TokenPurpose,
-) -> Result<HttpResponse, AppError> {
-    let (kind, prefix) = link_kind(purpose);
-    let user = auth::check_link(&state.db, token.clone(), purpose).await?;
-    Ok(no_referrer(html(&SetPasswordPage {
-        page,
-        kind,
-        email: user.email,
-        action: format!("{prefix}{token}"),
-        errors: Errors::default(),
-    })?))
-}
-
-#[derive(Deserialize)]
-struct SetPasswordForm {
-    #[serde(default)]
-    new_password: String,
-    #[serde(default)]
-    confirm_password: String,
-}
-
-async fn link_submit(
-    state: &AppState,
-    page: Page,
-    ctx: RequestContext,
-    token: String,
-    purpose: TokenPurpose,
-    form: SetPasswordForm,
-) -> Result<HttpResponse, AppError> {
-    let result = auth::set_password_from_link(
-        &state.db,
-        state.session_policy(),
-        token.clone(),
-        purpose,
-        &form.new_password,
-        &form.confirm_password,
-        ctx.client.clone(),
-    )
-    .await?;
-    let secure = state.settings.served_over_tls();
-    match result {
-        Ok(Some(session)) => {
-            let home = session.role.home_path();
-            let mut res = session_response(state, home, session);
-            res.add_cookie(&cookie(
-                crate::web::FLASH_COOKIE,
-                "notice-welcome".into(),
-                secure,
-            ))
-            .map_err(|e| AppError::Internal(e.into()))?;
-            Ok(no_referrer(res))
-        }
-        Ok(None) => Ok(no_referrer(see_other_with_notice(
-            "/login",
-            "notice-password-reset",
-            secure,
-        ))),
-        Err(key) => {
-            let user = auth::check_link(&state.db, token.clone(), purpose).await?;
-            let (kind, prefix) = link_kind(purpose);
-            let errors = Errors::one("new_password", key, page.locale);
-            Ok(no_referrer(html_with_status(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                &SetPasswordPage {
-                    page,
-                    kind,
-                    email: user.email,
-                    action: format!("{prefix}{token}"),
-                    errors,
-                },
-            )?))
-        }
-    }
-}
-
-async fn reset_form(
-    state: web::Data<AppState>,
-    page: Page,
-    token: web::Path<String>,
-) -> Result<HttpResponse, AppError> {
-    link_form(
-        &state,
-        page,
-        token.into_inner(),
-        TokenPurpose::PasswordReset,
-    )
-    .await
-}
-
-async fn reset(
-    state: web::Data<AppState>,
-    page: Page,
-    ctx: RequestContext,
-    token: web::Path<String>,
-    form: web::Form<SetPasswordForm>,
-) -> Result<HttpResponse, AppError> {
-    link_submit(
-        &state,
-        page,
-        ctx,
-        token.into_inner(),
-        TokenPurpose::PasswordReset,
-        form.into_inner(),
-    )
-    .await
-}
-
-async fn invite_form(
-    state: web::Data<AppState>,
-    page: Page,
-    token: web::Path<String>,
-) -> Result<HttpResponse, AppError> {
-    link_form(&state, page, token.into_inner(), TokenPurpose::Invitation).await
-}
-
-async fn accept_invite(
-    state: web::Data<AppState>,
-    page: Page,
-    ctx: RequestContext,
-    token: web::Path<String>,
-    form: web::Form<SetPasswordForm>,
-) -> Result<HttpResponse, AppError> {
-    link_submit(
-        &state,
-        page,
-        ctx,
-        token.into_inner(),
-        TokenPurpose::Invitation,
-        form.into_inner(),
-    )
-    .await
 }

@@ -10,18 +10,15 @@ use askama::Template;
 use chrono::NaiveDateTime;
 
 use super::{html_with_status, see_other_with_notice};
-use crate::domain::Role;
 use crate::domain::feedback_fields::{Currency, DecisionFactor, FirstHeard, LostReason, Outcome};
 use crate::error::AppError;
-use crate::models::feedback::FeedbackRequest;
-use crate::services::audit::Actor;
 use crate::services::feedback::completeness::Completeness;
-use crate::services::feedback::form::{self, Answers, FeedbackForm, FormContext};
+use crate::services::feedback::form::{self, Answers, FeedbackForm};
 use crate::services::feedback::requests::{self, LinkUse};
-use crate::services::feedback::review::{self, RequestLine};
+use crate::services::feedback::views::{self, RequestLine, Viewer};
 use crate::services::feedback::{self, RequestView, Saved};
 use crate::web::page::Errors;
-use crate::web::{AppState, CurrentUser, Page, RequestContext};
+use crate::web::{AppState, DealerUser, Page, RequestContext};
 
 /// Cookie holding the form session a link was exchanged for; sent only to `/feedback`.
 pub const FORM_SESSION_COOKIE: &str = "dl_fb";
@@ -158,51 +155,12 @@ async fn fresh_link(
             .db
             .write(move |conn| requests::fresh_link(conn, &secret, &policy, crate::db::now()))
             .await?;
-        state.mail.wake();
     }
     link_page(page, "sent", None, StatusCode::OK)
 }
 
 // ---------------------------------------------------------------------------------------
 // The form
-
-/// Who is looking at a request's form.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Viewer {
-    /// Through a form session from an emailed link.
-    Link,
-    /// A user of the dealer that holds the request.
-    Dealer,
-    /// A channel manager or admin: read only.
-    Staff,
-}
-
-/// Who may see request `id`: a live form session bound to it, a user of its dealer, or
-/// staff. Anyone else is told the link has ended (without saying whether it exists).
-fn viewer_of(
-    conn: &mut crate::db::DbConnection,
-    form_session: Option<&str>,
-    user: Option<(Role, Option<i64>)>,
-    request_id: i64,
-) -> Result<Option<Viewer>, AppError> {
-    if let Some(secret) = form_session
-        && requests::session_request(conn, secret, crate::db::now())? == Some(request_id)
-    {
-        return Ok(Some(Viewer::Link));
-    }
-    match user {
-        None => Ok(None),
-        Some((Role::Admin | Role::Manager, _)) => Ok(Some(Viewer::Staff)),
-        Some((Role::Dealer, dealer_id)) => {
-            let request = FeedbackRequest::find(conn, request_id)?;
-            if dealer_id == Some(request.dealer_id) {
-                Ok(Some(Viewer::Dealer))
-            } else {
-                Err(AppError::NotFound)
-            }
-        }
-    }
-}
 
 /// The viewer of request `id` and, if they may see it, everything its form shows: one
 /// trip to the database.
@@ -221,12 +179,7 @@ async fn open_request(
         .map(|s| (s.user.role, s.user.dealer_id));
     state
         .db
-        .read_quick(move |conn| {
-            let Some(who) = viewer_of(conn, secret.as_deref(), user, request_id)? else {
-                return Ok(None);
-            };
-            Ok(Some((who, feedback::load_view(conn, request_id)?)))
-        })
+        .read_quick(move |conn| views::open_request(conn, secret.as_deref(), user, request_id))
         .await
 }
 
@@ -361,7 +314,7 @@ fn render_form(
 /// The progress line: how many of the fields that apply are answered as the form stands;
 /// a form with mistakes counts what was last saved.
 fn progress_of(view: &RequestView, form: &FeedbackForm, page: &Page) -> Completeness {
-    match form::check(form, &form_context(view, page), false) {
+    match form::check(form, &view.form_context(page.locale, page.tz), false) {
         Ok(answers) => answers.completeness(),
         Err(_) => view
             .answers
@@ -372,33 +325,14 @@ fn progress_of(view: &RequestView, form: &FeedbackForm, page: &Page) -> Complete
     }
 }
 
-fn local_date(at: impl Into<NaiveDateTime>, tz: chrono_tz::Tz) -> chrono::NaiveDate {
-    use chrono::TimeZone;
-    let at: NaiveDateTime = at.into();
-    tz.from_utc_datetime(&at).date_naive()
-}
-
-fn form_context<'a>(view: &'a RequestView, page: &Page) -> FormContext<'a> {
-    FormContext {
-        locale: page.locale,
-        today: local_date(crate::db::now(), page.tz),
-        lead_received: local_date(view.lead.received_at, page.tz),
-        product_lines: &view.product_lines,
-    }
-}
-
-fn request_id(id: &str) -> Result<i64, AppError> {
-    id.parse().map_err(|_| AppError::NotFound)
-}
-
 async fn show(
     state: web::Data<AppState>,
     req: HttpRequest,
     page: Page,
     ctx: RequestContext,
-    id: web::Path<String>,
+    id: web::Path<i64>,
 ) -> Result<HttpResponse, AppError> {
-    let id = request_id(&id)?;
+    let id = id.into_inner();
     let Some((who, view)) = open_request(&state, &req, &ctx, id).await? else {
         return link_page(page, "ended", None, StatusCode::GONE);
     };
@@ -420,10 +354,10 @@ async fn submit(
     req: HttpRequest,
     page: Page,
     ctx: RequestContext,
-    id: web::Path<String>,
+    id: web::Path<i64>,
     body: web::Bytes,
 ) -> Result<HttpResponse, AppError> {
-    let id = request_id(&id)?;
+    let id = id.into_inner();
     let (who, view) = match open_request(&state, &req, &ctx, id).await? {
         None => return link_page(page, "ended", None, StatusCode::GONE),
         Some((Viewer::Staff, _)) => return Err(AppError::Forbidden),
@@ -431,7 +365,8 @@ async fn submit(
     };
     let (typed, action) = FeedbackForm::from_urlencoded(&body);
     let submitting = action == "submit";
-    let answers = match form::check(&typed, &form_context(&view, &page), submitting) {
+    let context = view.form_context(page.locale, page.tz);
+    let answers = match form::check(&typed, &context, submitting) {
         Ok(answers) => answers,
         Err(errors) => {
             let errors = Errors::translate(&errors, page.locale);
@@ -445,13 +380,7 @@ async fn submit(
             );
         }
     };
-    let actor = match (&ctx.session, who) {
-        (Some(s), Viewer::Dealer) => Actor::user(s.user.id, &s.user.email, &ctx.client.ip),
-        _ => Actor {
-            label: "feedback link".into(),
-            ..Actor::email_link(&ctx.client.ip)
-        },
-    };
+    let actor = who.actor(ctx.session.as_ref().map(|s| &s.user), &ctx.client.ip);
     let saved = state
         .db
         .write(move |conn| feedback::save(conn, id, &answers, submitting, &actor, crate::db::now()))
@@ -492,13 +421,11 @@ impl DealerListPage {
 async fn dealer_list(
     state: web::Data<AppState>,
     page: Page,
-    user: CurrentUser,
+    DealerUser { dealer_id, .. }: DealerUser,
 ) -> Result<HttpResponse, AppError> {
-    user.require(&[Role::Dealer])?;
-    let dealer_id = user.0.user.dealer_id.ok_or(AppError::Forbidden)?;
     let lines = state
         .db
-        .read_quick(move |conn| review::dealer_requests(conn, dealer_id))
+        .read_quick(move |conn| views::dealer_requests(conn, dealer_id))
         .await?;
     super::html(&DealerListPage {
         page,

@@ -9,7 +9,8 @@ use serde::Deserialize;
 
 use super::{html, see_other_with_notice};
 use crate::error::AppError;
-use crate::services::feedback::review::{self, RequestLine, Review};
+use crate::services::feedback::review::{self, Review};
+use crate::services::feedback::views::RequestLine;
 use crate::web::{AppState, Page, RequestContext, Staff};
 
 pub fn configure(routes: &mut crate::routes::Routes) {
@@ -91,7 +92,6 @@ async fn resend(
         .db
         .write(move |conn| review::resend_link(conn, &actor, id, &policy))
         .await?;
-    state.mail.wake();
     let notice = if sent {
         "notice-feedback-link-sent"
     } else {

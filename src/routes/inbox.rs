@@ -4,19 +4,16 @@
 use actix_web::{HttpResponse, web};
 use askama::Template;
 use chrono::NaiveDateTime;
-use diesel::Connection;
 use serde::Deserialize;
 
 use super::{html, see_other_with_notice};
-use crate::db::DbConnection;
-use crate::domain::Role;
 use crate::error::AppError;
 use crate::i18n::FluentArg;
-use crate::models::dealer::Dealer;
 use crate::models::lead::{LeadEvent, LeadRow, TouchpointRow, WorkingLead};
 use crate::models::offer::{InboxOffer, Offer};
+use crate::services::inbox::{self, DealerLead, DeclineForm, Inbox, OfferCard};
 use crate::services::offers::{self, Advanced, Answer, DECLINE_REASONS, Declined};
-use crate::web::{AppState, CurrentUser, Page, RequestContext};
+use crate::web::{AppState, DealerUser, Page, RequestContext};
 
 pub fn configure(routes: &mut crate::routes::Routes) {
     routes
@@ -25,47 +22,6 @@ pub fn configure(routes: &mut crate::routes::Routes) {
         .post("/dealer/offers/{id}/accept", accept)
         .post("/dealer/offers/{id}/decline", decline)
         .post("/dealer/leads/{id}/status", advance);
-}
-
-/// The dealer the current user works for; anyone else is refused.
-fn dealer_of(user: &CurrentUser) -> Result<i64, AppError> {
-    user.require(&[Role::Dealer])?;
-    user.0.user.dealer_id.ok_or(AppError::Forbidden)
-}
-
-/// An offer as the dealer sees it before accepting: no customer identity.
-pub struct OfferCard {
-    pub offer: InboxOffer,
-    pub channels: Vec<String>,
-}
-
-impl OfferCard {
-    pub fn area(&self) -> String {
-        area_of(
-            &self.offer.country,
-            self.offer.postcode.as_deref(),
-            self.offer.region.as_deref(),
-        )
-    }
-}
-
-/// Where the customer is, without identifying them: region and postcode area.
-pub(crate) fn lead_area(lead: &LeadRow) -> String {
-    area_of(
-        &lead.country,
-        lead.postcode.as_deref(),
-        lead.region.as_deref(),
-    )
-}
-
-fn area_of(country: &str, postcode: Option<&str>, region: Option<&str>) -> String {
-    let prefix: String = postcode.unwrap_or_default().chars().take(2).collect();
-    match (region, prefix.is_empty()) {
-        (Some(r), false) => format!("{r} · {prefix}xxx"),
-        (Some(r), true) => r.to_owned(),
-        (None, false) => format!("{country} {prefix}xxx"),
-        (None, true) => country.to_owned(),
-    }
 }
 
 /// The time left until a deadline in the page's language ("5 h 20 min left to answer").
@@ -143,37 +99,6 @@ impl TimeLeft {
     }
 }
 
-type InboxData = (String, Vec<OfferCard>, Vec<WorkingLead>);
-
-fn load_inbox(conn: &mut DbConnection, dealer_id: i64) -> Result<InboxData, AppError> {
-    let dealer_name = Dealer::name_of(conn, dealer_id)?;
-    let offers = InboxOffer::open_for_dealer(conn, dealer_id)?;
-    // Each lead's distinct channels in touch order; the rows come sorted by lead.
-    let mut by_lead: Vec<(i64, Vec<String>)> = Vec::new();
-    for (lead_id, channel) in InboxOffer::channels_for_dealer(conn, dealer_id)? {
-        match by_lead.last_mut() {
-            Some((id, list)) if *id == lead_id => {
-                if !list.contains(&channel) {
-                    list.push(channel);
-                }
-            }
-            _ => by_lead.push((lead_id, vec![channel])),
-        }
-    }
-    let cards = offers
-        .into_iter()
-        .map(|offer| {
-            let channels = by_lead
-                .binary_search_by_key(&offer.lead_id, |(id, _)| *id)
-                .map(|i| std::mem::take(&mut by_lead[i].1))
-                .unwrap_or_default();
-            OfferCard { offer, channels }
-        })
-        .collect();
-    let working = WorkingLead::for_dealer(conn, dealer_id)?;
-    Ok((dealer_name, cards, working))
-}
-
 #[derive(Template)]
 #[template(path = "dealer/inbox.html")]
 struct InboxPage {
@@ -190,18 +115,19 @@ impl InboxPage {
     }
 }
 
-/// The inbox: the dealer's name, its open offers with the leads' public fields and their
-/// channels, and the leads it is working. Four indexed queries, each prepared once per
-/// connection, read in one transaction so they see one snapshot.
+/// The inbox: the dealer's name, its open offers and the leads it is working.
 async fn inbox(
     state: web::Data<AppState>,
     page: Page,
-    user: CurrentUser,
+    DealerUser { dealer_id, .. }: DealerUser,
 ) -> Result<HttpResponse, AppError> {
-    let dealer_id = dealer_of(&user)?;
-    let (dealer_name, offers, working) = state
+    let Inbox {
+        dealer_name,
+        offers,
+        working,
+    } = state
         .db
-        .read_quick(move |conn| conn.transaction(|conn| load_inbox(conn, dealer_id)))
+        .read_quick(move |conn| inbox::inbox(conn, dealer_id))
         .await?;
     html(&InboxPage {
         time_left: TimeLeft::new(&page),
@@ -234,7 +160,7 @@ impl LeadPage {
     }
 
     fn area(&self) -> String {
-        lead_area(&self.lead)
+        inbox::lead_area(&self.lead)
     }
 
     /// `tel:` target: the number without spaces or punctuation other than `+`.
@@ -246,32 +172,20 @@ impl LeadPage {
 async fn lead_page(
     state: web::Data<AppState>,
     page: Page,
-    user: CurrentUser,
-    id: web::Path<String>,
+    DealerUser { dealer_id, .. }: DealerUser,
+    lead_id: web::Path<i64>,
 ) -> Result<HttpResponse, AppError> {
-    let dealer_id = dealer_of(&user)?;
-    let lead_id: i64 = id.parse().map_err(|_| AppError::NotFound)?;
-    let (lead, offer, touchpoints, events) = state
+    let lead_id = lead_id.into_inner();
+    let DealerLead {
+        lead,
+        offer,
+        touchpoints,
+        events,
+        next,
+    } = state
         .db
-        .read_quick(move |conn| -> Result<_, AppError> {
-            let lead = LeadRow::find(conn, lead_id)?;
-            let offer = Offer::open_for(conn, lead_id, dealer_id)?;
-            // Another dealer's lead, or one this dealer declined, is simply not there.
-            if offer.is_none() && !offers::lead_is_with(&lead, dealer_id) {
-                return Err(AppError::NotFound);
-            }
-            let touchpoints = LeadRow::touchpoints(conn, lead_id)?;
-            let events = LeadRow::events(conn, lead_id)?
-                .into_iter()
-                .filter(|e| e.dealer_id == Some(dealer_id))
-                .collect();
-            Ok((lead, offer, touchpoints, events))
-        })
+        .read_quick(move |conn| inbox::dealer_lead(conn, dealer_id, lead_id))
         .await?;
-    let next = offers::next_statuses(lead.status)
-        .iter()
-        .map(|s| s.as_str())
-        .collect();
     html(&LeadPage {
         page,
         lead,
@@ -285,13 +199,12 @@ async fn lead_page(
 
 async fn accept(
     state: web::Data<AppState>,
-    user: CurrentUser,
+    dealer: DealerUser,
     ctx: RequestContext,
-    id: web::Path<String>,
+    offer_id: web::Path<i64>,
 ) -> Result<HttpResponse, AppError> {
-    let dealer_id = dealer_of(&user)?;
-    let offer_id: i64 = id.parse().map_err(|_| AppError::NotFound)?;
-    let actor = user.actor(&ctx.client.ip);
+    let (dealer_id, offer_id) = (dealer.dealer_id, offer_id.into_inner());
+    let actor = dealer.actor(&ctx.client.ip);
     let (answer, lead_id) = state
         .db
         .write(move |conn| offers::accept(conn, dealer_id, offer_id, &actor))
@@ -307,24 +220,15 @@ async fn accept(
     })
 }
 
-#[derive(Deserialize)]
-struct DeclineForm {
-    #[serde(default)]
-    reason: String,
-    #[serde(default)]
-    note: String,
-}
-
 async fn decline(
     state: web::Data<AppState>,
-    user: CurrentUser,
+    dealer: DealerUser,
     ctx: RequestContext,
-    id: web::Path<String>,
+    offer_id: web::Path<i64>,
     form: web::Form<DeclineForm>,
 ) -> Result<HttpResponse, AppError> {
-    let dealer_id = dealer_of(&user)?;
-    let offer_id: i64 = id.parse().map_err(|_| AppError::NotFound)?;
-    let actor = user.actor(&ctx.client.ip);
+    let (dealer_id, offer_id) = (dealer.dealer_id, offer_id.into_inner());
+    let actor = dealer.actor(&ctx.client.ip);
     let DeclineForm { reason, note } = form.into_inner();
     let policy = state.offer_policy();
     let (declined, lead_id) = state
@@ -333,7 +237,6 @@ async fn decline(
             offers::decline(conn, dealer_id, offer_id, &reason, &note, &actor, &policy)
         })
         .await?;
-    state.mail.wake();
     let secure = state.settings.served_over_tls();
     Ok(match declined {
         Declined::Done(_) => see_other_with_notice("/dealer", "notice-offer-declined", secure),
@@ -354,20 +257,18 @@ struct StatusForm {
 
 async fn advance(
     state: web::Data<AppState>,
-    user: CurrentUser,
-    id: web::Path<String>,
+    dealer: DealerUser,
+    lead_id: web::Path<i64>,
     form: web::Form<StatusForm>,
 ) -> Result<HttpResponse, AppError> {
-    let dealer_id = dealer_of(&user)?;
-    let lead_id: i64 = id.parse().map_err(|_| AppError::NotFound)?;
-    let actor = user.0.user.email.clone();
+    let (dealer_id, lead_id) = (dealer.dealer_id, lead_id.into_inner());
+    let actor = dealer.user.0.user.email.clone();
     let status = form.into_inner().status;
     let feedback = state.feedback_policy();
     let advanced = state
         .db
         .write(move |conn| offers::advance(conn, dealer_id, lead_id, &status, &actor, &feedback))
         .await?;
-    state.mail.wake();
     let secure = state.settings.served_over_tls();
     let lead_page = format!("/dealer/leads/{lead_id}");
     Ok(match advanced {

@@ -118,7 +118,6 @@ async fn upload(
             .write(move |conn| csv_import::import_chunk(conn, &chunk, &policy))
             .await?;
         summary.add(done);
-        state.mail.wake();
     }
     let (name, recorded) = (file_name.clone(), summary.clone());
     state

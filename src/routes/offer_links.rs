@@ -4,15 +4,14 @@
 use actix_web::http::header::{HeaderValue, REFERRER_POLICY};
 use actix_web::{HttpResponse, web};
 use askama::Template;
-use serde::Deserialize;
 
 use super::html;
-use super::inbox::lead_area;
 use crate::error::AppError;
 use crate::models::lead::LeadRow;
 use crate::services::audit::Actor;
-use crate::services::offer_links;
-use crate::services::offers::{self, Answer, DECLINE_REASONS, Declined};
+use crate::services::inbox::{DeclineForm, lead_area};
+use crate::services::offer_links::{self, LinkAction, LinkAnswer};
+use crate::services::offers::DECLINE_REASONS;
 use crate::web::{AppState, Page, RequestContext};
 
 pub fn configure(routes: &mut crate::routes::Routes) {
@@ -53,21 +52,13 @@ struct AnsweredPage {
     accepted: bool,
 }
 
-fn is_accept(action: &str) -> Result<bool, AppError> {
-    match action {
-        "accept" => Ok(true),
-        "decline" => Ok(false),
-        _ => Err(AppError::NotFound),
-    }
-}
-
 async fn confirm(
     state: web::Data<AppState>,
     page: Page,
     path: web::Path<(String, String)>,
 ) -> Result<HttpResponse, AppError> {
     let (token, action) = path.into_inner();
-    let accept = is_accept(&action)?;
+    let accept = LinkAction::parse(&action)? == LinkAction::Accept;
     let secret = token.clone();
     let (_, lead) = state
         .db
@@ -84,63 +75,34 @@ async fn confirm(
     })?))
 }
 
-#[derive(Deserialize)]
-struct AnswerForm {
-    #[serde(default)]
-    reason: String,
-    #[serde(default)]
-    note: String,
-}
-
-/// What a posted answer came to.
-enum LinkAnswer {
-    Done,
-    TooLate,
-    ReasonMissing,
-}
-
 async fn answer(
     state: web::Data<AppState>,
     page: Page,
     ctx: RequestContext,
     path: web::Path<(String, String)>,
-    form: web::Form<AnswerForm>,
+    form: web::Form<DeclineForm>,
 ) -> Result<HttpResponse, AppError> {
     let (token, action) = path.into_inner();
-    let accept = is_accept(&action)?;
-    let AnswerForm { reason, note } = form.into_inner();
+    let link_action = LinkAction::parse(&action)?;
+    let accept = link_action == LinkAction::Accept;
+    let form = form.into_inner();
     let policy = state.offer_policy();
     let secret = token.clone();
     let actor = Actor::email_link(&ctx.client.ip);
     let (lead, answer) = state
         .db
-        .write(move |conn| -> Result<_, AppError> {
-            let (offer, lead) = offer_links::resolve(conn, &secret, crate::db::now())?;
-            let answer = if accept {
-                match offers::accept(conn, offer.dealer_id, offer.id, &actor)?.0 {
-                    Answer::Done => LinkAnswer::Done,
-                    Answer::TooLate => LinkAnswer::TooLate,
-                }
-            } else {
-                let (declined, _) = offers::decline(
-                    conn,
-                    offer.dealer_id,
-                    offer.id,
-                    &reason,
-                    &note,
-                    &actor,
-                    &policy,
-                )?;
-                match declined {
-                    Declined::Done(_) => LinkAnswer::Done,
-                    Declined::TooLate => LinkAnswer::TooLate,
-                    Declined::ReasonMissing => LinkAnswer::ReasonMissing,
-                }
-            };
-            Ok((lead, answer))
+        .write(move |conn| {
+            offer_links::answer(
+                conn,
+                &secret,
+                link_action,
+                &form,
+                &actor,
+                &policy,
+                crate::db::now(),
+            )
         })
         .await?;
-    state.mail.wake();
     match answer {
         LinkAnswer::TooLate => Err(AppError::InvalidLink),
         LinkAnswer::Done => Ok(no_referrer(html(&AnsweredPage {

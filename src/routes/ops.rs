@@ -1,9 +1,9 @@
 //! Health, readiness, metrics and static files.
 
 use actix_web::{HttpResponse, web};
-use diesel::connection::SimpleConnection;
 
 use crate::error::AppError;
+use crate::services::health;
 use crate::web::observability::Metrics;
 use crate::web::{AppState, assets};
 
@@ -25,11 +25,7 @@ async fn healthz() -> HttpResponse {
 
 /// The process can reach its database.
 async fn readyz(state: web::Data<AppState>) -> HttpResponse {
-    let ready = state
-        .db
-        .read(|conn| conn.batch_execute("SELECT 1").map_err(AppError::from))
-        .await;
-    match ready {
+    match health::database_reachable(&state.db).await {
         Ok(()) => HttpResponse::Ok()
             .content_type("text/plain; charset=utf-8")
             .body("ready"),

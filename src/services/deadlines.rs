@@ -88,14 +88,7 @@ pub fn expire_offer(
     policy: &OfferPolicy,
     now: NaiveDateTime,
 ) -> Result<bool, AppError> {
-    if !Offer::close(
-        conn,
-        offer_id,
-        OfferStatus::Expired,
-        false,
-        now,
-        None,
-    )? {
+    if !Offer::close(conn, offer_id, OfferStatus::Expired, false, now, None)? {
         return Ok(false);
     }
     let offer = Offer::find(conn, offer_id)?;

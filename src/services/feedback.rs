@@ -8,6 +8,7 @@ pub mod form;
 pub mod outcomes;
 pub mod requests;
 pub mod review;
+pub mod views;
 
 use chrono::{NaiveDateTime, TimeDelta};
 use diesel::Connection;
@@ -16,12 +17,12 @@ use crate::db::DbConnection;
 use crate::domain::LeadStatus;
 use crate::domain::feedback_fields::{Currency, Outcome};
 use crate::error::AppError;
-use crate::models::dealer::Dealer;
 use crate::models::feedback::{FeedbackRequest, FeedbackRow};
 use crate::models::lead::{LeadRow, NewLeadEvent};
 use crate::services::audit::{self, Actor};
 use crate::services::offers;
 use form::Answers;
+pub use views::{RequestView, load_view};
 
 /// Timings and addresses of feedback requests.
 #[derive(Debug, Clone)]
@@ -238,38 +239,4 @@ fn sync_lead_status(
         },
     )?;
     Ok(())
-}
-
-/// Everything the form page shows about its request.
-#[derive(Debug, Clone)]
-pub struct RequestView {
-    pub request: FeedbackRequest,
-    pub lead: LeadRow,
-    pub dealer: Dealer,
-    pub product_lines: Vec<String>,
-    pub answers: Option<FeedbackRow>,
-}
-
-impl RequestView {
-    /// The lead has left the request's dealer (reassigned or moved on): the dealer's side
-    /// sees neither the form nor the customer any more.
-    pub fn lead_moved(&self) -> bool {
-        self.request.revoked_at.is_some()
-            || !offers::lead_is_with(&self.lead, self.request.dealer_id)
-    }
-}
-
-pub fn load_view(conn: &mut DbConnection, request_id: i64) -> Result<RequestView, AppError> {
-    let request = FeedbackRequest::find(conn, request_id)?;
-    let lead = LeadRow::find(conn, request.lead_id)?;
-    let dealer = Dealer::find(conn, request.dealer_id)?;
-    let product_lines = Dealer::product_lines(conn, dealer.id)?;
-    let answers = FeedbackRow::find(conn, request_id)?;
-    Ok(RequestView {
-        request,
-        lead,
-        dealer,
-        product_lines,
-        answers,
-    })
 }

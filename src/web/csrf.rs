@@ -6,15 +6,15 @@
 //!
 //! The body is read here (bounded by the app's payload limit) and handed on untouched.
 
+use actix_web::HttpMessage;
 use actix_web::body::{EitherBody, MessageBody};
 use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::{Method, header};
 use actix_web::middleware::Next;
 use actix_web::web::Bytes;
-use actix_web::{HttpMessage, web};
 
 use super::AppState;
-use super::request_context::RequestContext;
+use super::request_context::{RequestContext, app_state_of, pass_on};
 use crate::error::AppError;
 use crate::services::tokens::secrets_match;
 
@@ -96,15 +96,11 @@ pub async fn protect(
     next: Next<impl MessageBody>,
 ) -> Result<ServiceResponse<EitherBody<impl MessageBody>>, actix_web::Error> {
     if is_safe(req.method()) || req.path().starts_with("/api/") {
-        return next
-            .call(req)
-            .await
-            .map(ServiceResponse::map_into_left_body);
+        return pass_on(req, next).await;
     }
-    let Some(state) = req.app_data::<web::Data<AppState>>().cloned() else {
-        return Ok(req
-            .error_response(AppError::Internal(anyhow::anyhow!("no state")))
-            .map_into_right_body());
+    let state = match app_state_of(&req) {
+        Ok(state) => state,
+        Err(e) => return Ok(req.error_response(e).map_into_right_body()),
     };
     if !same_origin(&req, &state) {
         tracing::warn!(path = req.path(), "cross-site request refused");

@@ -151,6 +151,23 @@ pub fn removal_cookie(name: &'static str, secure: bool) -> Cookie<'static> {
     c
 }
 
+/// For a middleware that has nothing to do with `req`: hands it on untouched.
+pub(crate) async fn pass_on<B: MessageBody>(
+    req: ServiceRequest,
+    next: Next<B>,
+) -> Result<ServiceResponse<EitherBody<B>>, actix_web::Error> {
+    next.call(req)
+        .await
+        .map(ServiceResponse::map_into_left_body)
+}
+
+/// The application state, for a middleware (an app built without it is a 500).
+pub(crate) fn app_state_of(req: &ServiceRequest) -> Result<web::Data<AppState>, AppError> {
+    req.app_data::<web::Data<AppState>>()
+        .cloned()
+        .ok_or_else(|| AppError::Internal(anyhow::anyhow!("no state")))
+}
+
 /// Middleware: resolves the session, CSRF token and language, and maintains the cookies
 /// that carry them.
 pub async fn load(
@@ -158,15 +175,11 @@ pub async fn load(
     next: Next<impl MessageBody>,
 ) -> Result<ServiceResponse<EitherBody<impl MessageBody>>, actix_web::Error> {
     if is_plumbing_path(req.path()) {
-        return next
-            .call(req)
-            .await
-            .map(ServiceResponse::map_into_left_body);
+        return pass_on(req, next).await;
     }
-    let Some(state) = req.app_data::<web::Data<AppState>>().cloned() else {
-        return Ok(req
-            .error_response(AppError::Internal(anyhow::anyhow!("no state")))
-            .map_into_right_body());
+    let state = match app_state_of(&req) {
+        Ok(state) => state,
+        Err(e) => return Ok(req.error_response(e).map_into_right_body()),
     };
     let secure = state.settings.served_over_tls();
     let client = ClientInfo {

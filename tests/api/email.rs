@@ -371,3 +371,26 @@ async fn a_failed_delivery_stays_in_the_queue_and_goes_out_on_a_later_attempt() 
     assert!(row.sent_at.is_some(), "{row:?}");
     assert!(row.last_error.is_none(), "{row:?}");
 }
+
+/// The mail worker sends a message as soon as the write that queued it commits, not at its
+/// next look at the queue (every 5 seconds): no route has to wake it.
+#[tokio::test]
+async fn the_mail_worker_sends_a_message_as_soon_as_the_write_that_queued_it_commits() {
+    let app = spawn_app_with(|s| s.run_workers = true).await;
+    app.create_user("anna@example.it", "admin", None);
+    let mailbox = app.mail.mailer().memory().expect("memory mailbox");
+    // The worker's first look at the (empty) queue, right at start, is over by now.
+    tokio::time::sleep(Duration::from_millis(300)).await;
+
+    let asked = std::time::Instant::now();
+    request_password_reset(&app, "anna@example.it").await;
+
+    while mailbox.messages().is_empty() {
+        assert!(
+            asked.elapsed() < Duration::from_secs(2),
+            "the reset email was not sent within 2 s of being queued"
+        );
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    assert_eq!(mailbox.messages()[0].subject, RESET_SUBJECT);
+}

@@ -120,14 +120,11 @@ async fn create(
         .write(move |conn| users::create_and_invite(conn, &actor, &submitted, &base_url))
         .await;
     match result {
-        Ok(id) => {
-            state.mail.wake();
-            Ok(see_other_with_notice(
-                &format!("/admin/users/{id}"),
-                "notice-user-invited",
-                state.settings.served_over_tls(),
-            ))
-        }
+        Ok(id) => Ok(see_other_with_notice(
+            &format!("/admin/users/{id}"),
+            "notice-user-invited",
+            state.settings.served_over_tls(),
+        )),
         Err(FormError::Invalid(errors)) => UserFormPage::refused(page, form, &errors, None),
         Err(FormError::App(e)) => Err(e),
     }
@@ -249,7 +246,6 @@ async fn reinvite(
         .db
         .write(move |conn| users::send_invitation(conn, &actor, id, &base_url))
         .await?;
-    state.mail.wake();
     Ok(see_other_with_notice(
         &format!("/admin/users/{id}"),
         "notice-user-invited",

@@ -226,14 +226,11 @@ pub(super) async fn assign(
         })
         .await?;
     match result {
-        reassign::Assignment::Assigned(_) => {
-            state.mail.wake();
-            Ok(see_other_with_notice(
-                &format!("/leads/{id}"),
-                "notice-lead-assigned",
-                state.settings.served_over_tls(),
-            ))
-        }
+        reassign::Assignment::Assigned(_) => Ok(see_other_with_notice(
+            &format!("/leads/{id}"),
+            "notice-lead-assigned",
+            state.settings.served_over_tls(),
+        )),
         reassign::Assignment::Refused(errors) => {
             let errors = Errors::translate(&errors, page.locale);
             let d = state

@@ -152,33 +152,41 @@ pub fn inspect_link(
     secret: &str,
     now: NaiveDateTime,
 ) -> Result<Option<LinkUse>, AppError> {
-    Ok(match live_link(conn, secret, now)? {
-        Err(dead) => Some(dead),
-        Ok((_, request)) if !request.is_open(now) => Some(LinkUse::Closed {
+    Ok(match find_link(conn, secret, now)? {
+        FoundLink::Dead(dead) => Some(dead),
+        FoundLink::Live(request) if !request.is_open(now) => Some(LinkUse::Closed {
             request_id: request.id,
         }),
-        Ok(_) => None,
+        FoundLink::Live(_) => None,
     })
 }
 
-/// The link behind `secret` and its request, if the link is neither revoked nor expired;
-/// otherwise what it is instead.
-fn live_link(
+/// What is behind a link secret.
+enum FoundLink {
+    /// A link neither revoked nor expired, and its request.
+    Live(FeedbackRequest),
+    /// Not a live link: [`LinkUse::Expired`] or [`LinkUse::Unknown`].
+    Dead(LinkUse),
+}
+
+fn find_link(
     conn: &mut DbConnection,
     secret: &str,
     now: NaiveDateTime,
-) -> Result<Result<(FeedbackLink, FeedbackRequest), LinkUse>, AppError> {
+) -> Result<FoundLink, AppError> {
     if secret.len() != 43 {
-        return Ok(Err(LinkUse::Unknown));
+        return Ok(FoundLink::Dead(LinkUse::Unknown));
     }
     let Some(link) = FeedbackLink::find_by_hash(conn, &tokens::hash_secret(secret))? else {
-        return Ok(Err(LinkUse::Unknown));
+        return Ok(FoundLink::Dead(LinkUse::Unknown));
     };
     if link.revoked_at.is_some() || link.expires_at <= now {
-        return Ok(Err(LinkUse::Expired));
+        return Ok(FoundLink::Dead(LinkUse::Expired));
     }
-    let request = FeedbackRequest::find(conn, link.request_id)?;
-    Ok(Ok((link, request)))
+    Ok(FoundLink::Live(FeedbackRequest::find(
+        conn,
+        link.request_id,
+    )?))
 }
 
 /// Exchanges a link secret for a form session bound to its request, checking the link
@@ -189,9 +197,9 @@ pub fn exchange(
     policy: &FeedbackPolicy,
     now: NaiveDateTime,
 ) -> Result<LinkUse, AppError> {
-    let (_, request) = match live_link(conn, secret, now)? {
-        Ok(live) => live,
-        Err(dead) => return Ok(dead),
+    let request = match find_link(conn, secret, now)? {
+        FoundLink::Live(request) => request,
+        FoundLink::Dead(dead) => return Ok(dead),
     };
     if !request.is_open(now) {
         return Ok(LinkUse::Closed {

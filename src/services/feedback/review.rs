@@ -7,91 +7,16 @@ use diesel::prelude::*;
 
 use super::FeedbackPolicy;
 use super::requests;
+use super::views::{OVERDUE_AFTER_DAYS, RequestLine, lines_of};
 use crate::db::DbConnection;
 use crate::email::FeedbackEmailKind;
 use crate::error::AppError;
 use crate::models::dealer::Dealer;
 use crate::models::feedback::{FeedbackRequest, FeedbackRow};
-use crate::models::lead::LeadRow;
 use crate::services::audit::{self, Actor};
-
-/// An unsubmitted request is overdue this long after it opened (after both reminders).
-pub const OVERDUE_AFTER_DAYS: i64 = 7;
 
 /// Rows on a list page; the export has them all.
 const PAGE_ROWS: i64 = 200;
-
-/// A request in a list, with its answers' state.
-pub struct RequestLine {
-    pub request: FeedbackRequest,
-    pub lead: LeadRow,
-    pub dealer_code: String,
-    pub completeness: Option<i32>,
-}
-
-impl RequestLine {
-    /// `pending`, `overdue`, `done` or `closed`.
-    pub fn state(&self, now: NaiveDateTime) -> &'static str {
-        if self.request.submitted_at.is_some() {
-            "done"
-        } else if !self.request.is_open(now) {
-            "closed"
-        } else if now - self.request.opened_at >= chrono::TimeDelta::days(OVERDUE_AFTER_DAYS) {
-            "overdue"
-        } else {
-            "pending"
-        }
-    }
-
-    pub fn customer(&self) -> String {
-        self.lead.customer()
-    }
-}
-
-/// The leads, dealer codes and completeness of `requests`, in the same order.
-pub fn lines_of(
-    conn: &mut DbConnection,
-    requests: Vec<FeedbackRequest>,
-) -> Result<Vec<RequestLine>, AppError> {
-    let lead_ids: Vec<i64> = requests.iter().map(|r| r.lead_id).collect();
-    let leads = LeadRow::find_many(conn, &lead_ids)?;
-    let mut dealer_ids: Vec<i64> = requests.iter().map(|r| r.dealer_id).collect();
-    dealer_ids.sort_unstable();
-    dealer_ids.dedup();
-    let codes = Dealer::codes_of(conn, &dealer_ids)?;
-    let ids: Vec<i64> = requests.iter().map(|r| r.id).collect();
-    let answers = FeedbackRow::find_many(conn, &ids)?;
-    Ok(requests
-        .into_iter()
-        .filter_map(|request| {
-            let lead = leads.iter().find(|l| l.id == request.lead_id)?.clone();
-            let dealer_code = codes
-                .iter()
-                .find(|(id, _)| *id == request.dealer_id)
-                .map(|(_, c)| c.clone())
-                .unwrap_or_default();
-            let completeness = answers
-                .iter()
-                .find(|a| a.request_id == request.id)
-                .and_then(|a| a.completeness_permille);
-            Some(RequestLine {
-                request,
-                lead,
-                dealer_code,
-                completeness,
-            })
-        })
-        .collect())
-}
-
-/// The dealer's feedback requests (the latest 200), for its list.
-pub fn dealer_requests(
-    conn: &mut DbConnection,
-    dealer_id: i64,
-) -> Result<Vec<RequestLine>, AppError> {
-    let requests = FeedbackRequest::for_dealer(conn, dealer_id, PAGE_ROWS)?;
-    lines_of(conn, requests)
-}
 
 /// Which dealers' feedback a review reads.
 enum DealerScope {
