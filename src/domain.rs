@@ -64,7 +64,7 @@ pub use lead_fields::{DecisionKind, LeadStatus, OfferStatus};
 pub use location::{PostcodeKey, RegionKey, TerritoryKey};
 pub use money::Money;
 pub use password::NewPassword;
-pub use role::Role;
+pub use role::{Role, TokenPurpose};
 
 /// Values stored and sent as their code: serialized as `as_str()` (the API and the
 /// outcome events show the same text as the database holds).

@@ -16,7 +16,7 @@ use diesel::sqlite::Sqlite;
 
 use super::DbConnection;
 use crate::domain::feedback_fields::{Currency, FirstHeard, LostReason, Outcome};
-use crate::domain::{DecisionKind, LeadStatus, OfferStatus, OutcomeEventKind, Role};
+use crate::domain::{DecisionKind, LeadStatus, OfferStatus, OutcomeEventKind, Role, TokenPurpose};
 
 type Multi = <DbConnection as diesel::Connection>::Backend;
 
@@ -78,6 +78,7 @@ text_column!(
     FirstHeard,
     DecisionKind,
     OutcomeEventKind,
+    TokenPurpose,
 );
 
 #[cfg(test)]
@@ -140,6 +141,7 @@ pub(super) mod tests {
             round_trips!(conn, FirstHeard, FirstHeard::ALL);
             round_trips!(conn, DecisionKind, DecisionKind::ALL);
             round_trips!(conn, OutcomeEventKind, OutcomeEventKind::ALL);
+            round_trips!(conn, TokenPurpose, TokenPurpose::ALL);
         }
     }
 

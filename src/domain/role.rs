@@ -11,6 +11,15 @@ pub enum Role {
     Dealer,
 }
 
+choices!(
+    /// What an emailed single-use link is for; a token issued for one purpose is refused
+    /// for another. Stored as text.
+    TokenPurpose, "error-status-invalid", {
+        PasswordReset => "reset",
+        Invitation => "invite",
+    }
+);
+
 impl Role {
     pub const ALL: [Role; 3] = [Role::Admin, Role::Manager, Role::Dealer];
 

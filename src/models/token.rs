@@ -2,6 +2,7 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
 use crate::db::{DbConnection, UtcTime, unique_row};
+use crate::domain::TokenPurpose;
 use crate::schema::user_tokens;
 
 /// A single-use token sent by email (password reset, invitation). Only its hash is stored.
@@ -10,7 +11,7 @@ use crate::schema::user_tokens;
 pub struct UserToken {
     pub id: i64,
     pub user_id: i64,
-    pub purpose: String,
+    pub purpose: TokenPurpose,
     pub token_hash: String,
     pub created_at: UtcTime,
     pub expires_at: UtcTime,
@@ -21,7 +22,7 @@ pub struct UserToken {
 #[diesel(table_name = user_tokens)]
 pub struct NewUserToken<'a> {
     pub user_id: i64,
-    pub purpose: &'a str,
+    pub purpose: TokenPurpose,
     pub token_hash: &'a str,
     pub created_at: NaiveDateTime,
     pub expires_at: NaiveDateTime,
@@ -65,7 +66,7 @@ impl UserToken {
     pub fn count_recent(
         conn: &mut DbConnection,
         user_id: i64,
-        purpose: &str,
+        purpose: TokenPurpose,
         since: NaiveDateTime,
     ) -> QueryResult<i64> {
         user_tokens::table

@@ -21,21 +21,9 @@ pub fn hash_secret(secret: &str) -> String {
     hex::encode(Sha256::digest(secret.as_bytes()))
 }
 
-/// What an emailed link is for; a token issued for one purpose is refused for another.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum TokenPurpose {
-    PasswordReset,
-    Invitation,
-}
+pub use crate::domain::TokenPurpose;
 
 impl TokenPurpose {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            TokenPurpose::PasswordReset => "reset",
-            TokenPurpose::Invitation => "invite",
-        }
-    }
-
     /// How long a link stays valid: one hour to reset, a week to accept an invitation.
     pub fn lifetime(self) -> TimeDelta {
         match self {
@@ -57,7 +45,7 @@ pub fn issue(
         conn,
         &NewUserToken {
             user_id,
-            purpose: purpose.as_str(),
+            purpose,
             token_hash: &hash_secret(&secret),
             created_at: now,
             expires_at: now + purpose.lifetime(),
@@ -77,7 +65,7 @@ pub fn find_valid(
         return Ok(None);
     }
     Ok(UserToken::find_by_hash(conn, &hash_secret(secret))?
-        .filter(|t| t.purpose == purpose.as_str() && t.used_at.is_none() && t.expires_at > now))
+        .filter(|t| t.purpose == purpose && t.used_at.is_none() && t.expires_at > now))
 }
 
 /// Compares two secrets in constant time.

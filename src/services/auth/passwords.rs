@@ -171,7 +171,7 @@ pub async fn request_password_reset(
                 || UserToken::count_recent(
                     conn,
                     user.id,
-                    TokenPurpose::PasswordReset.as_str(),
+                    TokenPurpose::PasswordReset,
                     now - TimeDelta::hours(1),
                 )? >= MAX_RESETS_PER_HOUR
             {
