@@ -10,7 +10,6 @@
 mod helpers;
 
 mod admin;
-mod api_tokens;
 mod auth;
 mod batch_allocation;
 mod browser;
