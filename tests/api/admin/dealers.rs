@@ -158,7 +158,7 @@ async fn an_empty_dealer_form_asks_for_every_required_field_and_at_least_one_ter
         .await;
 
     assert_eq!(page.status, 422);
-    assert!(page.contains("Alcuni campi vanno corretti: vedi i messaggi qui sotto."));
+    assert!(page.has_error("form-has-errors"));
     for field in ["code", "name", "contact_email", "capacity", "product_lines"] {
         assert_eq!(
             page.error_key(field).as_deref(),
