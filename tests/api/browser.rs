@@ -358,47 +358,28 @@ async fn on_a_phone_a_dealer_opens_the_feedback_email_fills_the_form_and_sees_th
         };
     })
     .await;
-    let dealer = app.create_dealer("MI-01");
+    app.create_dealer("MI-01");
+    app.create_user("uno@example.it", "dealer", Some("MI-01"));
     let lead = LeadBody::new("E2E-FB")
         .received_at("2026-10-20T09:30:00Z")
         .company("Officine Bianchi")
         .region("Lombardia");
     let body = app.push_lead(&app.api_token(), &lead).await;
     let lead_id = body["id"].as_i64().unwrap();
-    let offer = dealerloop::models::offer::Offer::open_for(&mut app.conn(), lead_id, dealer)
-        .unwrap()
-        .unwrap();
-    dealerloop::services::offers::accept(
-        &mut app.conn(),
-        dealer,
-        offer.id,
-        &dealerloop::services::audit::Actor::system(),
-    )
-    .unwrap();
-    let policy = dealerloop::services::feedback::FeedbackPolicy {
-        base_url: app.address.clone(),
-        ..Default::default()
-    };
-    let advanced = dealerloop::services::offers::advance(
-        &mut app.conn(),
-        dealer,
-        lead_id,
-        "won",
-        "test",
-        &policy,
-    )
-    .unwrap();
-    assert_eq!(advanced, dealerloop::services::offers::Advanced::Done);
-    // The request the service call above opened (set up below the pages, as the timer would).
-    let form_path = {
-        use dealerloop::schema::feedback_requests::dsl::*;
-        use diesel::prelude::*;
-        let request: i64 = feedback_requests
-            .select(id)
-            .first(&mut *app.conn())
-            .unwrap();
-        format!("/feedback/{request}")
-    };
+    // The dealer accepts the lead and marks it won from the portal: a request opens.
+    let mut desk = app.browser();
+    desk.login("uno@example.it", PASSWORD).await;
+    let offer = desk.offer_on_lead_page(lead_id).await;
+    desk.post(&format!("/dealer/offers/{offer}/accept"), &[])
+        .await;
+    let won = desk
+        .post(
+            &format!("/dealer/leads/{lead_id}/status"),
+            &[("status", "won")],
+        )
+        .await;
+    assert!(won.has("data-status", "won"), "{}", won.html);
+    let form_path = format!("/feedback/{}", desk.newest_feedback_request().await);
     app.mail.deliver_due().await.unwrap();
     let mut link = None;
     while let Ok(message) = inbox.recv_timeout(Duration::from_secs(30)) {
