@@ -12,13 +12,16 @@ use crate::helpers::{Browser, LeadBody, PASSWORD, TestApp, link_in, spawn_app};
 
 const CONTACT: &str = "mi-01@dealers.example.it";
 
-/// One Milan dealer with a user, and a lead accepted by it. Returns the lead id.
+/// The portal with one Milan dealer, MI-01, and its user `uno@`.
+async fn app_with_a_milan_dealer() -> TestApp {
+    let app = spawn_app().await;
+    app.create_dealer("MI-01");
+    app.create_user("uno@example.it", "dealer", Some("MI-01"));
+    app
+}
+
+/// A lead accepted by the Milan dealer from the phone. Returns the lead id.
 async fn accepted_lead(app: &TestApp, external_id: &str) -> i64 {
-    let known = dealerloop::models::dealer::Dealer::find_by_code(&mut app.conn(), "MI-01").unwrap();
-    if known.is_none() {
-        app.create_dealer("MI-01");
-        app.create_user("uno@example.it", "dealer", Some("MI-01"));
-    }
     let lead = LeadBody::new(external_id)
         .received_at("2026-10-01T09:30:00Z")
         .company("Officine Bianchi")
@@ -104,7 +107,7 @@ fn won_form<'a>(revenue: &'a str, notes: &'a str) -> Vec<(&'a str, &'a str)> {
 
 #[tokio::test]
 async fn marking_a_lead_won_opens_one_request_and_emails_the_dealer_a_link() {
-    let app = spawn_app().await;
+    let app = app_with_a_milan_dealer().await;
     let lead_id = accepted_lead(&app, "FB-1").await;
 
     mark(&app, lead_id, "won").await;
@@ -128,7 +131,7 @@ async fn marking_a_lead_won_opens_one_request_and_emails_the_dealer_a_link() {
 
 #[tokio::test]
 async fn the_link_becomes_a_form_session_and_the_address_loses_the_token() {
-    let app = spawn_app().await;
+    let app = app_with_a_milan_dealer().await;
     let lead_id = accepted_lead(&app, "FB-2").await;
     mark(&app, lead_id, "won").await;
     let link = feedback_link(&app).await;
@@ -171,7 +174,7 @@ async fn the_link_becomes_a_form_session_and_the_address_loses_the_token() {
 
 #[tokio::test]
 async fn a_form_saved_part_way_is_resumed_from_the_same_link_on_another_visit() {
-    let app = spawn_app().await;
+    let app = app_with_a_milan_dealer().await;
     let lead_id = accepted_lead(&app, "FB-3").await;
     mark(&app, lead_id, "won").await;
     let link = feedback_link(&app).await;
@@ -203,7 +206,7 @@ async fn a_form_saved_part_way_is_resumed_from_the_same_link_on_another_visit() 
 
 #[tokio::test]
 async fn submitting_a_won_sale_records_the_outcome_and_one_outbox_event() {
-    let app = spawn_app().await;
+    let app = app_with_a_milan_dealer().await;
     let lead_id = accepted_lead(&app, "FB-4").await;
     mark(&app, lead_id, "won").await;
     let link = feedback_link(&app).await;
@@ -269,7 +272,7 @@ async fn submitting_a_won_sale_records_the_outcome_and_one_outbox_event() {
 
 #[tokio::test]
 async fn changing_a_submitted_outcome_appends_a_correcting_event() {
-    let app = spawn_app().await;
+    let app = app_with_a_milan_dealer().await;
     let lead_id = accepted_lead(&app, "FB-5").await;
     mark(&app, lead_id, "won").await;
     let link = feedback_link(&app).await;
@@ -311,7 +314,7 @@ async fn changing_a_submitted_outcome_appends_a_correcting_event() {
 
 #[tokio::test]
 async fn bad_answers_are_refused_next_to_their_field_and_everything_typed_is_kept() {
-    let app = spawn_app().await;
+    let app = app_with_a_milan_dealer().await;
     let lead_id = accepted_lead(&app, "FB-6").await;
     mark(&app, lead_id, "won").await;
     let link = feedback_link(&app).await;
@@ -361,7 +364,7 @@ async fn bad_answers_are_refused_next_to_their_field_and_everything_typed_is_kep
 
 #[tokio::test]
 async fn a_month_after_acceptance_without_an_outcome_a_request_opens_by_itself() {
-    let app = spawn_app().await;
+    let app = app_with_a_milan_dealer().await;
     accepted_lead(&app, "FB-7").await;
     let now = dealerloop::db::now();
     assert_eq!(
@@ -387,7 +390,7 @@ async fn a_month_after_acceptance_without_an_outcome_a_request_opens_by_itself()
 
 #[tokio::test]
 async fn reminders_go_after_three_and_seven_days_and_stop_once_submitted() {
-    let app = spawn_app().await;
+    let app = app_with_a_milan_dealer().await;
     let first = accepted_lead(&app, "FB-8").await;
     let second = accepted_lead(&app, "FB-9").await;
     mark(&app, first, "won").await;
@@ -451,7 +454,7 @@ async fn reminders_go_after_three_and_seven_days_and_stop_once_submitted() {
 
 #[tokio::test]
 async fn an_expired_link_offers_a_fresh_one_by_email_without_revealing_anything() {
-    let app = spawn_app().await;
+    let app = app_with_a_milan_dealer().await;
     let lead_id = accepted_lead(&app, "FB-10").await;
     mark(&app, lead_id, "won").await;
     let link = feedback_link(&app).await;
@@ -483,7 +486,7 @@ async fn an_expired_link_offers_a_fresh_one_by_email_without_revealing_anything(
 
 #[tokio::test]
 async fn a_closed_request_shows_its_answers_read_only() {
-    let app = spawn_app().await;
+    let app = app_with_a_milan_dealer().await;
     let lead_id = accepted_lead(&app, "FB-11").await;
     mark(&app, lead_id, "won").await;
     let link = feedback_link(&app).await;
@@ -524,7 +527,7 @@ async fn a_closed_request_shows_its_answers_read_only() {
 
 #[tokio::test]
 async fn a_session_for_one_request_cannot_open_another_and_other_dealers_see_nothing() {
-    let app = spawn_app().await;
+    let app = app_with_a_milan_dealer().await;
     let first = accepted_lead(&app, "FB-12").await;
     mark(&app, first, "won").await;
     let link = feedback_link(&app).await;
@@ -549,7 +552,7 @@ async fn a_session_for_one_request_cannot_open_another_and_other_dealers_see_not
 
 #[tokio::test]
 async fn dealer_users_fill_the_same_form_from_their_feedback_list() {
-    let app = spawn_app().await;
+    let app = app_with_a_milan_dealer().await;
     let lead_id = accepted_lead(&app, "FB-14").await;
     let mut phone = mark(&app, lead_id, "lost").await;
 
@@ -575,7 +578,7 @@ async fn dealer_users_fill_the_same_form_from_their_feedback_list() {
 
 #[tokio::test]
 async fn managers_see_overdue_forms_resend_or_revoke_links_and_export_feedback() {
-    let app = spawn_app().await;
+    let app = app_with_a_milan_dealer().await;
     let waiting = accepted_lead(&app, "FB-15").await;
     mark(&app, waiting, "won").await;
     let old_link = feedback_link(&app).await;
