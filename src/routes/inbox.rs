@@ -291,6 +291,7 @@ mod tests {
             path: "/dealer".into(),
             tz: chrono_tz::Europe::Rome,
             notice: None,
+            notice_key: None,
         }
     }
 

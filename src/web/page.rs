@@ -26,6 +26,8 @@ pub struct Page {
     pub tz: chrono_tz::Tz,
     /// A translated one-time notice ("Saved.") from the previous action.
     pub notice: Option<String>,
+    /// The message key of [`Page::notice`] (`notice-saved`), shown as a stable marker.
+    pub notice_key: Option<String>,
 }
 
 impl Page {
@@ -47,6 +49,7 @@ impl Page {
             path,
             tz,
             notice: ctx.flash.as_deref().map(|k| ctx.locale.t(k)),
+            notice_key: ctx.flash.clone(),
         }
     }
 
@@ -65,6 +68,7 @@ impl Page {
             path: req.path().to_owned(),
             tz: chrono_tz::Europe::Rome,
             notice: None,
+            notice_key: None,
         }
     }
 
@@ -174,9 +178,10 @@ impl FromRequest for Page {
     }
 }
 
-/// Form errors translated for the page, by field.
+/// Form errors translated for the page, by field, each with its message key (shown as a
+/// stable marker next to the text).
 #[derive(Debug, Default, Clone)]
-pub struct Errors(HashMap<&'static str, String>);
+pub struct Errors(HashMap<&'static str, (String, String)>);
 
 impl Errors {
     pub fn translate(errors: &FieldErrors, locale: Locale) -> Self {
@@ -195,18 +200,23 @@ impl Errors {
                         ),
                         None => message,
                     };
-                    (e.field, text)
+                    (e.field, (e.key.to_owned(), text))
                 })
                 .collect(),
         )
     }
 
     pub fn one(field: &'static str, key: &str, locale: Locale) -> Self {
-        Self(HashMap::from([(field, locale.t(key))]))
+        Self(HashMap::from([(field, (key.to_owned(), locale.t(key)))]))
     }
 
     pub fn get(&self, field: &str) -> Option<&str> {
-        self.0.get(field).map(String::as_str)
+        self.0.get(field).map(|(_, text)| text.as_str())
+    }
+
+    /// The message key of `field`'s error (`error-email-invalid`), empty if none.
+    pub fn key(&self, field: &str) -> &str {
+        self.0.get(field).map_or("", |(key, _)| key.as_str())
     }
 
     pub fn has(&self, field: &str) -> bool {

@@ -154,7 +154,7 @@ async fn logging_in_gives_a_new_session_id_and_logging_out_ends_it() {
     let logged_out = browser.post("/logout", &[]).await;
     assert_eq!(page.status, 200);
     assert_eq!(logged_out.path(), "/login");
-    assert!(logged_out.contains("Sei uscito."));
+    assert!(logged_out.has_notice("notice-logged-out"));
 
     // The old session ids no longer open anything.
     for stale in [first, second] {

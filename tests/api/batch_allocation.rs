@@ -11,7 +11,7 @@ use dealerloop::services::dealers::{self, DealerForm};
 use dealerloop::services::intake::SNAPSHOT_FROM;
 use serde_json::{Value, json};
 
-use crate::helpers::{TestApp, spawn_app};
+use crate::helpers::{LeadBody, TestApp, spawn_app};
 
 /// A dealer of the test network, created through the admin pages' service.
 struct NetworkDealer {
@@ -177,26 +177,26 @@ fn leads() -> Vec<Value> {
     let mut leads: Vec<Value> = (0..150)
         .map(|i| {
             let place = &PLACES[i % PLACES.len()];
-            json!({
-                "external_id": format!("SNAP-{i}"),
-                "received_at": "2026-11-20T09:30:00Z",
-                "contact": { "name": format!("Cliente {i}"), "email": "c@example.it" },
-                "location": {
-                    "country": place.country,
-                    "postcode": place.postcode,
-                    "region": place.region
-                },
-                "product_line": LINES[(i / PLACES.len()) % LINES.len()],
-                "consent": { "share_with_dealers": i % 13 != 0 },
-                "touchpoints": [{ "occurred_at": "2026-11-01T10:00:00Z", "channel": "paid_search" }]
-            })
+            LeadBody::new(&format!("SNAP-{i}"))
+                .name(&format!("Cliente {i}"))
+                .email("c@example.it")
+                .country(place.country)
+                .postcode(place.postcode)
+                .region(place.region)
+                .product_line(LINES[(i / PLACES.len()) % LINES.len()])
+                .consent(i % 13 != 0)
+                .touchpoint(
+                    json!({ "occurred_at": "2026-11-01T10:00:00Z", "channel": "paid_search" }),
+                )
+                .json()
         })
         .collect();
     leads.push(leads[3].clone());
     leads
 }
 
-/// What allocation left behind, in a form both databases can be compared by.
+/// What allocation left behind, in a form both databases can be compared by. Read from
+/// storage: the test compares the stored allocation state of two runs row for row.
 fn allocation_record(app: &TestApp) -> (Vec<String>, Vec<String>, Vec<String>) {
     use dealerloop::schema::{allocation_decisions as d, dealer_allocation_state as s, leads as l};
     use diesel::prelude::*;
@@ -243,9 +243,9 @@ async fn a_large_batch_is_offered_exactly_as_the_same_leads_one_by_one() {
     network(&batch);
     network(&one_by_one);
 
-    let token = batch.marketing_token("marketing");
+    let token = batch.api_token();
     let answer = batch.push_lead(&token, &json!({ "leads": leads })).await;
-    let token = one_by_one.marketing_token("marketing");
+    let token = one_by_one.api_token();
     let mut answers_alone = Vec::new();
     for lead in &leads {
         answers_alone.push(one_by_one.push_lead(&token, lead).await);
@@ -306,7 +306,8 @@ async fn a_large_batch_is_offered_exactly_as_the_same_leads_one_by_one() {
             "{place:?}: offered to {offered_to:?}"
         );
     }
-    // The small dealer was filled and never over-filled.
+    // The small dealer was filled and never over-filled (offer rows across all leads,
+    // counted in storage).
     let offers_to = |code: &str| -> i64 {
         use dealerloop::schema::{dealers, offers};
         use diesel::prelude::*;
@@ -350,19 +351,16 @@ async fn a_single_lead_whose_region_is_in_capitals_with_accents_is_offered_to_th
         product_lines: "lathes",
     }
     .create(&app);
-    let token = app.marketing_token("marketing");
+    let token = app.api_token();
 
     let answer = app
         .push_lead(
             &token,
-            &json!({
-                "external_id": "ER-1",
-                "received_at": "2026-11-20T09:30:00Z",
-                "contact": { "name": "Cliente", "email": "c@example.it" },
-                "location": { "country": "IT", "region": "ÉMILIE-ROMAGNA" },
-                "product_line": "lathes",
-                "consent": { "share_with_dealers": true }
-            }),
+            &LeadBody::new("ER-1")
+                .name("Cliente")
+                .email("c@example.it")
+                .no_postcode()
+                .region("ÉMILIE-ROMAGNA"),
         )
         .await;
 
@@ -373,16 +371,13 @@ async fn a_single_lead_whose_region_is_in_capitals_with_accents_is_offered_to_th
 #[tokio::test]
 async fn regions_stored_before_they_had_keys_are_keyed_when_the_portal_starts() {
     let app = spawn_app().await;
-    let token = app.marketing_token("marketing");
+    let token = app.api_token();
     let lead = |external_id: &str| {
-        json!({
-            "external_id": external_id,
-            "received_at": "2026-11-20T09:30:00Z",
-            "contact": { "name": "Cliente", "email": "c@example.it" },
-            "location": { "country": "IT", "region": "ÉMILIE-ROMAGNA" },
-            "product_line": "lathes",
-            "consent": { "share_with_dealers": true }
-        })
+        LeadBody::new(external_id)
+            .name("Cliente")
+            .email("c@example.it")
+            .no_postcode()
+            .region("ÉMILIE-ROMAGNA")
     };
     app.push_lead(&token, &lead("ER-1")).await;
     NetworkDealer {
@@ -403,6 +398,7 @@ async fn regions_stored_before_they_had_keys_are_keyed_when_the_portal_starts() 
 
     assert_eq!(answer["status"], "offered", "{answer}");
     assert_eq!(answer["dealer"]["code"], "ER-01");
+    // The stored key is what this test is about (a start-up fix of old rows): read it.
     let stored: Vec<Option<String>> = {
         use dealerloop::schema::leads;
         use diesel::prelude::*;

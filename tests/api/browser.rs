@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 
 use thirtyfour::prelude::*;
 
-use crate::helpers::{PASSWORD, spawn_app};
+use crate::helpers::{LeadBody, PASSWORD, spawn_app};
 
 const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
 const CHROMIUM: &str = "/usr/bin/chromium";
@@ -269,29 +269,10 @@ async fn on_a_phone_a_dealer_opens_the_offer_email_logs_in_accepts_and_sees_the_
     let app = spawn_app().await;
     app.create_dealer("MI-01");
     app.create_user("dealer@example.it", "dealer", Some("MI-01"));
-    let token = dealerloop::services::api_tokens::issue(
-        &mut app.conn(),
-        &dealerloop::services::audit::Actor::cli(),
-        "marketing",
-        "",
-    )
-    .unwrap()
-    .secret;
-    let lead = serde_json::json!({
-        "external_id": "E2E-1",
-        "received_at": "2026-11-20T09:30:00Z",
-        "contact": { "name": "Giulia Bianchi", "email": "giulia@officine-bianchi.it", "phone": "+39 02 1234567" },
-        "location": { "country": "IT", "postcode": "20121", "region": "Lombardia" },
-        "product_line": "lathes",
-        "consent": { "share_with_dealers": true }
-    });
-    reqwest::Client::new()
-        .post(format!("{}/api/v1/leads", app.address))
-        .bearer_auth(token)
-        .json(&lead)
-        .send()
-        .await
-        .unwrap();
+    let lead = LeadBody::new("E2E-1")
+        .phone("+39 02 1234567")
+        .region("Lombardia");
+    app.post_to_intake(&app.api_token(), &lead).await;
     let mail = app
         .emails_to("dealer@example.it")
         .await
@@ -377,51 +358,28 @@ async fn on_a_phone_a_dealer_opens_the_feedback_email_fills_the_form_and_sees_th
         };
     })
     .await;
-    let dealer = app.create_dealer("MI-01");
-    let token = app.marketing_token("marketing");
-    let lead = serde_json::json!({
-        "external_id": "E2E-FB",
-        "received_at": "2026-10-20T09:30:00Z",
-        "contact": { "name": "Giulia Bianchi", "email": "giulia@officine-bianchi.it", "company": "Officine Bianchi" },
-        "location": { "country": "IT", "postcode": "20121", "region": "Lombardia" },
-        "product_line": "lathes",
-        "consent": { "share_with_dealers": true }
-    });
-    let body = app.push_lead(&token, &lead).await;
+    app.create_dealer("MI-01");
+    app.create_user("uno@example.it", "dealer", Some("MI-01"));
+    let lead = LeadBody::new("E2E-FB")
+        .received_at("2026-10-20T09:30:00Z")
+        .company("Officine Bianchi")
+        .region("Lombardia");
+    let body = app.push_lead(&app.api_token(), &lead).await;
     let lead_id = body["id"].as_i64().unwrap();
-    let offer = dealerloop::models::offer::Offer::open_for(&mut app.conn(), lead_id, dealer)
-        .unwrap()
-        .unwrap();
-    dealerloop::services::offers::accept(
-        &mut app.conn(),
-        dealer,
-        offer.id,
-        &dealerloop::services::audit::Actor::system(),
-    )
-    .unwrap();
-    let policy = dealerloop::services::feedback::FeedbackPolicy {
-        base_url: app.address.clone(),
-        ..Default::default()
-    };
-    let advanced = dealerloop::services::offers::advance(
-        &mut app.conn(),
-        dealer,
-        lead_id,
-        "won",
-        "test",
-        &policy,
-    )
-    .unwrap();
-    assert_eq!(advanced, dealerloop::services::offers::Advanced::Done);
-    let form_path = {
-        use dealerloop::schema::feedback_requests::dsl::*;
-        use diesel::prelude::*;
-        let request: i64 = feedback_requests
-            .select(id)
-            .first(&mut *app.conn())
-            .unwrap();
-        format!("/feedback/{request}")
-    };
+    // The dealer accepts the lead and marks it won from the portal: a request opens.
+    let mut desk = app.browser();
+    desk.login("uno@example.it", PASSWORD).await;
+    let offer = desk.offer_on_lead_page(lead_id).await;
+    desk.post(&format!("/dealer/offers/{offer}/accept"), &[])
+        .await;
+    let won = desk
+        .post(
+            &format!("/dealer/leads/{lead_id}/status"),
+            &[("status", "won")],
+        )
+        .await;
+    assert!(won.has("data-status", "won"), "{}", won.html);
+    let form_path = format!("/feedback/{}", desk.newest_feedback_request().await);
     app.mail.deliver_due().await.unwrap();
     let mut link = None;
     while let Ok(message) = inbox.recv_timeout(Duration::from_secs(30)) {
@@ -508,6 +466,7 @@ async fn on_a_phone_a_dealer_opens_the_feedback_email_fills_the_form_and_sees_th
         .await
         .unwrap_or_else(|e| panic!("browser step failed: {e:?}"));
     drop(chromedriver);
+    // The attribution store has no reader yet: read the recorded revenue from storage.
     let revenue: Option<i64> = {
         use dealerloop::schema::sale_outcomes::dsl::*;
         use diesel::prelude::*;

@@ -10,7 +10,7 @@ use dealerloop::db::{self, DatabaseUrl};
 use dealerloop::startup::Application;
 use diesel::prelude::*;
 
-use crate::helpers::{Browser, fresh_database, test_settings};
+use crate::helpers::{Browser, LeadBody, api_token_for, fresh_database, test_settings};
 
 /// What a run of the command printed and how it ended.
 #[derive(Debug)]
@@ -108,6 +108,7 @@ async fn portal_on(database_url: &str) -> String {
     address
 }
 
+/// Users stored with `address`. Read from storage: the CLI runs without a portal to ask.
 fn users_with_email(database_url: &str, address: &str) -> i64 {
     use dealerloop::schema::users::dsl::*;
     let mut conn = DatabaseUrl::parse(database_url)
@@ -444,14 +445,7 @@ async fn demo_run_beside_a_portal_that_is_writing_waits_its_turn_and_both_succee
         .await
         .expect("the portal starts");
     let address = format!("http://127.0.0.1:{}", portal.port());
-    let token = dealerloop::services::api_tokens::issue(
-        &mut portal.db().write_conn().unwrap(),
-        &dealerloop::services::audit::Actor::cli(),
-        "marketing",
-        "",
-    )
-    .unwrap()
-    .secret;
+    let token = api_token_for(&portal.db(), "marketing");
     tokio::spawn(portal.run_until_stopped());
     let demo_done = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
     let intake = tokio::spawn({
@@ -460,14 +454,8 @@ async fn demo_run_beside_a_portal_that_is_writing_waits_its_turn_and_both_succee
             let client = reqwest::Client::new();
             let mut statuses = Vec::new();
             while !demo_done.load(std::sync::atomic::Ordering::Relaxed) {
-                let lead = serde_json::json!({
-                    "external_id": format!("BESIDE-{}", statuses.len()),
-                    "received_at": "2026-11-20T09:30:00Z",
-                    "contact": { "name": "Giulia Bianchi", "email": "giulia@example.it" },
-                    "location": { "country": "IT", "postcode": "20121" },
-                    "product_line": "lathes",
-                    "consent": { "share_with_dealers": true }
-                });
+                let lead =
+                    LeadBody::new(&format!("BESIDE-{}", statuses.len())).email("giulia@example.it");
                 let response = client
                     .post(format!("{address}/api/v1/leads"))
                     .bearer_auth(&token)

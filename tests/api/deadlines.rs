@@ -3,45 +3,26 @@
 
 use chrono::TimeDelta;
 use dealerloop::services::allocation::OfferPolicy;
-use dealerloop::services::api_tokens;
 use dealerloop::services::audit::Actor;
 use dealerloop::services::deadlines::process_due;
 use dealerloop::services::offers::{self, Answer};
 use diesel::prelude::*;
-use serde_json::{Value, json};
+use serde_json::Value;
 
-use crate::helpers::{TestApp, spawn_app};
+use crate::helpers::{LeadBody, TestApp, spawn_app};
 
-async fn push_lead(app: &TestApp, external_id: &str) -> Value {
-    let token = match api_tokens::issue(
-        &mut app.conn(),
-        &Actor::cli(),
-        &format!("mkt-{external_id}"),
-        "marketing",
-    ) {
-        Ok(t) => t.secret,
-        Err(e) => panic!("{e:?}"),
-    };
-    let lead = json!({
-        "external_id": external_id,
-        "received_at": "2026-11-20T09:30:00Z",
-        "contact": { "name": "Paolo Verdi", "email": "paolo@verdi.it" },
-        "location": { "country": "IT", "postcode": "20121" },
-        "product_line": "lathes",
-        "consent": { "share_with_dealers": true }
-    });
-    reqwest::Client::new()
-        .post(format!("{}/api/v1/leads", app.address))
-        .bearer_auth(token)
-        .json(&lead)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap()
+async fn push_lead(app: &TestApp, token: &str, external_id: &str) -> Value {
+    app.push_lead(
+        token,
+        &LeadBody::new(external_id)
+            .name("Paolo Verdi")
+            .email("paolo@verdi.it"),
+    )
+    .await
 }
 
+/// Every offer of every lead, oldest first. Read from storage: the race tests below are
+/// about each offer row being handled exactly once across all leads.
 fn offer_statuses(app: &TestApp) -> Vec<(i64, String)> {
     use dealerloop::schema::offers::dsl::*;
     offers
@@ -67,7 +48,7 @@ async fn a_reminder_goes_once_at_three_quarters_of_the_time_to_answer() {
     let app = spawn_app().await;
     app.create_dealer("MI-01");
     app.create_user("uno@example.it", "dealer", Some("MI-01"));
-    push_lead(&app, "D-1").await;
+    push_lead(&app, &app.api_token(), "D-1").await;
     let first_mail = app.emails_to("uno@example.it").await;
     assert_eq!(first_mail.len(), 1, "the offer email");
     assert!(first_mail[0].subject.contains("Nuovo lead: lathes"));
@@ -92,13 +73,14 @@ async fn at_the_deadline_the_offer_expires_and_the_lead_goes_to_the_next_dealer(
     let app = spawn_app().await;
     app.create_dealer("MI-01");
     app.create_dealer("MI-02");
-    let body = push_lead(&app, "D-2").await;
+    let token = app.api_token();
+    let body = push_lead(&app, &token, "D-2").await;
     let first = body["dealer"]["id"].as_i64().unwrap();
 
     let run = process_due(&mut app.conn(), &policy(&app), now() + TimeDelta::hours(49)).unwrap();
 
     assert_eq!(run.expired, 1);
-    let statuses = offer_statuses(&app);
+    let statuses = app.assignments(&token, "D-2").await;
     assert_eq!(statuses.len(), 2);
     assert_eq!(statuses[0], (first, "expired".to_owned()));
     assert_ne!(
@@ -114,7 +96,8 @@ async fn after_the_last_allowed_offer_the_lead_waits_in_the_unallocated_queue() 
     for code in ["MI-01", "MI-02", "MI-03"] {
         app.create_dealer(code);
     }
-    let body = push_lead(&app, "D-3").await;
+    let token = app.api_token();
+    push_lead(&app, &token, "D-3").await;
     let strict = OfferPolicy {
         max_offers: 2,
         ..policy(&app)
@@ -123,23 +106,12 @@ async fn after_the_last_allowed_offer_the_lead_waits_in_the_unallocated_queue() 
     process_due(&mut app.conn(), &strict, now() + TimeDelta::hours(49)).unwrap();
     process_due(&mut app.conn(), &strict, now() + TimeDelta::hours(98)).unwrap();
 
-    let lead: (String, Option<String>) = {
-        use dealerloop::schema::leads::dsl::*;
-        leads
-            .filter(id.eq(body["id"].as_i64().unwrap()))
-            .select((status, unallocated_reason))
-            .first(&mut *app.conn())
-            .unwrap()
-    };
+    let lead = app.lead_via_api(&token, "D-3").await;
+    assert_eq!(lead["status"], "unallocated", "{lead}");
+    assert_eq!(lead["unallocated_reason"], "max_offers_reached");
     assert_eq!(
-        lead,
-        (
-            "unallocated".to_owned(),
-            Some("max_offers_reached".to_owned())
-        )
-    );
-    assert_eq!(
-        offer_statuses(&app)
+        app.assignments(&token, "D-3")
+            .await
             .iter()
             .filter(|(_, s)| s == "expired")
             .count(),
@@ -153,8 +125,9 @@ async fn two_workers_racing_on_expiries_handle_each_offer_exactly_once() {
     app.create_dealer("MI-01");
     app.create_dealer("MI-02");
     app.sql("UPDATE dealers SET capacity = 1000");
+    let token = app.api_token();
     for i in 0..30 {
-        push_lead(&app, &format!("R-{i}")).await;
+        push_lead(&app, &token, &format!("R-{i}")).await;
     }
     // Two workers at once, each on its own connection (on PostgreSQL they really overlap;
     // SQLite's single writer takes them in turn).
@@ -193,8 +166,11 @@ async fn accepting_as_the_deadline_passes_has_exactly_one_winner() {
     let app = spawn_app().await;
     app.create_dealer("MI-01");
     app.create_dealer("MI-02");
-    let body = push_lead(&app, "D-5").await;
+    let token = app.api_token();
+    let body = push_lead(&app, &token, "D-5").await;
     let dealer = body["dealer"]["id"].as_i64().unwrap();
+    // The race is between the service call and the worker, below the pages: the offer id
+    // comes from storage.
     let offer_id: i64 = {
         use dealerloop::schema::offers::dsl::*;
         offers.select(id).first(&mut *app.conn()).unwrap()
@@ -219,16 +195,17 @@ async fn accepting_as_the_deadline_passes_has_exactly_one_winner() {
             .expired
     });
     let (answer, expired) = (answer.await.unwrap(), worker.await.unwrap());
-    let first = offer_statuses(&app)[0].1.clone();
+    let statuses = app.assignments(&token, "D-5").await;
+    let first = statuses[0].1.clone();
     match answer.0 {
         Answer::Done => {
             assert_eq!(first, "accepted");
             assert_eq!(expired, 0);
-            assert_eq!(offer_statuses(&app).len(), 1, "no second offer");
+            assert_eq!(statuses.len(), 1, "no second offer");
         }
         Answer::TooLate => {
             assert_eq!(first, "expired");
-            assert_eq!(offer_statuses(&app).len(), 2, "offered to the next dealer");
+            assert_eq!(statuses.len(), 2, "offered to the next dealer");
         }
     }
 }

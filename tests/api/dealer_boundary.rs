@@ -8,9 +8,10 @@ use std::time::{Duration, Instant};
 use chrono::TimeDelta;
 use dealerloop::services::feedback::{self, FeedbackPolicy};
 use diesel::prelude::*;
-use serde_json::json;
 
-use crate::helpers::{Browser, PASSWORD, TestApp, csrf_token_in, link_in, spawn_app};
+use crate::helpers::{
+    Browser, LeadBody, PASSWORD, TestApp, csrf_token_in, has_marker, link_in, spawn_app,
+};
 
 const CUSTOMER: &str = "Giulia Bianchi";
 
@@ -38,46 +39,33 @@ fn two_dealers(app: &TestApp) -> (i64, i64) {
 
 /// Pushes a lead that both dealers cover; returns its id and the dealer it was offered to.
 async fn push_lead(app: &TestApp, external_id: &str) -> (i64, i64) {
-    let token = app.marketing_token(&format!("marketing-{external_id}"));
-    let lead = json!({
-        "external_id": external_id,
-        "received_at": "2026-10-01T09:30:00Z",
-        "contact": { "name": CUSTOMER, "email": "giulia@officine-bianchi.it", "company": "Officine Bianchi" },
-        "location": { "country": "IT", "postcode": "20121", "region": "Lombardia" },
-        "product_line": "lathes",
-        "consent": { "share_with_dealers": true },
-    });
-    let body = app.push_lead(&token, &lead).await;
+    let lead = LeadBody::new(external_id)
+        .received_at("2026-10-01T09:30:00Z")
+        .name(CUSTOMER)
+        .company("Officine Bianchi")
+        .region("Lombardia");
+    let body = app.push_lead(&app.api_token(), &lead).await;
     let lead_id = body["id"].as_i64().expect("a lead id");
-    (lead_id, lead_dealer(app, lead_id).expect("offered"))
+    (lead_id, body["dealer"]["id"].as_i64().expect("offered"))
 }
 
-fn lead_dealer(app: &TestApp, lead: i64) -> Option<i64> {
-    use dealerloop::schema::leads::dsl::*;
-    leads
-        .find(lead)
-        .select(dealer_id)
-        .first(&mut *app.conn())
-        .unwrap()
+/// The lead as the marketing system reads it back through the API.
+async fn lead_via_api(app: &TestApp, external_id: &str) -> serde_json::Value {
+    app.lead_via_api(&app.api_token(), external_id).await
 }
 
-fn lead_status(app: &TestApp, lead: i64) -> String {
-    use dealerloop::schema::leads::dsl::*;
-    leads
-        .find(lead)
-        .select(status)
-        .first(&mut *app.conn())
-        .unwrap()
+/// The lead's status and its dealer's id, as the API shows them.
+async fn status_and_dealer(app: &TestApp, external_id: &str) -> (String, Option<i64>) {
+    let lead = lead_via_api(app, external_id).await;
+    (
+        lead["status"].as_str().expect("a status").to_owned(),
+        lead["dealer"]["id"].as_i64(),
+    )
 }
 
-fn open_offer(app: &TestApp, lead: i64) -> (i64, i64) {
-    use dealerloop::schema::offers::dsl::*;
-    offers
-        .filter(lead_id.eq(lead))
-        .filter(status.eq("open"))
-        .select((id, dealer_id))
-        .first(&mut *app.conn())
-        .unwrap()
+/// The lead's offers as the API lists them: (dealer id, status), oldest first.
+async fn assignments(app: &TestApp, external_id: &str) -> Vec<(i64, String)> {
+    app.assignments(&app.api_token(), external_id).await
 }
 
 fn user_of(dealer: i64, a: i64) -> &'static str {
@@ -100,9 +88,8 @@ async fn logged_in(app: &TestApp, email: &str) -> Browser {
 }
 
 /// The dealer accepts the lead's open offer from the phone.
-async fn accept(app: &TestApp, phone: &mut Browser, lead: i64) {
-    let (offer, _) = open_offer(app, lead);
-    phone.get(&format!("/dealer/leads/{lead}")).await;
+async fn accept(phone: &mut Browser, lead: i64) {
+    let offer = phone.offer_on_lead_page(lead).await;
     let page = phone
         .post(&format!("/dealer/offers/{offer}/accept"), &[])
         .await;
@@ -117,18 +104,12 @@ fn policy(app: &TestApp) -> FeedbackPolicy {
 }
 
 /// The background run a month after acceptance: opens the request and emails its link.
-async fn open_request_by_timer(app: &TestApp, contact: &str) -> (i64, String) {
+/// Returns the request (as the dealer's feedback page lists it) and the link.
+async fn open_request_by_timer(app: &TestApp, phone: &mut Browser, contact: &str) -> (i64, String) {
     let later = dealerloop::db::now() + TimeDelta::days(31);
     let run = feedback::process_due(&mut app.conn(), &policy(app), later).unwrap();
     assert_eq!(run.opened, 1, "the timer opened one request");
-    let request = {
-        use dealerloop::schema::feedback_requests::dsl::*;
-        feedback_requests
-            .order(id.desc())
-            .select(id)
-            .first(&mut *app.conn())
-            .unwrap()
-    };
+    let request = phone.newest_feedback_request().await;
     let mail = app
         .emails_to(contact)
         .await
@@ -142,6 +123,8 @@ async fn open_request_by_timer(app: &TestApp, contact: &str) -> (i64, String) {
     )
 }
 
+/// Rows in `table`. Read from storage: the tests that use it are about nothing being
+/// written (no outcome, no event, no session) when a request is refused.
 fn count(app: &TestApp, table: &str) -> i64 {
     #[derive(QueryableByName)]
     struct N {
@@ -193,8 +176,8 @@ async fn a_manager_reassigning_a_lead_closes_the_previous_dealers_request_links_
     let (lead, holder) = push_lead(&app, "RE-1").await;
     let contact = format!("{}@dealers.example.it", code_of(holder, a).to_lowercase());
     let mut phone = logged_in(&app, user_of(holder, a)).await;
-    accept(&app, &mut phone, lead).await;
-    let (request, link) = open_request_by_timer(&app, &contact).await;
+    accept(&mut phone, lead).await;
+    let (request, link) = open_request_by_timer(&app, &mut phone, &contact).await;
     let mut by_link = app.browser();
     let form = by_link.get(&link).await;
     assert!(
@@ -217,7 +200,9 @@ async fn a_manager_reassigning_a_lead_closes_the_previous_dealers_request_links_
             &[("dealer_code", other), ("reason", "the customer asked")],
         )
         .await;
-    let (new_offer, new_dealer) = open_offer(&app, lead);
+    let offers_after_move = assignments(&app, "RE-1").await;
+    let (new_dealer, new_status) = offers_after_move.last().cloned().expect("a new offer");
+    assert_eq!(new_status, "open");
     assert_ne!(new_dealer, holder);
 
     // Assert: A's session from the link, A's portal form and the emailed link all refuse,
@@ -227,7 +212,7 @@ async fn a_manager_reassigning_a_lead_closes_the_previous_dealers_request_links_
     let from_portal = post_form(&phone, &format!("/feedback/{request}"), &portal_csrf).await;
     assert_eq!(from_portal.status(), 409);
     let text = from_portal.text().await.unwrap();
-    assert!(text.contains("riassegnato"), "{text}");
+    assert!(has_marker(&text, "data-state", "reassigned"), "{text}");
     assert!(!shows_customer(&text));
     let portal = phone.get(&format!("/feedback/{request}")).await;
     assert_eq!(portal.status, 409);
@@ -236,15 +221,18 @@ async fn a_manager_reassigning_a_lead_closes_the_previous_dealers_request_links_
     assert_eq!(again.status, 410, "the emailed link is revoked");
     assert!(!shows_customer(&again.html));
 
-    assert_eq!(lead_status(&app, lead), "offered");
-    assert_eq!(lead_dealer(&app, lead), Some(new_dealer));
     assert_eq!(
-        open_offer(&app, lead),
-        (new_offer, new_dealer),
+        status_and_dealer(&app, "RE-1").await,
+        ("offered".to_owned(), Some(new_dealer))
+    );
+    assert_eq!(
+        assignments(&app, "RE-1").await,
+        offers_after_move,
         "B's offer stands"
     );
     assert_eq!(count(&app, "sale_outcomes"), 0);
     assert_eq!(count(&app, "outcome_events"), 0);
+    // How the request was closed (withdrawn, not expired) shows on no page: read it.
     let (open, revoked): (Option<i64>, Option<chrono::NaiveDateTime>) = {
         use dealerloop::schema::feedback_requests::dsl::*;
         feedback_requests
@@ -266,8 +254,8 @@ async fn a_lead_that_moved_on_after_a_decline_closes_the_requests_left_on_it() {
     let (lead, holder) = push_lead(&app, "RE-2").await;
     let contact = format!("{}@dealers.example.it", code_of(holder, a).to_lowercase());
     let mut phone = logged_in(&app, user_of(holder, a)).await;
-    accept(&app, &mut phone, lead).await;
-    let (request, link) = open_request_by_timer(&app, &contact).await;
+    accept(&mut phone, lead).await;
+    let (request, link) = open_request_by_timer(&app, &mut phone, &contact).await;
     // A request left open by a move made before moves closed requests: the lead is
     // offered to A again while A's request from the first round is still open.
     let future = (dealerloop::db::now() + TimeDelta::days(2))
@@ -278,7 +266,7 @@ async fn a_lead_that_moved_on_after_a_decline_closes_the_requests_left_on_it() {
          INSERT INTO offers (lead_id, dealer_id, status, offered_at, reminder_at, deadline_at) \
          VALUES ({lead}, {holder}, 'open', '{future}', '{future}', '{future}')"
     ));
-    let (offer, _) = open_offer(&app, lead);
+    let offer = phone.offer_on_lead_page(lead).await;
 
     // Act
     phone.get("/dealer").await;
@@ -293,6 +281,7 @@ async fn a_lead_that_moved_on_after_a_decline_closes_the_requests_left_on_it() {
     let again = app.browser().get(&link).await;
     assert_eq!(again.status, 410);
     assert!(!shows_customer(&again.html));
+    // That the request is closed shows on no page once the lead left the dealer: read it.
     let open: Option<i64> = {
         use dealerloop::schema::feedback_requests::dsl::*;
         feedback_requests
@@ -313,14 +302,15 @@ async fn an_outcome_for_a_lead_no_longer_with_the_dealer_is_refused_and_nothing_
     let (lead, holder) = push_lead(&app, "RE-3").await;
     let contact = format!("{}@dealers.example.it", code_of(holder, a).to_lowercase());
     let mut phone = logged_in(&app, user_of(holder, a)).await;
-    accept(&app, &mut phone, lead).await;
-    let (request, _) = open_request_by_timer(&app, &contact).await;
+    accept(&mut phone, lead).await;
+    let (request, _) = open_request_by_timer(&app, &mut phone, &contact).await;
     phone.get(&format!("/feedback/{request}")).await;
     let csrf = phone.csrf_token();
     let other = if holder == a { b } else { a };
     app.sql(&format!(
         "UPDATE leads SET dealer_id = {other}, status = 'accepted' WHERE id = {lead}"
     ));
+    // Whether answers were saved is read from storage: a refused save shows nothing.
     let saved_before: chrono::NaiveDateTime = {
         use dealerloop::schema::feedback::dsl::*;
         feedback
@@ -346,13 +336,18 @@ async fn an_outcome_for_a_lead_no_longer_with_the_dealer_is_refused_and_nothing_
     // Assert
     assert_eq!(form.status(), 409);
     let text = form.text().await.unwrap();
-    assert!(text.contains("riassegnato"), "{text}");
+    assert!(has_marker(&text, "data-state", "reassigned"), "{text}");
     assert_eq!(status.status(), 303);
     assert_eq!(status.headers()["location"], "/dealer");
     let dealer_page = phone.get("/dealer").await;
-    assert!(dealer_page.contains("riassegnato"), "the notice says why");
-    assert_eq!(lead_status(&app, lead), "accepted");
-    assert_eq!(lead_dealer(&app, lead), Some(other));
+    assert!(
+        dealer_page.has_notice("notice-lead-reassigned"),
+        "the notice says why"
+    );
+    assert_eq!(
+        status_and_dealer(&app, "RE-3").await,
+        ("accepted".to_owned(), Some(other))
+    );
     assert_eq!(count(&app, "sale_outcomes"), 0);
     assert_eq!(count(&app, "outcome_events"), 0);
     let (saved_after, submitted): (chrono::NaiveDateTime, Option<chrono::NaiveDateTime>) = {
@@ -373,7 +368,7 @@ async fn submitted_feedback(app: &TestApp) -> (i64, String, i64) {
     let (lead, holder) = push_lead(app, "RV-1").await;
     let contact = format!("{}@dealers.example.it", code_of(holder, a).to_lowercase());
     let mut phone = logged_in(app, user_of(holder, a)).await;
-    accept(app, &mut phone, lead).await;
+    accept(&mut phone, lead).await;
     phone.get(&format!("/dealer/leads/{lead}")).await;
     phone
         .post(
@@ -381,13 +376,7 @@ async fn submitted_feedback(app: &TestApp) -> (i64, String, i64) {
             &[("status", "won")],
         )
         .await;
-    let request = {
-        use dealerloop::schema::feedback_requests::dsl::*;
-        feedback_requests
-            .select(id)
-            .first::<i64>(&mut *app.conn())
-            .unwrap()
-    };
+    let request = phone.newest_feedback_request().await;
     let mail = app
         .emails_to(&contact)
         .await
@@ -486,7 +475,11 @@ async fn declining_another_dealers_offer_with_a_bad_reason_is_a_plain_404() {
     let app = spawn_app().await;
     let (a, _) = two_dealers(&app);
     let (lead, holder) = push_lead(&app, "DC-1").await;
-    let (offer, _) = open_offer(&app, lead);
+    let offer = logged_in(&app, user_of(holder, a))
+        .await
+        .offer_on_lead_page(lead)
+        .await;
+    let offers_before = assignments(&app, "DC-1").await;
     let intruder = if holder == a {
         "due@example.it"
     } else {
@@ -513,7 +506,12 @@ async fn declining_another_dealers_offer_with_a_bad_reason_is_a_plain_404() {
     assert!(response.headers().get("location").is_none());
     let body = response.text().await.unwrap();
     assert!(!body.contains(&format!("/dealer/leads/{lead}")));
-    assert_eq!(open_offer(&app, lead).1, holder, "the offer is untouched");
+    assert_eq!(
+        assignments(&app, "DC-1").await,
+        offers_before,
+        "the offer is untouched"
+    );
+    assert_eq!(offers_before, [(holder, "open".to_owned())]);
 }
 
 #[tokio::test]
@@ -521,9 +519,8 @@ async fn accepts_declines_feedback_submissions_and_exports_are_in_the_audit_log(
     let app = spawn_app().await;
     let (_, _, a) = submitted_feedback(&app).await;
     let (lead, holder) = push_lead(&app, "AU-2").await;
-    let (offer, _) = open_offer(&app, lead);
     let mut phone = logged_in(&app, user_of(holder, a)).await;
-    phone.get(&format!("/dealer/leads/{lead}")).await;
+    let offer = phone.offer_on_lead_page(lead).await;
     phone
         .post(
             &format!("/dealer/offers/{offer}/decline"),
@@ -606,7 +603,8 @@ impl Theirs {
     }
 }
 
-/// What a refused request must leave exactly as it was.
+/// What a refused request must leave exactly as it was. Read from storage: the sweep
+/// proves that no table changed, which no page can show.
 fn snapshot(app: &TestApp) -> Vec<String> {
     use dealerloop::schema::*;
     let mut conn = app.conn();
@@ -728,7 +726,7 @@ async fn a_dealer_reaches_no_id_of_another_dealer_on_any_route() {
     // it, a user and the network has an API token. Dealer A is logged in.
     let app = spawn_app().await;
     let (a, b) = two_dealers(&app);
-    let token_secret = app.marketing_token("marketing");
+    let token_secret = app.api_token();
     let mut b_phone = logged_in(&app, "due@example.it").await;
     let mut theirs = None;
     let mut offered_lead = None;
@@ -738,7 +736,7 @@ async fn a_dealer_reaches_no_id_of_another_dealer_on_any_route() {
             continue;
         }
         if theirs.is_none() {
-            accept(&app, &mut b_phone, lead).await;
+            accept(&mut b_phone, lead).await;
             b_phone.get(&format!("/dealer/leads/{lead}")).await;
             b_phone
                 .post(
@@ -755,7 +753,8 @@ async fn a_dealer_reaches_no_id_of_another_dealer_on_any_route() {
     let theirs = Theirs {
         lead,
         offered_lead,
-        offer: open_offer(&app, offered_lead).0,
+        offer: b_phone.offer_on_lead_page(offered_lead).await,
+        // The sweep needs the raw ids of B's request, user and token: read from storage.
         request: {
             use dealerloop::schema::feedback_requests::dsl::*;
             feedback_requests

@@ -197,6 +197,8 @@ async fn request_password_reset(app: &TestApp, email: &str) {
     assert_eq!(page.status, 200, "{}", page.html);
 }
 
+/// The mail queue. Read from storage: these tests are about the durable queue itself
+/// (retries, scrubbed bodies), which no page shows.
 fn outbound_emails(app: &TestApp) -> Vec<OutboundEmail> {
     use dealerloop::schema::outbound_emails::dsl::*;
     outbound_emails

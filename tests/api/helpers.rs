@@ -201,15 +201,25 @@ impl TestApp {
             .collect()
     }
 
-    /// A new bearer token for the marketing system, named `name`.
-    pub fn marketing_token(&self, name: &str) -> String {
-        dealerloop::services::api_tokens::issue(&mut self.conn(), &Actor::cli(), name, "")
-            .expect("valid token issued")
-            .secret
+    /// A new bearer token for the marketing system, issued by the service behind the admin
+    /// page's "new token" form; each call gets a token of its own.
+    pub fn api_token(&self) -> String {
+        static ISSUED: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+        let n = ISSUED.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        self.api_token_named(&format!("marketing-{n}"))
+    }
+
+    /// A new bearer token named `name` (with the default source).
+    pub fn api_token_named(&self, name: &str) -> String {
+        api_token_for(&self.db, name)
     }
 
     /// Posts one lead (or a batch) to the intake API as the marketing system does.
-    pub async fn post_to_intake(&self, token: &str, body: &serde_json::Value) -> reqwest::Response {
+    pub async fn post_to_intake(
+        &self,
+        token: &str,
+        body: &impl serde::Serialize,
+    ) -> reqwest::Response {
         reqwest::Client::new()
             .post(format!("{}/api/v1/leads", self.address))
             .bearer_auth(token)
@@ -220,12 +230,41 @@ impl TestApp {
     }
 
     /// Pushes one lead (or a batch) through the intake API and returns the answer's body.
-    pub async fn push_lead(&self, token: &str, lead: &serde_json::Value) -> serde_json::Value {
+    pub async fn push_lead(&self, token: &str, lead: &impl serde::Serialize) -> serde_json::Value {
         self.post_to_intake(token, lead)
             .await
             .json()
             .await
             .expect("a JSON answer")
+    }
+
+    /// The lead as the marketing system reads it back: `GET /api/v1/leads/{external_id}`
+    /// (status, dealer, assignment history, outcome).
+    pub async fn lead_via_api(&self, token: &str, external_id: &str) -> serde_json::Value {
+        let response = reqwest::Client::new()
+            .get(format!("{}/api/v1/leads/{external_id}", self.address))
+            .bearer_auth(token)
+            .send()
+            .await
+            .expect("the lead API answers");
+        assert_eq!(response.status(), 200, "lead {external_id} is found");
+        response.json().await.expect("a JSON answer")
+    }
+
+    /// A lead's offers as the API lists them, oldest first: (dealer id, offer status).
+    pub async fn assignments(&self, token: &str, external_id: &str) -> Vec<(i64, String)> {
+        let lead = self.lead_via_api(token, external_id).await;
+        lead["assignments"]
+            .as_array()
+            .expect("assignments")
+            .iter()
+            .map(|a| {
+                (
+                    a["dealer"]["id"].as_i64().expect("a dealer id"),
+                    a["status"].as_str().expect("a status").to_owned(),
+                )
+            })
+            .collect()
     }
 
     /// Holds the database writer as a long write from another process would (see
@@ -234,7 +273,8 @@ impl TestApp {
         hold_the_writer_of(&self.database_url)
     }
 
-    /// Audit actions recorded so far, oldest first.
+    /// Audit actions recorded so far, oldest first. Read from storage rather than through
+    /// the admin's audit page: logging in to read it would add entries of its own.
     pub fn audit_actions(&self) -> Vec<String> {
         use dealerloop::schema::audit_events::dsl::*;
         use diesel::prelude::*;
@@ -244,6 +284,149 @@ impl TestApp {
             .select(action)
             .load::<String>(&mut *conn)
             .expect("audit")
+    }
+}
+
+/// A new bearer token named `name` on the portal whose database is `db` (for a test that
+/// builds the portal itself).
+pub fn api_token_for(db: &Db, name: &str) -> String {
+    dealerloop::services::api_tokens::issue(
+        &mut db.write_conn().expect("a database connection"),
+        &Actor::cli(),
+        name,
+        "",
+    )
+    .expect("token issued")
+    .secret
+}
+
+/// The body of one lead as the marketing system posts it to `POST /api/v1/leads`.
+///
+/// `LeadBody::new(id)` is the smallest lead the API offers to a Milan lathe dealer
+/// (contact name and email, `IT 20121`, `lathes`, consent given); the setters add or
+/// change one part each, [`LeadBody::complete`] fills in every optional part.
+#[derive(Debug, Clone, serde::Serialize)]
+#[serde(transparent)]
+pub struct LeadBody(serde_json::Value);
+
+impl LeadBody {
+    pub fn new(external_id: &str) -> Self {
+        Self(serde_json::json!({
+            "external_id": external_id,
+            "received_at": "2026-11-20T09:30:00Z",
+            "contact": { "name": "Giulia Bianchi", "email": "giulia@officine-bianchi.it" },
+            "location": { "country": "IT", "postcode": "20121" },
+            "product_line": "lathes",
+            "consent": { "share_with_dealers": true }
+        }))
+    }
+
+    /// A lead with every part the API takes: phone, company, region, qualification and
+    /// two touchpoints.
+    pub fn complete(external_id: &str) -> Self {
+        Self::new(external_id)
+            .phone("+39 02 1234567")
+            .company("Officine Bianchi")
+            .region("Lombardia")
+            .qualification("A", 82)
+            .touchpoint(serde_json::json!({ "occurred_at": "2026-11-01T10:00:00Z", "channel": "paid_search", "source": "google", "medium": "cpc", "campaign": "torni-autunno", "content": "ad-3", "kind": "click" }))
+            .touchpoint(serde_json::json!({ "occurred_at": "2026-11-18T15:00:00Z", "channel": "webinar", "source": "website", "medium": "event", "campaign": "webinar-cnc", "kind": "registration" }))
+    }
+
+    /// A batch body, `{"leads": [...]}`.
+    pub fn batch(leads: impl IntoIterator<Item = LeadBody>) -> serde_json::Value {
+        serde_json::json!({ "leads": leads.into_iter().map(|l| l.0).collect::<Vec<_>>() })
+    }
+
+    fn set(mut self, path: &[&str], value: serde_json::Value) -> Self {
+        let (last, parents) = path.split_last().expect("a field path");
+        let mut at = &mut self.0;
+        for part in parents {
+            at = &mut at[*part];
+        }
+        at[*last] = value;
+        self
+    }
+
+    pub fn received_at(self, at: &str) -> Self {
+        self.set(&["received_at"], at.into())
+    }
+
+    pub fn name(self, name: &str) -> Self {
+        self.set(&["contact", "name"], name.into())
+    }
+
+    pub fn email(self, email: &str) -> Self {
+        self.set(&["contact", "email"], email.into())
+    }
+
+    pub fn phone(self, phone: &str) -> Self {
+        self.set(&["contact", "phone"], phone.into())
+    }
+
+    pub fn company(self, company: &str) -> Self {
+        self.set(&["contact", "company"], company.into())
+    }
+
+    /// The country (`None` sends `null`).
+    pub fn country(self, country: impl Into<serde_json::Value>) -> Self {
+        self.set(&["location", "country"], country.into())
+    }
+
+    /// The postcode (`None` sends `null`).
+    pub fn postcode(self, postcode: impl Into<serde_json::Value>) -> Self {
+        self.set(&["location", "postcode"], postcode.into())
+    }
+
+    /// The region (`None` sends `null`).
+    pub fn region(self, region: impl Into<serde_json::Value>) -> Self {
+        self.set(&["location", "region"], region.into())
+    }
+
+    /// A location without a postcode (found by its region only).
+    pub fn no_postcode(mut self) -> Self {
+        if let Some(location) = self.0["location"].as_object_mut() {
+            location.remove("postcode");
+        }
+        self
+    }
+
+    pub fn product_line(self, line: &str) -> Self {
+        self.set(&["product_line"], line.into())
+    }
+
+    pub fn qualification(self, grade: &str, score: i64) -> Self {
+        self.set(
+            &["qualification"],
+            serde_json::json!({ "grade": grade, "score": score }),
+        )
+    }
+
+    pub fn consent(self, share_with_dealers: bool) -> Self {
+        self.set(
+            &["consent", "share_with_dealers"],
+            share_with_dealers.into(),
+        )
+    }
+
+    /// Adds a touchpoint (an object as the API takes it).
+    pub fn touchpoint(mut self, touchpoint: serde_json::Value) -> Self {
+        match self.0["touchpoints"].as_array_mut() {
+            Some(list) => list.push(touchpoint),
+            None => self.0["touchpoints"] = serde_json::json!([touchpoint]),
+        }
+        self
+    }
+
+    /// The body as JSON, to break on purpose or to compare.
+    pub fn json(self) -> serde_json::Value {
+        self.0
+    }
+}
+
+impl From<LeadBody> for serde_json::Value {
+    fn from(lead: LeadBody) -> Self {
+        lead.0
     }
 }
 
@@ -316,6 +499,46 @@ pub struct Page {
 impl Page {
     pub fn contains(&self, text: &str) -> bool {
         self.html.contains(text)
+    }
+
+    /// Whether an element on the page carries the stable marker `attr="value"`, such as
+    /// `data-status="accepted"` or `id="lead-status"`.
+    pub fn has(&self, attr: &str, value: &str) -> bool {
+        has_marker(&self.html, attr, value)
+    }
+
+    /// Every value of the attribute `attr` on the page, in page order (e.g. the
+    /// `data-event-status` of each entry in a lead's history).
+    pub fn all(&self, attr: &str) -> Vec<String> {
+        let prefix = format!(" {attr}=\"");
+        self.html
+            .split(&prefix)
+            .skip(1)
+            .map(|rest| rest.split('"').next().unwrap_or_default().to_owned())
+            .collect()
+    }
+
+    /// Whether the page shows the notice with message key `key`.
+    pub fn has_notice(&self, key: &str) -> bool {
+        self.has("data-notice", key)
+    }
+
+    /// Whether some field on the page shows the error with message key `key`.
+    pub fn has_error(&self, key: &str) -> bool {
+        self.has("data-error", key)
+    }
+
+    /// The message key of the error shown under `field` (`error-email-invalid`), if any.
+    pub fn error_key(&self, field: &str) -> Option<String> {
+        marker_value(&self.html, &format!(" id=\"{field}-error\" data-error=\""))
+    }
+
+    /// The number an element with `id` counts (its `data-count`), e.g. a section heading.
+    pub fn count(&self, id: &str) -> usize {
+        marker_value(&self.html, &format!(" id=\"{id}\" data-count=\""))
+            .unwrap_or_else(|| panic!("no count #{id} on:\n{}", self.html))
+            .parse()
+            .expect("a count")
     }
 
     pub fn path(&self) -> String {
@@ -422,6 +645,23 @@ impl Browser {
         .await
     }
 
+    /// The id of the offer on the dealer's page of `lead` (from its accept and decline
+    /// forms).
+    pub async fn offer_on_lead_page(&mut self, lead: i64) -> i64 {
+        let page = self.get(&format!("/dealer/leads/{lead}")).await;
+        offer_id_on(&page.html)
+    }
+
+    /// The newest feedback request on the dealer user's feedback page.
+    pub async fn newest_feedback_request(&mut self) -> i64 {
+        let page = self.get("/dealer/feedback").await;
+        page.all("data-request-id")
+            .iter()
+            .map(|id| id.parse::<i64>().expect("a request id"))
+            .max()
+            .unwrap_or_else(|| panic!("a feedback request on:\n{}", page.html))
+    }
+
     /// The value of a cookie the browser holds, if any.
     pub fn cookie(&self, name: &str) -> Option<String> {
         let url = url::Url::parse(&self.base).expect("base");
@@ -432,6 +672,32 @@ impl Browser {
             .split("; ")
             .find_map(|kv| kv.strip_prefix(&format!("{name}=")).map(str::to_owned))
     }
+}
+
+/// Whether an element in `html` carries the stable marker `attr="value"`.
+pub fn has_marker(html: &str, attr: &str, value: &str) -> bool {
+    html.contains(&format!(" {attr}=\"{value}\""))
+}
+
+/// The value of the attribute that starts right after `prefix` (which ends with `="`).
+fn marker_value(html: &str, prefix: &str) -> Option<String> {
+    let start = html.find(prefix)? + prefix.len();
+    Some(
+        html[start..]
+            .split('"')
+            .next()
+            .unwrap_or_default()
+            .to_owned(),
+    )
+}
+
+/// The id of the offer a dealer's lead page answers (from its accept and decline forms).
+pub fn offer_id_on(html: &str) -> i64 {
+    html.split("/dealer/offers/")
+        .nth(1)
+        .and_then(|rest| rest.split('/').next())
+        .and_then(|id| id.parse().ok())
+        .unwrap_or_else(|| panic!("an offer form on:\n{html}"))
 }
 
 pub fn csrf_token_in(html: &str) -> String {
@@ -445,4 +711,69 @@ pub fn csrf_token_in(html: &str) -> String {
         .next()
         .unwrap_or_default()
         .to_owned()
+}
+
+// ---------------------------------------------------------------------------------------
+// Reading pages
+
+/// The page's HTML with the entities the templates produce turned back into characters.
+pub fn visible_text(html: &str) -> String {
+    html.replace("&#x27;", "'")
+        .replace("&#39;", "'")
+        .replace("&quot;", "\"")
+        .replace("&#34;", "\"")
+        .replace("&lt;", "<")
+        .replace("&#60;", "<")
+        .replace("&gt;", ">")
+        .replace("&#62;", ">")
+        .replace("&amp;", "&")
+        .replace("&#38;", "&")
+}
+
+/// Whether the page shows `text` (entities decoded).
+pub fn says(page: &Page, text: &str) -> bool {
+    visible_text(&page.html).contains(text)
+}
+
+/// The message shown under `field`, if any.
+pub fn field_error(page: &Page, field: &str) -> Option<String> {
+    let marker = format!("<p class=\"field-error\" id=\"{field}-error\"");
+    let tag = page.html.find(&marker)? + marker.len();
+    let start = tag + page.html[tag..].find('>')? + 1;
+    let end = page.html[start..].find("</p>")?;
+    Some(visible_text(&page.html[start..start + end]))
+}
+
+/// Whether `field`'s error message comes right after the field, before the next label.
+pub fn error_is_next_to_its_field(page: &Page, field: &str) -> bool {
+    let (Some(input), Some(error)) = (
+        page.html.find(&format!("id=\"{field}\"")),
+        page.html.find(&format!("id=\"{field}-error\"")),
+    ) else {
+        return false;
+    };
+    let next_label = page.html[input..]
+        .find("<label")
+        .map_or(usize::MAX, |i| input + i);
+    input < error && error < next_label
+}
+
+/// What the input or textarea `field` holds on the page.
+pub fn field_value(page: &Page, field: &str) -> String {
+    let html = &page.html;
+    if let Some(start) = html.find(&format!("<textarea id=\"{field}\"")) {
+        let open = start + html[start..].find('>').expect("textarea tag ends") + 1;
+        let close = open + html[open..].find("</textarea>").expect("textarea closes");
+        return visible_text(&html[open..close]);
+    }
+    let start = html
+        .find(&format!("<input id=\"{field}\""))
+        .unwrap_or_else(|| panic!("no field {field} on:\n{html}"));
+    let tag = &html[start..start + html[start..].find('>').expect("input tag ends")];
+    let value = tag
+        .split(" value=\"")
+        .nth(1)
+        .and_then(|v| v.split('"').next())
+        .unwrap_or_default();
+    visible_text(value)
 }

@@ -5,8 +5,8 @@ use dealerloop::models::user::User;
 use dealerloop::services::audit::Actor;
 use dealerloop::services::dealers::{self, DealerForm};
 
-use crate::admin::{field_error, says};
 use crate::helpers::{Browser, PASSWORD, Page, TestApp, spawn_app};
+use crate::helpers::{field_error, says};
 
 /// Presses the language switcher on the page the browser is showing.
 async fn switch_language(browser: &mut Browser, locale: &str) -> Page {

@@ -5,28 +5,10 @@ use dealerloop::services::api_tokens;
 use dealerloop::services::audit::Actor;
 use serde_json::{Value, json};
 
-use crate::helpers::{TestApp, spawn_app};
-
-fn token(app: &TestApp) -> String {
-    api_tokens::issue(&mut app.conn(), &Actor::cli(), "marketing-system", "")
-        .expect("valid token issued")
-        .secret
-}
+use crate::helpers::{LeadBody, TestApp, spawn_app};
 
 fn lead(external_id: &str) -> Value {
-    json!({
-        "external_id": external_id,
-        "received_at": "2026-11-20T09:30:00Z",
-        "contact": { "name": "Giulia Bianchi", "email": "giulia@officine-bianchi.it", "phone": "+39 02 1234567", "company": "Officine Bianchi" },
-        "location": { "country": "IT", "postcode": "20121", "region": "Lombardia" },
-        "product_line": "lathes",
-        "qualification": { "grade": "A", "score": 82 },
-        "consent": { "share_with_dealers": true },
-        "touchpoints": [
-            { "occurred_at": "2026-11-01T10:00:00Z", "channel": "paid_search", "source": "google", "medium": "cpc", "campaign": "torni-autunno", "content": "ad-3", "kind": "click" },
-            { "occurred_at": "2026-11-18T15:00:00Z", "channel": "webinar", "source": "website", "medium": "event", "campaign": "webinar-cnc", "kind": "registration" }
-        ]
-    })
+    LeadBody::complete(external_id).json()
 }
 
 async fn post(app: &TestApp, token: &str, body: &Value) -> (u16, Value) {
@@ -39,7 +21,7 @@ async fn post(app: &TestApp, token: &str, body: &Value) -> (u16, Value) {
 async fn a_lead_with_consent_is_stored_and_offered_to_a_dealer_covering_its_area() {
     let app = spawn_app().await;
     app.create_dealer("MI-01");
-    let token = token(&app);
+    let token = app.api_token();
 
     let (status, body) = post(&app, &token, &lead("M-1001")).await;
 
@@ -66,7 +48,7 @@ async fn a_lead_with_consent_is_stored_and_offered_to_a_dealer_covering_its_area
 async fn re_sending_the_same_lead_is_harmless() {
     let app = spawn_app().await;
     app.create_dealer("MI-01");
-    let token = token(&app);
+    let token = app.api_token();
 
     let (first, created) = post(&app, &token, &lead("M-1")).await;
     let (second, again) = post(&app, &token, &lead("M-1")).await;
@@ -75,20 +57,26 @@ async fn re_sending_the_same_lead_is_harmless() {
     assert_eq!(second, 200);
     assert_eq!(again["result"], "duplicate");
     assert_eq!(again["id"], created["id"]);
-    let offers: i64 = {
-        use diesel::prelude::*;
-        dealerloop::schema::offers::table
-            .count()
-            .get_result(&mut *app.conn())
-            .unwrap()
-    };
-    assert_eq!(offers, 1, "no second offer for a re-send");
+    let got: Value = reqwest::Client::new()
+        .get(format!("{}/api/v1/leads/M-1", app.address))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        got["assignments"].as_array().map(Vec::len),
+        Some(1),
+        "no second offer for a re-send: {got}"
+    );
 }
 
 #[tokio::test]
 async fn a_conflicting_re_send_is_refused_and_names_the_fields_that_differ() {
     let app = spawn_app().await;
-    let token = token(&app);
+    let token = app.api_token();
     post(&app, &token, &lead("M-2")).await;
     let mut changed = lead("M-2");
     changed["contact"]["email"] = json!("other@officine-bianchi.it");
@@ -108,7 +96,7 @@ async fn a_conflicting_re_send_is_refused_and_names_the_fields_that_differ() {
 async fn a_lead_without_consent_is_stored_and_never_offered() {
     let app = spawn_app().await;
     app.create_dealer("MI-01");
-    let token = token(&app);
+    let token = app.api_token();
     let mut private = lead("M-3");
     private["consent"]["share_with_dealers"] = json!(false);
 
@@ -123,7 +111,7 @@ async fn a_lead_without_consent_is_stored_and_never_offered() {
 async fn a_lead_nobody_covers_waits_with_the_reason() {
     let app = spawn_app().await;
     app.create_dealer("MI-01");
-    let token = token(&app);
+    let token = app.api_token();
     let mut far = lead("M-4");
     far["location"] = json!({ "country": "IT", "postcode": "90121", "region": "Sicilia" });
     let mut other_line = lead("M-5");
@@ -144,7 +132,7 @@ async fn a_lead_nobody_covers_waits_with_the_reason() {
 #[tokio::test]
 async fn every_field_problem_is_reported_with_its_path() {
     let app = spawn_app().await;
-    let token = token(&app);
+    let token = app.api_token();
     let bad = json!({
         "external_id": "M 6",
         "received_at": "2026-02-30T10:00:00Z",
@@ -199,7 +187,7 @@ async fn every_field_problem_is_reported_with_its_path() {
 async fn a_batch_stores_the_good_leads_and_reports_the_bad_ones() {
     let app = spawn_app().await;
     app.create_dealer("MI-01");
-    let token = token(&app);
+    let token = app.api_token();
     let mut bad = lead("B-2");
     bad["location"]["postcode"] = json!("2012");
 
@@ -226,7 +214,7 @@ async fn a_batch_stores_the_good_leads_and_reports_the_bad_ones() {
 #[tokio::test]
 async fn malformed_json_oversized_batches_and_wrong_types_get_a_precise_client_error() {
     let app = spawn_app().await;
-    let token = token(&app);
+    let token = app.api_token();
     let client = reqwest::Client::new();
     let url = format!("{}/api/v1/leads", app.address);
 
@@ -298,7 +286,7 @@ async fn a_missing_wrong_or_revoked_token_is_refused_without_detail() {
 #[tokio::test]
 async fn an_unknown_lead_is_not_found_and_another_sources_leads_are_invisible() {
     let app = spawn_app().await;
-    let token = token(&app);
+    let token = app.api_token();
     post(&app, &token, &lead("S-1")).await;
     let other =
         api_tokens::issue(&mut app.conn(), &Actor::cli(), "partner-crm", "partner").unwrap();
@@ -328,7 +316,7 @@ async fn leads_are_shared_fairly_between_dealers_covering_the_same_area() {
     app.create_dealer("MI-02");
     app.create_dealer("MI-03");
     app.sql("UPDATE dealers SET capacity = 1000");
-    let token = token(&app);
+    let token = app.api_token();
 
     let leads: Vec<Value> = (0..30).map(|i| lead(&format!("F-{i}"))).collect();
     let (_, body) = post(&app, &token, &json!({ "leads": leads })).await;
@@ -352,7 +340,7 @@ async fn a_dealer_at_capacity_is_skipped() {
     app.create_dealer("MI-01");
     app.create_dealer("MI-02");
     app.sql("UPDATE dealers SET capacity = 1 WHERE code = 'MI-01'");
-    let token = token(&app);
+    let token = app.api_token();
 
     let leads: Vec<Value> = (0..4).map(|i| lead(&format!("C-{i}"))).collect();
     let (_, body) = post(&app, &token, &json!({ "leads": leads })).await;

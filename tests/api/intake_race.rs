@@ -17,7 +17,7 @@ use dealerloop::services::dealers::{self, DealerForm};
 use diesel::prelude::*;
 use serde_json::{Value, json};
 
-use crate::helpers::{TestApp, spawn_app};
+use crate::helpers::{LeadBody, TestApp, spawn_app};
 
 /// Clients sending at once; even ones to the first instance, odd ones to the second.
 const CLIENTS: usize = 16;
@@ -70,14 +70,17 @@ fn lead(n: usize, client: usize) -> Value {
         "20121", "20100", "21100", "20190", "21050", "20105", "29100",
     ];
     let variant = if contested(n) { client % 2 } else { 0 };
-    json!({
-        "external_id": format!("RACE-{n:03}"),
-        "received_at": "2026-11-20T09:30:00Z",
-        "contact": { "name": format!("Cliente {n} v{variant}"), "email": format!("c{n}@example.it") },
-        "location": { "country": "IT", "postcode": postcodes[n % postcodes.len()] },
-        "product_line": if n.is_multiple_of(2) { "lathes" } else { "milling" },
-        "consent": { "share_with_dealers": !n.is_multiple_of(11) }
-    })
+    LeadBody::new(&format!("RACE-{n:03}"))
+        .name(&format!("Cliente {n} v{variant}"))
+        .email(&format!("c{n}@example.it"))
+        .postcode(postcodes[n % postcodes.len()])
+        .product_line(if n.is_multiple_of(2) {
+            "lathes"
+        } else {
+            "milling"
+        })
+        .consent(!n.is_multiple_of(11))
+        .json()
 }
 
 /// One answer to one submitted lead.
@@ -130,7 +133,7 @@ async fn concurrent_intake_on_two_instances_answers_every_request_and_stores_eac
     let first = spawn_app().await;
     let second = first.second_instance().await;
     add_dealers(&first);
-    let token = first.marketing_token("marketing");
+    let token = first.api_token();
 
     let clients: Vec<_> = (0..CLIENTS)
         .map(|client| {
@@ -173,6 +176,8 @@ async fn concurrent_intake_on_two_instances_answers_every_request_and_stores_eac
         "{} failed: {failures:#?}",
         failures.len()
     );
+    // A race test: every lead must be stored exactly once, and each have one open offer,
+    // which only the stored rows can tell.
     let stored: Vec<(i64, String, String)> = {
         use dealerloop::schema::leads::dsl::*;
         leads

@@ -3,26 +3,22 @@
 
 use serde_json::{Value, json};
 
-use crate::helpers::{Browser, PASSWORD, TestApp, spawn_app};
+use crate::helpers::{Browser, LeadBody, PASSWORD, TestApp, spawn_app};
 
 async fn push(app: &TestApp, token: &str, lead: Value) -> Value {
     app.push_lead(token, &lead).await
 }
 
 fn lead(external_id: &str, postcode: &str, region: &str, line: &str, campaign: &str) -> Value {
-    json!({
-        "external_id": external_id,
-        "received_at": "2026-11-20T09:30:00Z",
-        "contact": { "name": "Giulia Bianchi", "email": "giulia@officine-bianchi.it", "phone": "+39 02 1234567" },
-        "location": { "country": "IT", "postcode": postcode, "region": region },
-        "product_line": line,
-        "qualification": { "grade": "A", "score": 82 },
-        "consent": { "share_with_dealers": true },
-        "touchpoints": [
-            { "occurred_at": "2026-11-01T10:00:00Z", "channel": "paid_search", "source": "google", "medium": "cpc", "campaign": campaign },
-            { "occurred_at": "2026-11-10T10:00:00Z", "channel": "webinar", "campaign": "webinar-cnc", "kind": "conversion" }
-        ]
-    })
+    LeadBody::new(external_id)
+        .phone("+39 02 1234567")
+        .postcode(postcode)
+        .region(region)
+        .product_line(line)
+        .qualification("A", 82)
+        .touchpoint(json!({ "occurred_at": "2026-11-01T10:00:00Z", "channel": "paid_search", "source": "google", "medium": "cpc", "campaign": campaign }))
+        .touchpoint(json!({ "occurred_at": "2026-11-10T10:00:00Z", "channel": "webinar", "campaign": "webinar-cnc", "kind": "conversion" }))
+        .json()
 }
 
 /// Two Milan dealers, a channel manager logged in, and a token for the marketing system.
@@ -32,7 +28,7 @@ async fn network(app: &TestApp) -> (Browser, String) {
     app.create_user("uno@example.it", "dealer", Some("MI-01"));
     app.create_user("due@example.it", "dealer", Some("MI-02"));
     app.create_user("canale@example.it", "manager", None);
-    let token = app.marketing_token("marketing");
+    let token = app.api_token();
     let mut desk = app.browser_with_language("en");
     desk.login("canale@example.it", PASSWORD).await;
     (desk, token)
@@ -105,12 +101,16 @@ async fn a_bad_filter_is_explained_next_to_its_field() {
         .await;
 
     assert_eq!(page.status, 422);
-    assert!(
-        page.contains("Enter a date as YYYY-MM-DD."),
+    assert_eq!(
+        page.error_key("from").as_deref(),
+        Some("leads-error-date"),
         "{}",
         page.html
     );
-    assert!(page.contains("That status does not exist here."));
+    assert_eq!(
+        page.error_key("status").as_deref(),
+        Some("error-status-invalid")
+    );
 }
 
 #[tokio::test]
@@ -136,8 +136,8 @@ async fn a_lead_page_shows_touchpoints_offers_and_why_the_dealer_was_chosen() {
             && page.contains("google / cpc")
     );
     assert!(
-        page.contains("Largest shortfall among 2 eligible dealers."),
-        "{}",
+        page.has("data-kind", "auto") && page.has("data-candidates", "2"),
+        "chosen automatically among 2 eligible dealers: {}",
         page.html
     );
     assert!(page.contains(&format!("{chosen} ✓")));
@@ -167,9 +167,9 @@ async fn a_lead_no_dealer_can_take_waits_in_the_queue_with_its_reason() {
 
     let queue = desk.get("/leads/unallocated").await;
 
-    assert!(queue.contains("2 leads are waiting."), "{}", queue.html);
-    assert!(queue.contains("No dealer covers this area"));
-    assert!(queue.contains("No dealer in the area sells this product line"));
+    assert_eq!(queue.count("unallocated-count"), 2, "{}", queue.html);
+    assert!(queue.has("data-reason", "no_territory_match"));
+    assert!(queue.has("data-reason", "no_dealer_for_product_line"));
     assert!(
         !queue.contains("Q-3"),
         "the allocated lead is not in the queue"
@@ -208,25 +208,22 @@ async fn a_manager_reassigns_a_lead_with_a_reason_and_the_new_dealer_is_told() {
         .await;
 
     assert_eq!(page.status, 200);
-    assert!(
-        page.contains("The lead has been offered to the dealer."),
-        "{}",
-        page.html
-    );
+    assert!(page.has_notice("notice-lead-assigned"), "{}", page.html);
     assert!(
         page.contains("Customer asked for the Monza showroom"),
         "the reason is in the history"
     );
-    assert!(page.contains("Withdrawn"), "the first offer is withdrawn");
-    let statuses: Vec<String> = {
-        use dealerloop::schema::offers::dsl::*;
-        use diesel::prelude::*;
-        offers
-            .order(id)
-            .select(status)
-            .load(&mut *app.conn())
-            .unwrap()
-    };
+    assert_eq!(
+        page.all("data-offer-status"),
+        ["withdrawn", "open"],
+        "the first offer is withdrawn"
+    );
+    let statuses: Vec<String> = app
+        .assignments(&token, "R-1")
+        .await
+        .into_iter()
+        .map(|(_, status)| status)
+        .collect();
     assert_eq!(statuses, ["withdrawn", "open"]);
     assert_eq!(
         app.emails_to(second_user).await.len(),
@@ -262,8 +259,13 @@ async fn an_unallocated_lead_is_assigned_by_hand_and_mistakes_are_explained() {
         )
         .await;
     assert_eq!(wrong.status, 422);
-    assert!(wrong.contains("No dealer has this code."));
-    assert!(wrong.contains("This field is required."));
+    assert_eq!(
+        wrong.error_key("dealer_code").as_deref(),
+        Some("leads-error-dealer-unknown"),
+        "{}",
+        wrong.html
+    );
+    assert_eq!(wrong.error_key("reason").as_deref(), Some("error-required"));
 
     let done = desk
         .post(
@@ -272,7 +274,7 @@ async fn an_unallocated_lead_is_assigned_by_hand_and_mistakes_are_explained() {
         )
         .await;
     assert_eq!(done.status, 200);
-    assert!(done.contains("The lead has been offered to the dealer."));
+    assert!(done.has_notice("notice-lead-assigned"));
     let queue = desk.get("/leads/unallocated").await;
     assert!(!queue.contains("U-1"));
 }

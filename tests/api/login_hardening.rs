@@ -8,7 +8,8 @@ use futures_util::future::join_all;
 
 use crate::helpers::{Browser, PASSWORD, TestApp, spawn_app, spawn_app_with};
 
-/// Rows in `login_attempts` and `audit_events`.
+/// Rows in `login_attempts` and `audit_events`. Read from storage: the tests prove that
+/// refused logins write nothing (or a bounded amount), which no page shows.
 fn written_rows(app: &TestApp) -> (i64, i64) {
     let mut conn = app.conn();
     let attempts = login_attempts::table

@@ -1,9 +1,7 @@
 //! One-tap Accept and Decline links in offer emails: a confirmation page first, bound to
 //! one offer, dead once the offer closes or its deadline passes.
 
-use serde_json::json;
-
-use crate::helpers::{TestApp, spawn_app};
+use crate::helpers::{LeadBody, TestApp, spawn_app};
 
 /// One dealer user per dealer; the lead goes to one of them. Returns that user's email.
 async fn offer_by_email(app: &TestApp) -> String {
@@ -11,16 +9,8 @@ async fn offer_by_email(app: &TestApp) -> String {
     app.create_dealer("MI-02");
     app.create_user("uno@example.it", "dealer", Some("MI-01"));
     app.create_user("due@example.it", "dealer", Some("MI-02"));
-    let token = app.marketing_token("marketing");
-    let lead = json!({
-        "external_id": "EL-1",
-        "received_at": "2026-11-20T09:30:00Z",
-        "contact": { "name": "Giulia Bianchi", "email": "giulia@officine-bianchi.it" },
-        "location": { "country": "IT", "postcode": "20121", "region": "Lombardia" },
-        "product_line": "lathes",
-        "consent": { "share_with_dealers": true }
-    });
-    let body = app.push_lead(&token, &lead).await;
+    let lead = LeadBody::new("EL-1").region("Lombardia");
+    let body = app.push_lead(&app.api_token(), &lead).await;
     if body["dealer"]["code"] == "MI-01" {
         "uno@example.it".into()
     } else {
@@ -45,14 +35,13 @@ async fn links(app: &TestApp, to: &str) -> (String, String) {
     (accept, decline)
 }
 
-fn offer_status(app: &TestApp) -> Vec<String> {
-    use dealerloop::schema::offers::dsl::*;
-    use diesel::prelude::*;
-    offers
-        .order(id)
-        .select(status)
-        .load(&mut *app.conn())
-        .unwrap()
+/// The statuses of the lead's offers, oldest first, as the marketing system reads them.
+async fn offer_status(app: &TestApp) -> Vec<String> {
+    app.assignments(&app.api_token(), "EL-1")
+        .await
+        .into_iter()
+        .map(|(_, status)| status)
+        .collect()
 }
 
 #[tokio::test]
@@ -67,14 +56,14 @@ async fn the_accept_link_asks_for_confirmation_then_accepts_and_then_stops_worki
     assert_eq!(confirm.headers["referrer-policy"], "no-referrer");
     assert!(confirm.contains("lathes") && !confirm.contains("Giulia"));
     assert_eq!(
-        offer_status(&app),
+        offer_status(&app).await,
         ["open"],
         "opening the link changes nothing"
     );
 
     let done = phone.post(&accept, &[]).await;
-    assert!(done.contains("Il lead è tuo"), "{}", done.html);
-    assert_eq!(offer_status(&app), ["accepted"]);
+    assert!(done.has("data-status", "accepted"), "{}", done.html);
+    assert_eq!(offer_status(&app).await, ["accepted"]);
 
     let again = phone.get(&accept).await;
     assert_eq!(again.status, 410);
@@ -94,9 +83,9 @@ async fn the_decline_link_needs_a_reason_and_passes_the_lead_on() {
     phone.get(&decline).await;
     let done = phone.post(&decline, &[("reason", "out_of_area")]).await;
 
-    assert!(done.contains("Lead declined"), "{}", done.html);
+    assert!(done.has("data-status", "declined"), "{}", done.html);
     assert_eq!(
-        offer_status(&app),
+        offer_status(&app).await,
         ["declined", "open"],
         "offered to the other dealer"
     );
@@ -146,5 +135,5 @@ async fn a_link_stops_working_once_the_dealer_has_answered_in_the_portal() {
     let page = app.browser().get(&accept).await;
 
     assert_eq!(page.status, 410);
-    assert!(page.contains("Questo link non funziona più"));
+    assert!(page.has("data-error-page", "410"));
 }

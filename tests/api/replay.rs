@@ -2,11 +2,9 @@
 //! the same dealers, and a tampered history is caught.
 
 use dealerloop::services::allocation::replay::replay;
-use dealerloop::services::api_tokens;
-use dealerloop::services::audit::Actor;
-use serde_json::{Value, json};
+use serde_json::Value;
 
-use crate::helpers::spawn_app;
+use crate::helpers::{LeadBody, spawn_app};
 
 #[tokio::test]
 async fn replaying_the_stored_decisions_gives_the_same_choices_and_catches_tampering() {
@@ -17,34 +15,21 @@ async fn replaying_the_stored_decisions_gives_the_same_choices_and_catches_tampe
     app.sql("UPDATE dealers SET capacity = 1000");
     // MI-03 also covers Bergamo, so eligibility differs from lead to lead.
     app.sql("INSERT INTO dealer_territories (dealer_id, country, postcode_prefix, region) SELECT id, 'IT', '24', NULL FROM dealers WHERE code = 'MI-03'");
-    let token = api_tokens::issue(&mut app.conn(), &Actor::cli(), "marketing", "")
-        .unwrap()
-        .secret;
-    let leads: Vec<Value> = (0..40)
-        .map(|i| {
-            json!({
-                "external_id": format!("RP-{i}"),
-                "received_at": "2026-11-20T09:30:00Z",
-                "contact": { "name": "Cliente", "email": "c@example.it" },
-                "location": { "country": "IT", "postcode": if i % 3 == 0 { "24121" } else { "20121" } },
-                "product_line": "lathes",
-                "consent": { "share_with_dealers": true }
-            })
-        })
-        .collect();
-    reqwest::Client::new()
-        .post(format!("{}/api/v1/leads", app.address))
-        .bearer_auth(&token)
-        .json(&json!({ "leads": leads }))
-        .send()
-        .await
-        .unwrap();
+    let leads = (0..40).map(|i| {
+        LeadBody::new(&format!("RP-{i}"))
+            .name("Cliente")
+            .email("c@example.it")
+            .postcode(if i % 3 == 0 { "24121" } else { "20121" })
+    });
+    app.post_to_intake(&app.api_token(), &LeadBody::batch(leads))
+        .await;
 
     let (replayed, mismatches) = replay(&mut app.conn()).unwrap();
     assert_eq!(replayed, 40);
     assert_eq!(mismatches, vec![]);
 
-    // Someone edits one stored decision: the replay points at it.
+    // Someone edits one stored decision: the replay points at it. (This part is about
+    // storage, so it reads and edits the stored decisions directly.)
     let (decision, other) = {
         use dealerloop::schema::allocation_decisions::dsl::*;
         use diesel::prelude::*;

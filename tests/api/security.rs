@@ -1,13 +1,10 @@
 //! CSRF, security headers, role and dealer isolation, error pages, body limits.
 
-use crate::helpers::{PASSWORD, csrf_token_in, spawn_app};
+use crate::helpers::{Browser, PASSWORD, csrf_token_in, spawn_app};
 
-fn dealer_count(app: &crate::helpers::TestApp) -> i64 {
-    use diesel::prelude::*;
-    dealerloop::schema::dealers::table
-        .count()
-        .get_result(&mut *app.conn())
-        .unwrap()
+/// How many dealers the logged-in admin's dealer list shows.
+async fn dealer_count(admin: &mut Browser) -> usize {
+    admin.get("/dealers").await.count("dealers-count")
 }
 
 #[tokio::test]
@@ -81,10 +78,10 @@ async fn a_form_posted_without_its_csrf_token_is_refused_and_changes_nothing() {
                 .text()
                 .await
                 .unwrap()
-                .contains("Accesso non consentito")
+                .contains(" data-error-page=\"403\"")
         );
     }
-    assert_eq!(dealer_count(&app), 0);
+    assert_eq!(dealer_count(&mut browser).await, 0);
 }
 
 #[tokio::test]
@@ -124,7 +121,7 @@ async fn a_cross_site_post_is_refused_even_with_a_valid_token() {
 
     assert_eq!(cross_site.status(), 403);
     assert_eq!(foreign_origin.status(), 403);
-    assert_eq!(dealer_count(&app), 0);
+    assert_eq!(dealer_count(&mut browser).await, 0);
 }
 
 #[tokio::test]
@@ -207,7 +204,7 @@ async fn a_dealer_user_sees_only_their_own_dealer() {
     ] {
         let page = browser.get(path).await;
         assert_eq!(page.status, 403, "{path}");
-        assert!(page.contains("Accesso non consentito"), "{path}");
+        assert!(page.has("data-error-page", "403"), "{path}");
         assert!(!page.contains("BG-02"), "{path}");
     }
 }

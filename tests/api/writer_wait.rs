@@ -4,9 +4,9 @@
 
 use std::time::{Duration, Instant};
 
-use serde_json::{Value, json};
+use serde_json::Value;
 
-use crate::helpers::{PASSWORD, TestApp, spawn_app_with};
+use crate::helpers::{LeadBody, PASSWORD, TestApp, spawn_app_with};
 
 /// The writer wait of these tests: long enough to tell apart from an answer that did not
 /// wait, short enough to keep the tests quick.
@@ -17,14 +17,7 @@ async fn app_waiting_briefly() -> TestApp {
 }
 
 fn lead(external_id: &str) -> Value {
-    json!({
-        "external_id": external_id,
-        "received_at": "2026-11-20T09:30:00Z",
-        "contact": { "name": "Giulia Bianchi", "email": "giulia@officine-bianchi.it" },
-        "location": { "country": "IT", "postcode": "20121" },
-        "product_line": "lathes",
-        "consent": { "share_with_dealers": true }
-    })
+    LeadBody::new(external_id).json()
 }
 
 /// Posts `body` to the intake API; the status, `Retry-After` and body, and how long the
@@ -49,7 +42,7 @@ async fn post_lead(
 async fn an_intake_while_the_writer_is_held_is_answered_503_with_retry_after_and_succeeds_after() {
     let app = app_waiting_briefly().await;
     app.create_dealer("MI-01");
-    let token = app.marketing_token("marketing");
+    let token = app.api_token();
     post_lead(&app, &token, &lead("W-0")).await; // its use is recorded: nothing to write later
 
     let held = app.hold_the_writer();
@@ -118,7 +111,7 @@ async fn a_page_write_while_the_writer_is_held_gets_a_localized_busy_page_and_wo
 #[tokio::test]
 async fn a_malformed_or_unknown_bearer_token_is_refused_at_once_while_the_writer_is_held() {
     let app = app_waiting_briefly().await;
-    let issued = app.marketing_token("marketing");
+    let issued = app.api_token();
     let unknown = format!("dl_{}", "A".repeat(43));
     let malformed = [
         "nonsense".to_owned(),
