@@ -71,7 +71,7 @@ pub fn process_due(
                         &NewLeadEvent {
                             lead_id: offer.lead_id,
                             occurred_at: now,
-                            status: "expired",
+                            status: crate::domain::LeadEventStatus::OfferExpired,
                             dealer_id: Some(offer.dealer_id),
                             actor: "system",
                             note: "no answer before the deadline",

@@ -8,7 +8,7 @@ use serde::Deserialize;
 
 use super::{fixed3, full_area, leads_of, staff_only, unallocated_reason};
 use crate::db::DbConnection;
-use crate::domain::{DecisionKind, FeedbackOutcome, LeadStatus};
+use crate::domain::{DecisionKind, FeedbackOutcome, LeadEventStatus, LeadStatus};
 use crate::error::AppError;
 use crate::models::dealer::Dealer;
 use crate::models::feedback::{FeedbackRequest, FeedbackRow, SaleOutcome};
@@ -182,8 +182,8 @@ impl DetailPage {
         self.page.t(&format!("leads-offer-{status}"))
     }
 
-    fn event_status(&self, status: &str) -> String {
-        if status == "withdrawn" {
+    fn event_status(&self, status: &LeadEventStatus) -> String {
+        if *status == LeadEventStatus::OfferWithdrawn {
             self.offer_status(status)
         } else {
             self.page.lead_status(status)
