@@ -60,7 +60,7 @@ pub use contact::{CountryCode, PhoneNumber, Postcode};
 pub use dealer_fields::{Capacity, DealerCode, DealerName, ProductLine, Territory};
 pub use email::EmailAddress;
 pub use feedback_fields::{Currency, LostReason, Outcome as FeedbackOutcome, OutcomeEventKind};
-pub use lead_fields::{DecisionKind, LeadStatus, OfferStatus};
+pub use lead_fields::{DecisionKind, LeadEventStatus, LeadStatus, OfferStatus};
 pub use location::{PostcodeKey, RegionKey, TerritoryKey};
 pub use money::Money;
 pub use password::NewPassword;
@@ -82,6 +82,7 @@ serialize_as_code!(
     LeadStatus,
     OfferStatus,
     DecisionKind,
+    LeadEventStatus,
     Role,
     FeedbackOutcome,
     Currency,

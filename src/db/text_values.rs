@@ -16,7 +16,9 @@ use diesel::sqlite::Sqlite;
 
 use super::DbConnection;
 use crate::domain::feedback_fields::{Currency, FirstHeard, LostReason, Outcome};
-use crate::domain::{DecisionKind, LeadStatus, OfferStatus, OutcomeEventKind, Role, TokenPurpose};
+use crate::domain::{
+    DecisionKind, LeadEventStatus, LeadStatus, OfferStatus, OutcomeEventKind, Role, TokenPurpose,
+};
 
 type Multi = <DbConnection as diesel::Connection>::Backend;
 
@@ -77,6 +79,7 @@ text_column!(
     LostReason,
     FirstHeard,
     DecisionKind,
+    LeadEventStatus,
     OutcomeEventKind,
     TokenPurpose,
 );
@@ -142,6 +145,16 @@ pub(super) mod tests {
             round_trips!(conn, DecisionKind, DecisionKind::ALL);
             round_trips!(conn, OutcomeEventKind, OutcomeEventKind::ALL);
             round_trips!(conn, TokenPurpose, TokenPurpose::ALL);
+            let events: Vec<LeadEventStatus> = LeadStatus::ALL
+                .into_iter()
+                .map(LeadEventStatus::from)
+                .chain([
+                    LeadEventStatus::OfferDeclined,
+                    LeadEventStatus::OfferExpired,
+                    LeadEventStatus::OfferWithdrawn,
+                ])
+                .collect();
+            round_trips!(conn, LeadEventStatus, events);
         }
     }
 

@@ -386,4 +386,28 @@ mod tests {
             }
         }
     }
+
+    /// Every struct diesel reads rows into (`Queryable`) in `src/models` holds its times
+    /// as `UtcTime`: a `NaiveDateTime` field would compile and silently take diesel's slow
+    /// reading.
+    #[test]
+    fn rows_read_times_as_utc_time() {
+        let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/src/models");
+        let mut offenders = Vec::new();
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let path = entry.unwrap().path();
+            let text = std::fs::read_to_string(&path).unwrap();
+            let mut in_row = false;
+            for (n, line) in text.lines().enumerate() {
+                if line.starts_with("#[derive(") {
+                    in_row = line.contains("Queryable");
+                } else if line.starts_with('}') {
+                    in_row = false;
+                } else if in_row && line.contains("NaiveDateTime") {
+                    offenders.push(format!("{}:{}: {}", path.display(), n + 1, line.trim()));
+                }
+            }
+        }
+        assert!(offenders.is_empty(), "use UtcTime: {offenders:#?}");
+    }
 }

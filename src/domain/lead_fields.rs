@@ -121,6 +121,53 @@ impl FromStr for OfferStatus {
     }
 }
 
+/// One step of a lead's history (`lead_events.status`): the lead moved to a status, or
+/// the offer to its dealer ended (declined, expired, withdrawn) and the lead moves on in
+/// the next step. Stored as the status's code, so as text.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, diesel::AsExpression, diesel::FromSqlRow)]
+#[diesel(sql_type = diesel::sql_types::Text)]
+pub enum LeadEventStatus {
+    Lead(LeadStatus),
+    OfferDeclined,
+    OfferExpired,
+    OfferWithdrawn,
+}
+
+impl LeadEventStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            LeadEventStatus::Lead(status) => status.as_str(),
+            LeadEventStatus::OfferDeclined => "declined",
+            LeadEventStatus::OfferExpired => "expired",
+            LeadEventStatus::OfferWithdrawn => "withdrawn",
+        }
+    }
+}
+
+impl From<LeadStatus> for LeadEventStatus {
+    fn from(status: LeadStatus) -> Self {
+        LeadEventStatus::Lead(status)
+    }
+}
+
+impl fmt::Display for LeadEventStatus {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl FromStr for LeadEventStatus {
+    type Err = &'static str;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s {
+            "declined" => Ok(LeadEventStatus::OfferDeclined),
+            "expired" => Ok(LeadEventStatus::OfferExpired),
+            "withdrawn" => Ok(LeadEventStatus::OfferWithdrawn),
+            _ => s.parse().map(LeadEventStatus::Lead),
+        }
+    }
+}
+
 choices!(
     /// How an allocation decision was made: by the allocator, or by a channel manager
     /// reassigning the lead.

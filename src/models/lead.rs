@@ -2,7 +2,7 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
 use crate::db::{DbConnection, UtcTime, unique_row};
-use crate::domain::LeadStatus;
+use crate::domain::{LeadEventStatus, LeadStatus};
 use crate::schema::{lead_events, leads, touchpoints};
 
 #[derive(Debug, Clone, Queryable, Selectable)]
@@ -96,7 +96,7 @@ pub struct LeadEvent {
     pub id: i64,
     pub lead_id: i64,
     pub occurred_at: UtcTime,
-    pub status: String,
+    pub status: LeadEventStatus,
     pub dealer_id: Option<i64>,
     pub actor: String,
     pub note: String,
@@ -107,7 +107,7 @@ pub struct LeadEvent {
 pub struct NewLeadEvent<'a> {
     pub lead_id: i64,
     pub occurred_at: NaiveDateTime,
-    pub status: &'a str,
+    pub status: LeadEventStatus,
     pub dealer_id: Option<i64>,
     pub actor: &'a str,
     pub note: &'a str,

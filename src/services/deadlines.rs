@@ -97,7 +97,7 @@ pub fn expire_offer(
         &NewLeadEvent {
             lead_id: offer.lead_id,
             occurred_at: now,
-            status: "expired",
+            status: crate::domain::LeadEventStatus::OfferExpired,
             dealer_id: Some(offer.dealer_id),
             actor: "system",
             note: "no answer before the deadline",

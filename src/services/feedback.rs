@@ -232,7 +232,7 @@ fn sync_lead_status(
         &NewLeadEvent {
             lead_id: lead.id,
             occurred_at: now,
-            status: target.as_str(),
+            status: target.into(),
             dealer_id: Some(dealer_id),
             actor,
             note: "feedback",

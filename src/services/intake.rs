@@ -754,7 +754,7 @@ fn store_lead_in(
             &NewLeadEvent {
                 lead_id: id,
                 occurred_at: now,
-                status: status.as_str(),
+                status: status.into(),
                 dealer_id: None,
                 actor: source,
                 note,

@@ -3,7 +3,7 @@
 use diesel::Connection;
 
 use crate::db::{self, DbConnection};
-use crate::domain::{LeadStatus, OfferStatus};
+use crate::domain::{LeadEventStatus, LeadStatus, OfferStatus};
 use crate::error::AppError;
 use crate::models::lead::{LeadRow, NewLeadEvent};
 use crate::models::offer::Offer;
@@ -77,7 +77,7 @@ pub fn accept(
             &NewLeadEvent {
                 lead_id: offer.lead_id,
                 occurred_at: now,
-                status: LeadStatus::Accepted.as_str(),
+                status: LeadStatus::Accepted.into(),
                 dealer_id: Some(dealer_id),
                 actor: &actor.label,
                 note: "",
@@ -128,7 +128,7 @@ pub fn decline(
             &NewLeadEvent {
                 lead_id: offer.lead_id,
                 occurred_at: now,
-                status: "declined",
+                status: LeadEventStatus::OfferDeclined,
                 dealer_id: Some(dealer_id),
                 actor: &actor.label,
                 note: reason,
@@ -217,7 +217,7 @@ pub fn advance(
             &NewLeadEvent {
                 lead_id,
                 occurred_at: now,
-                status: target.as_str(),
+                status: target.into(),
                 dealer_id: Some(dealer_id),
                 actor,
                 note: "",

@@ -8,7 +8,7 @@ use actix_web::{HttpResponse, web};
 use askama::Template;
 use serde::Deserialize;
 
-use crate::domain::{DecisionKind, FeedbackOutcome};
+use crate::domain::{DecisionKind, FeedbackOutcome, LeadEventStatus};
 use crate::error::AppError;
 use crate::models::feedback::{FeedbackRow, SaleOutcome};
 use crate::routes::{html, html_with_status, see_other_with_notice};
@@ -128,8 +128,8 @@ impl DetailPage {
         self.page.t(&format!("leads-offer-{status}"))
     }
 
-    fn event_status(&self, status: &str) -> String {
-        if status == "withdrawn" {
+    fn event_status(&self, status: &LeadEventStatus) -> String {
+        if *status == LeadEventStatus::OfferWithdrawn {
             self.offer_status(status)
         } else {
             self.page.lead_status(status)

@@ -132,7 +132,7 @@ pub fn record_decision(
         &NewLeadEvent {
             lead_id: decision.lead_id,
             occurred_at: decision.decided_at,
-            status: status.as_str(),
+            status: status.into(),
             dealer_id: decision.chosen_dealer_id,
             actor: decision.actor,
             note,
