@@ -118,7 +118,7 @@ impl FromRequest for ApiClient {
         (status = 400, body = ApiProblem, description = "Malformed JSON (with line and column)."),
         (status = 401, body = ApiProblem, description = "Missing, wrong or revoked token."),
         (status = 409, body = LeadResult, description = "Same external_id, different content."),
-        (status = 413, body = ApiProblem, description = "More than 1,000 leads, or a body over 8 MiB."),
+        (status = 413, body = ApiProblem, description = "More than 1,000 leads (with this body), or a body over 8 MiB."),
         (status = 415, body = ApiProblem, description = "Not application/json."),
         (status = 422, body = openapi::Unprocessable, description = "Invalid lead: every problem with its field path; or a body that is not a lead or a batch."),
     ),

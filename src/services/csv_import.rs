@@ -18,7 +18,9 @@ mod import;
 mod row;
 
 pub use file::{FileProblem, ParsedFile, parse_csv};
-pub use import::{CHUNK_ROWS, ImportSummary, LineProblem, chunks, import_chunk, record_import};
+pub use import::{
+    CHUNK_ROWS, ImportSummary, LineProblem, chunks, import_chunk, import_rows, record_import,
+};
 pub use row::{ParsedRow, parse_consent};
 
 #[cfg(test)]

@@ -5,13 +5,12 @@ use std::sync::OnceLock;
 
 use actix_web::HttpResponse;
 use actix_web::http::header;
-use utoipa::openapi::schema::AdditionalProperties;
+use utoipa::openapi::OpenApi as Document;
 use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
-use utoipa::openapi::{OpenApi as Document, RefOr, Schema};
 use utoipa::{Modify, OpenApi, ToSchema};
 
 use crate::services::intake::contract::{ApiProblem, LeadResult};
-use crate::services::intake::input::REFUSE_UNKNOWN_FIELDS;
+use crate::services::intake::input::RefuseUnknownFields;
 
 /// The body of a 422: one lead's problems, or a body that is not a lead or a batch.
 #[derive(ToSchema)]
@@ -30,27 +29,21 @@ pub enum Unprocessable {
     ),
     paths(super::post_leads, super::get_lead),
     security(("bearer" = [])),
-    modifiers(&Contract),
+    modifiers(&BearerToken, &RefuseUnknownFields),
 )]
 struct LeadApi;
 
-/// What the derive cannot say: the bearer scheme, and that the lead's objects refuse
-/// fields they do not know ([`REFUSE_UNKNOWN_FIELDS`]).
-struct Contract;
+/// The bearer scheme of [`super::ApiClient`] (the derive cannot say it).
+struct BearerToken;
 
-impl Modify for Contract {
+impl Modify for BearerToken {
     fn modify(&self, doc: &mut Document) {
-        let components = doc.components.get_or_insert_with(Default::default);
-        components.add_security_scheme(
-            "bearer",
-            SecurityScheme::Http(Http::new(HttpAuthScheme::Bearer)),
-        );
-        for name in REFUSE_UNKNOWN_FIELDS {
-            if let Some(RefOr::T(Schema::Object(object))) = components.schemas.get_mut(name) {
-                object.additional_properties =
-                    Some(Box::new(AdditionalProperties::FreeForm(false)));
-            }
-        }
+        doc.components
+            .get_or_insert_with(Default::default)
+            .add_security_scheme(
+                "bearer",
+                SecurityScheme::Http(Http::new(HttpAuthScheme::Bearer)),
+            );
     }
 }
 

@@ -2,7 +2,7 @@
 
 use super::SOURCE;
 use super::row::{ParsedRow, column_of};
-use crate::db::{self, DbConnection};
+use crate::db::{self, Db, DbConnection};
 use crate::error::AppError;
 use crate::services::allocation::offering::OfferPolicy;
 use crate::services::audit::{self, Actor};
@@ -145,4 +145,30 @@ pub fn record_import(
         &detail,
     )?;
     Ok(())
+}
+
+/// Imports the rows of a file read by [`super::parse_csv`]: one write per chunk, so other
+/// requests are served between chunks (`after_chunk` runs after each, e.g. to wake the
+/// mail queue for the offers it made), then the audit event of the whole import.
+pub async fn import_rows(
+    db: &Db,
+    rows: Vec<ParsedRow>,
+    policy: &OfferPolicy,
+    actor: Actor,
+    file_name: String,
+    after_chunk: impl Fn(),
+) -> Result<ImportSummary, AppError> {
+    let mut summary = ImportSummary::default();
+    for chunk in chunks(rows) {
+        let policy = policy.clone();
+        let done = db
+            .write(move |conn| import_chunk(conn, &chunk, &policy))
+            .await?;
+        summary.add(done);
+        after_chunk();
+    }
+    let recorded = summary.clone();
+    db.write(move |conn| record_import(conn, &actor, &file_name, &recorded))
+        .await?;
+    Ok(summary)
 }

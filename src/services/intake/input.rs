@@ -183,7 +183,7 @@ impl<'de, T: Accept<'de>> Visitor<'de> for LenientVisitor<T> {
 }
 
 /// The names of the fields an object has that the contract does not know (in the order
-/// the object lists them). The contract refuses them; see [`REFUSE_UNKNOWN_FIELDS`].
+/// the object lists them). The contract refuses them; see [`RefuseUnknownFields`].
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct UnknownFields<'a>(pub Vec<Cow<'a, str>>);
 
@@ -207,9 +207,8 @@ impl<'de: 'a, 'a> Deserialize<'de> for UnknownFields<'a> {
     }
 }
 
-/// The objects of the contract that refuse fields they do not know (their schema names):
-/// the OpenAPI document says so with `additionalProperties: false`.
-pub const REFUSE_UNKNOWN_FIELDS: [&str; 7] = [
+/// The objects of the contract that refuse fields they do not know (their schema names).
+const REFUSE_UNKNOWN_FIELDS: [&str; 7] = [
     "Lead",
     "Contact",
     "Location",
@@ -218,6 +217,27 @@ pub const REFUSE_UNKNOWN_FIELDS: [&str; 7] = [
     "Touchpoint",
     "LeadBatch",
 ];
+
+/// Says in an OpenAPI document that the objects of [`REFUSE_UNKNOWN_FIELDS`] refuse fields
+/// they do not know (`additionalProperties: false`), which the derive cannot say: each of
+/// them keeps the unknown ones in [`UnknownFields`] to report them.
+pub struct RefuseUnknownFields;
+
+impl utoipa::Modify for RefuseUnknownFields {
+    fn modify(&self, doc: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::schema::AdditionalProperties;
+        use utoipa::openapi::{RefOr, Schema};
+        let Some(components) = doc.components.as_mut() else {
+            return;
+        };
+        for name in REFUSE_UNKNOWN_FIELDS {
+            if let Some(RefOr::T(Schema::Object(object))) = components.schemas.get_mut(name) {
+                object.additional_properties =
+                    Some(Box::new(AdditionalProperties::FreeForm(false)));
+            }
+        }
+    }
+}
 
 /// One lead as the marketing system sends it (`POST /api/v1/leads`).
 #[derive(Debug, Clone, Default, Deserialize, ToSchema)]
@@ -365,8 +385,7 @@ pub struct RawBatch<'a> {
     pub unknown: UnknownFields<'a>,
 }
 
-/// The body of `POST /api/v1/leads`: one lead, or a batch of up to
-/// [`super::MAX_BATCH`].
+/// The body of `POST /api/v1/leads`: one lead, or a batch of up to 1,000.
 #[derive(ToSchema)]
 #[serde(untagged)]
 #[expect(
