@@ -3,11 +3,13 @@
 
 use diesel::Connection;
 
-use super::LeadInput;
+use sha2::{Digest, Sha256};
+
+use super::{LeadInput, TouchpointInput};
 use crate::db::{self, DbConnection};
 use crate::domain::{LeadStatus, RegionKey};
 use crate::error::AppError;
-use crate::models::lead::{LeadRow, NewLead, NewLeadEvent, NewTouchpoint};
+use crate::models::lead::{LeadRow, NewLead, NewLeadEvent, NewTouchpoint, TouchpointRow};
 use crate::services::allocation::eligibility::LeadProfile;
 use crate::services::allocation::network::NetworkSnapshot;
 use crate::services::allocation::offering::{self, OfferPolicy};
@@ -23,6 +25,76 @@ pub enum IntakeOutcome {
         existing: LeadRow,
         fields: Vec<&'static str>,
     },
+}
+
+/// Comparing a lead with the one stored under its `external_id`.
+impl LeadInput {
+    /// SHA-256 of the normalised content (what makes a re-send identical).
+    pub fn content_hash(&self) -> String {
+        let canonical = serde_json::to_string(self).unwrap_or_default();
+        hex::encode(Sha256::digest(canonical.as_bytes()))
+    }
+
+    /// The stored lead, in the same normal form.
+    pub fn from_stored(lead: &LeadRow, touchpoints: &[TouchpointRow]) -> Self {
+        Self {
+            external_id: lead.external_id.clone(),
+            received_at: lead.received_at,
+            contact_name: lead.contact_name.clone(),
+            contact_email: lead.contact_email.clone(),
+            contact_phone: lead.contact_phone.clone(),
+            contact_company: lead.contact_company.clone(),
+            country: lead.country.clone(),
+            postcode: lead.postcode.clone(),
+            region: lead.region.clone(),
+            product_line: lead.product_line.clone(),
+            grade: lead.grade.clone(),
+            score: lead.score,
+            consent_share: lead.consent_share,
+            touchpoints: touchpoints
+                .iter()
+                .map(|t| TouchpointInput {
+                    occurred_at: t.occurred_at,
+                    channel: t.channel.clone(),
+                    source: t.source.clone(),
+                    medium: t.medium.clone(),
+                    campaign: t.campaign.clone(),
+                    content: t.content.clone(),
+                    kind: t.kind.clone(),
+                })
+                .collect(),
+        }
+    }
+
+    /// The contract's field paths whose values differ between two versions of a lead.
+    pub fn differing_fields(&self, other: &LeadInput) -> Vec<&'static str> {
+        let mut out = Vec::new();
+        let mut check = |same: bool, field: &'static str| {
+            if !same {
+                out.push(field);
+            }
+        };
+        check(self.received_at == other.received_at, "received_at");
+        check(self.contact_name == other.contact_name, "contact.name");
+        check(self.contact_email == other.contact_email, "contact.email");
+        check(self.contact_phone == other.contact_phone, "contact.phone");
+        check(
+            self.contact_company == other.contact_company,
+            "contact.company",
+        );
+        check(self.country == other.country, "location.country");
+        check(self.postcode == other.postcode, "location.postcode");
+        check(self.region == other.region, "location.region");
+        check(self.product_line == other.product_line, "product_line");
+        check(self.grade == other.grade, "qualification.grade");
+        check(self.score == other.score, "qualification.score");
+        check(
+            self.consent_share == other.consent_share,
+            "consent.share_with_dealers",
+        );
+        check(self.touchpoints == other.touchpoints, "touchpoints");
+        out
+    }
 }
 
 /// Whether a lead's intake key is already locked by its batch ([`db::lock_lead_keys`]).

@@ -34,7 +34,7 @@ pub struct Submission {
     batch: bool,
 }
 
-/// Reads and validates the body of `POST /api/v1/leads` (`now` bounds the times), stores
+/// Reads and validates the body of `POST /api/v1/leads` (the times bounded by now), stores
 /// the valid leads in one transaction and says what happened to each.
 pub async fn submit(
     db: &Db,
@@ -47,6 +47,7 @@ pub async fn submit(
         .await
 }
 
+/// A body that is JSON but no lead or batch, with the one field at fault.
 fn invalid(message: &'static str, field: &str, problem: &str) -> IntakeError {
     let mut errors = FieldProblems::default();
     errors.push(field, problem);

@@ -5,13 +5,11 @@ use std::fmt::Write as _;
 
 use chrono::{DateTime, NaiveDateTime, TimeDelta, Utc};
 use serde::Serialize;
-use sha2::{Digest, Sha256};
 use utoipa::ToSchema;
 
 use super::MAX_TOUCHPOINTS;
 use super::input::{Lenient, Number, RawLead, RawTouchpoint, Text, UnknownFields};
 use crate::domain::{EmailAddress, ProductLine};
-use crate::models::lead::{LeadRow, TouchpointRow};
 
 /// A problem with one field, addressed by its path (`leads[3].contact.email`).
 #[derive(Debug, Clone, Serialize, PartialEq, ToSchema)]
@@ -444,73 +442,6 @@ impl LeadInput {
             _ => Err(p.found),
         }
     }
-
-    /// SHA-256 of the normalised content (what makes a re-send identical).
-    pub fn content_hash(&self) -> String {
-        let canonical = serde_json::to_string(self).unwrap_or_default();
-        hex::encode(Sha256::digest(canonical.as_bytes()))
-    }
-
-    /// The stored lead, in the same normal form.
-    pub fn from_stored(lead: &LeadRow, touchpoints: &[TouchpointRow]) -> Self {
-        Self {
-            external_id: lead.external_id.clone(),
-            received_at: lead.received_at,
-            contact_name: lead.contact_name.clone(),
-            contact_email: lead.contact_email.clone(),
-            contact_phone: lead.contact_phone.clone(),
-            contact_company: lead.contact_company.clone(),
-            country: lead.country.clone(),
-            postcode: lead.postcode.clone(),
-            region: lead.region.clone(),
-            product_line: lead.product_line.clone(),
-            grade: lead.grade.clone(),
-            score: lead.score,
-            consent_share: lead.consent_share,
-            touchpoints: touchpoints
-                .iter()
-                .map(|t| TouchpointInput {
-                    occurred_at: t.occurred_at,
-                    channel: t.channel.clone(),
-                    source: t.source.clone(),
-                    medium: t.medium.clone(),
-                    campaign: t.campaign.clone(),
-                    content: t.content.clone(),
-                    kind: t.kind.clone(),
-                })
-                .collect(),
-        }
-    }
-
-    /// The contract's field paths whose values differ between two versions of a lead.
-    pub fn differing_fields(&self, other: &LeadInput) -> Vec<&'static str> {
-        let mut out = Vec::new();
-        let mut check = |same: bool, field: &'static str| {
-            if !same {
-                out.push(field);
-            }
-        };
-        check(self.received_at == other.received_at, "received_at");
-        check(self.contact_name == other.contact_name, "contact.name");
-        check(self.contact_email == other.contact_email, "contact.email");
-        check(self.contact_phone == other.contact_phone, "contact.phone");
-        check(
-            self.contact_company == other.contact_company,
-            "contact.company",
-        );
-        check(self.country == other.country, "location.country");
-        check(self.postcode == other.postcode, "location.postcode");
-        check(self.region == other.region, "location.region");
-        check(self.product_line == other.product_line, "product_line");
-        check(self.grade == other.grade, "qualification.grade");
-        check(self.score == other.score, "qualification.score");
-        check(
-            self.consent_share == other.consent_share,
-            "consent.share_with_dealers",
-        );
-        check(self.touchpoints == other.touchpoints, "touchpoints");
-        out
-    }
 }
 
 fn parse_touchpoint(
@@ -539,4 +470,75 @@ fn parse_touchpoint(
         content,
         kind,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, reason = "a test fails loudly")]
+
+    use serde::Deserialize;
+    use serde_json::json;
+
+    use super::*;
+
+    fn now() -> NaiveDateTime {
+        DateTime::parse_from_rfc3339("2026-12-01T12:00:00Z")
+            .unwrap()
+            .naive_utc()
+    }
+
+    fn problems(lead: &serde_json::Value, at: &str) -> Vec<(String, String)> {
+        let raw = Lenient::<RawLead<'_>>::deserialize(lead).unwrap();
+        LeadInput::parse(&raw, at, now())
+            .unwrap_err()
+            .iter()
+            .map(|p| (p.field.clone(), p.message.clone()))
+            .collect()
+    }
+
+    #[test]
+    fn a_value_of_the_wrong_type_is_a_problem_of_its_field_not_of_the_body() {
+        let lead = json!({
+            "external_id": 7,
+            "received_at": "2026-11-20T09:30:00Z",
+            "contact": { "name": "Anna", "email": ["a@b.it"], "fax": 1 },
+            "location": "Milano",
+            "product_line": "lathes",
+            "qualification": { "score": 82.5 },
+            "consent": { "share_with_dealers": "yes" },
+            "touchpoints": [null, { "occurred_at": "2026-11-01T10:00:00Z", "channel": {} }],
+        });
+
+        let found = problems(&lead, "leads[2]");
+
+        let expected = [
+            ("leads[2].external_id", "must be a string"),
+            ("leads[2].contact.fax", "unknown field"),
+            ("leads[2].contact.email", "must be a string"),
+            ("leads[2].location", "must be an object"),
+            (
+                "leads[2].qualification.score",
+                "must be a whole number from 0 to 100",
+            ),
+            (
+                "leads[2].consent.share_with_dealers",
+                "must be true or false",
+            ),
+            ("leads[2].touchpoints[0]", "must be an object"),
+            ("leads[2].touchpoints[1].channel", "must be a string"),
+        ];
+        let expected: Vec<(String, String)> = expected
+            .iter()
+            .map(|(f, m)| ((*f).to_owned(), (*m).to_owned()))
+            .collect();
+        assert_eq!(found, expected);
+    }
+
+    #[test]
+    fn a_body_that_is_not_an_object_is_one_problem() {
+        assert_eq!(
+            problems(&json!([1]), ""),
+            [("(body)".to_owned(), "must be an object".to_owned())]
+        );
+    }
 }
