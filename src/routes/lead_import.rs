@@ -109,21 +109,8 @@ async fn upload(
     };
     let actor = staff.actor(&ctx.client.ip);
     let policy = state.offer_policy();
-    // One write per chunk: other requests are served between chunks.
-    let mut summary = ImportSummary::default();
-    for chunk in csv_import::chunks(parsed.rows) {
-        let policy = policy.clone();
-        let done = state
-            .db
-            .write(move |conn| csv_import::import_chunk(conn, &chunk, &policy))
-            .await?;
-        summary.add(done);
-    }
-    let (name, recorded) = (file_name.clone(), summary.clone());
-    state
-        .db
-        .write(move |conn| csv_import::record_import(conn, &actor, &name, &recorded))
-        .await?;
+    let summary =
+        csv_import::import_rows(&state.db, parsed.rows, &policy, actor, file_name.clone()).await?;
     let problems = summary.problems().into_iter().cloned().collect();
     html(&ImportResult {
         page,

@@ -380,3 +380,126 @@ async fn the_api_describes_itself_in_openapi() {
         ])
     );
 }
+
+/// A validator for `schema` (a part of the API's own document), its `$ref`s resolved in
+/// the document's components.
+fn validator(spec: &Value, schema: &Value) -> jsonschema::Validator {
+    let root = json!({
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "components": spec["components"],
+        "allOf": [schema],
+    });
+    jsonschema::validator_for(&root).expect("the document's schemas are valid JSON Schema")
+}
+
+fn assert_conforms(validator: &jsonschema::Validator, instance: &Value, what: &str) {
+    let errors: Vec<String> = validator
+        .iter_errors(instance)
+        .map(|e| format!("{} at {}", e, e.instance_path()))
+        .collect();
+    assert!(errors.is_empty(), "{what}: {errors:?}\n{instance}");
+}
+
+#[tokio::test]
+async fn the_openapi_document_describes_the_requests_and_answers_of_the_api() {
+    let app = spawn_app().await;
+    app.create_dealer("MI-01");
+    let token = app.api_token();
+    let spec: Value = reqwest::get(format!("{}/api/v1/openapi.json", app.address))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let post_spec = &spec["paths"]["/api/v1/leads"]["post"];
+    let get_spec = &spec["paths"]["/api/v1/leads/{external_id}"]["get"];
+    let request = validator(
+        &spec,
+        &post_spec["requestBody"]["content"]["application/json"]["schema"],
+    );
+    let answer = |operation: &Value, status: &str| {
+        validator(
+            &spec,
+            &operation["responses"][status]["content"]["application/json"]["schema"],
+        )
+    };
+    let mut unknown_field = lead("D-9");
+    unknown_field["contact"]["fax"] = json!("02 1234567");
+    let mut bad_postcode = lead("D-3");
+    bad_postcode["location"]["postcode"] = json!("2012");
+    let mut changed = lead("D-1");
+    changed["product_line"] = json!("milling");
+    let batch = json!({ "leads": [lead("D-2"), bad_postcode] });
+    for (body, what) in [
+        (&lead("D-1"), "one lead"),
+        (&changed, "a changed lead"),
+        (&batch, "a batch"),
+    ] {
+        assert_conforms(&request, body, what);
+    }
+    assert!(
+        !request.is_valid(&unknown_field),
+        "unknown fields are refused"
+    );
+    assert!(
+        !request.is_valid(&json!({ "leads": [] })),
+        "a batch is not empty"
+    );
+
+    let (created_status, created) = post(&app, &token, &lead("D-1")).await;
+    let (duplicate_status, duplicate) = post(&app, &token, &lead("D-1")).await;
+    let (conflict_status, conflict) = post(&app, &token, &changed).await;
+    let (batch_status, batch) = post(&app, &token, &batch).await;
+    let (invalid_status, invalid) = post(&app, &token, &unknown_field).await;
+    let (not_a_lead_status, not_a_lead) = post(&app, &token, &json!([lead("D-4")])).await;
+    let client = reqwest::Client::new();
+    let read = |id: &str, token: Option<&str>| {
+        let request = client.get(format!("{}/api/v1/leads/{id}", app.address));
+        match token {
+            Some(token) => request.bearer_auth(token),
+            None => request,
+        }
+        .send()
+    };
+    let found = read("D-1", Some(&token)).await.unwrap();
+    let missing = read("NOPE", Some(&token)).await.unwrap();
+    let unauthorized = read("D-1", None).await.unwrap();
+
+    assert_eq!(
+        (
+            created_status,
+            duplicate_status,
+            conflict_status,
+            batch_status
+        ),
+        (201, 200, 409, 200)
+    );
+    assert_conforms(&answer(post_spec, "201"), &created, "created");
+    assert_conforms(&answer(post_spec, "200"), &duplicate, "duplicate");
+    assert_conforms(&answer(post_spec, "409"), &conflict, "conflict");
+    assert_conforms(&answer(post_spec, "200"), &batch, "batch");
+    assert_eq!(batch["results"][1]["result"], "invalid");
+    assert_eq!((invalid_status, not_a_lead_status), (422, 422));
+    assert_conforms(&answer(post_spec, "422"), &invalid, "invalid lead");
+    assert_conforms(&answer(post_spec, "422"), &not_a_lead, "not a lead");
+    assert_eq!(found.status(), 200);
+    let found: Value = found.json().await.unwrap();
+    assert_eq!(found["assignments"][0]["dealer"]["code"], "MI-01");
+    assert_conforms(&answer(get_spec, "200"), &found, "a lead");
+    assert_eq!(missing.status(), 404);
+    assert_conforms(
+        &answer(get_spec, "404"),
+        &missing.json().await.unwrap(),
+        "not found",
+    );
+    assert_eq!(unauthorized.status(), 401);
+    assert_conforms(
+        &answer(get_spec, "401"),
+        &unauthorized.json().await.unwrap(),
+        "unauthorized",
+    );
+    assert_eq!(
+        spec["components"]["securitySchemes"]["bearer"],
+        json!({ "type": "http", "scheme": "bearer" })
+    );
+}
