@@ -54,15 +54,3 @@ pub enum IntakeError {
     #[error(transparent)]
     App(#[from] AppError),
 }
-
-/// Validates one lead object; `path` is its place in the request (`""` or `leads[3]`).
-/// For a lead built as JSON in code (the demo network).
-pub fn validate_lead(
-    value: &serde_json::Value,
-    path: &str,
-    now: chrono::NaiveDateTime,
-) -> Result<LeadInput, FieldProblems> {
-    use serde::Deserialize;
-    let raw = Lenient::<RawLead<'_>>::deserialize(value).unwrap_or(Lenient::WrongType);
-    LeadInput::parse(&raw, path, now)
-}
