@@ -50,21 +50,10 @@ impl FromRequest for RequestContext {
 pub struct CurrentUser(pub AuthSession);
 
 impl CurrentUser {
-    /// Refuses (403) anyone whose role is not among `roles`.
-    pub fn require(&self, roles: &[Role]) -> Result<(), AppError> {
-        if roles.contains(&self.0.user.role) {
-            Ok(())
-        } else {
-            Err(AppError::Forbidden)
-        }
-    }
-
     pub fn actor(&self, client_ip: &str) -> crate::services::audit::Actor {
         crate::services::audit::Actor::user(self.0.user.id, &self.0.user.email, client_ip)
     }
-}
 
-impl CurrentUser {
     /// The logged-in user of this request, or `Unauthenticated`.
     pub(crate) fn extract_now(req: &HttpRequest) -> Result<Self, AppError> {
         RequestContext::from_request(req).and_then(|ctx| {

@@ -8,7 +8,7 @@ use diesel::prelude::*;
 
 use super::{DealerProfile, LeadProfile};
 use crate::db::DbConnection;
-use crate::domain::{LeadStatus, TerritoryKey};
+use crate::domain::{LeadStatus, OfferStatus, TerritoryKey};
 use crate::models::offer::Offer;
 use crate::schema::{dealer_product_lines, dealer_territories, dealers, leads, offers};
 
@@ -168,7 +168,7 @@ fn accepted_open_counts_of(
 /// Open offers per dealer, for every dealer that has one.
 fn open_offer_counts(conn: &mut DbConnection) -> QueryResult<Vec<(i64, i64)>> {
     offers::table
-        .filter(offers::status.eq("open"))
+        .filter(offers::status.eq(OfferStatus::Open))
         .group_by(offers::dealer_id)
         .select((offers::dealer_id, diesel::dsl::count_star()))
         .load(conn)
