@@ -11,7 +11,7 @@ use super::{html, see_other_with_notice};
 use crate::error::AppError;
 use crate::services::feedback::review::{self, Review};
 use crate::services::feedback::views::RequestLine;
-use crate::web::{AppState, Page, RequestContext, Staff};
+use crate::web::{AppState, Page, Staff};
 
 pub fn configure(routes: &mut crate::routes::Routes) {
     routes
@@ -81,12 +81,11 @@ async fn overview(
 
 async fn resend(
     state: web::Data<AppState>,
-    ctx: RequestContext,
     staff: Staff,
     id: web::Path<i64>,
 ) -> Result<HttpResponse, AppError> {
     let id = id.into_inner();
-    let actor = staff.actor(&ctx.client.ip);
+    let actor = staff.actor();
     let policy = state.feedback_policy();
     let sent = state
         .db
@@ -106,12 +105,11 @@ async fn resend(
 
 async fn revoke(
     state: web::Data<AppState>,
-    ctx: RequestContext,
     staff: Staff,
     id: web::Path<i64>,
 ) -> Result<HttpResponse, AppError> {
     let id = id.into_inner();
-    let actor = staff.actor(&ctx.client.ip);
+    let actor = staff.actor();
     state
         .db
         .write(move |conn| review::revoke_links(conn, &actor, id))
@@ -126,7 +124,6 @@ async fn revoke(
 /// Every submitted feedback (of one dealer, or all) as CSV, one row per lead.
 async fn export(
     state: web::Data<AppState>,
-    ctx: RequestContext,
     staff: Staff,
     query: web::Query<DealerQuery>,
 ) -> Result<HttpResponse, AppError> {
@@ -136,7 +133,7 @@ async fn export(
         .db
         .read(move |conn| review::export_csv(conn, &scope))
         .await?;
-    let actor = staff.actor(&ctx.client.ip);
+    let actor = staff.actor();
     state
         .db
         .write(move |conn| review::record_export(conn, &actor, &code, rows))

@@ -13,7 +13,7 @@ use crate::models::lead::{LeadEvent, LeadRow, TouchpointRow, WorkingLead};
 use crate::models::offer::{InboxOffer, Offer};
 use crate::services::inbox::{self, DealerLead, DeclineForm, Inbox, OfferCard};
 use crate::services::offers::{self, Advanced, Answer, DECLINE_REASONS, Declined};
-use crate::web::{AppState, DealerUser, Page, RequestContext};
+use crate::web::{AppState, DealerUser, Page};
 
 pub fn configure(routes: &mut crate::routes::Routes) {
     routes
@@ -200,11 +200,10 @@ async fn lead_page(
 async fn accept(
     state: web::Data<AppState>,
     dealer: DealerUser,
-    ctx: RequestContext,
     offer_id: web::Path<i64>,
 ) -> Result<HttpResponse, AppError> {
     let (dealer_id, offer_id) = (dealer.dealer_id, offer_id.into_inner());
-    let actor = dealer.actor(&ctx.client.ip);
+    let actor = dealer.actor();
     let (answer, lead_id) = state
         .db
         .write(move |conn| offers::accept(conn, dealer_id, offer_id, &actor))
@@ -223,12 +222,11 @@ async fn accept(
 async fn decline(
     state: web::Data<AppState>,
     dealer: DealerUser,
-    ctx: RequestContext,
     offer_id: web::Path<i64>,
     form: web::Form<DeclineForm>,
 ) -> Result<HttpResponse, AppError> {
     let (dealer_id, offer_id) = (dealer.dealer_id, offer_id.into_inner());
-    let actor = dealer.actor(&ctx.client.ip);
+    let actor = dealer.actor();
     let DeclineForm { reason, note } = form.into_inner();
     let policy = state.offer_policy();
     let (declined, lead_id) = state

@@ -9,7 +9,7 @@ use askama::Template;
 use super::{html, html_with_status};
 use crate::error::AppError;
 use crate::services::csv_import::{self, ImportSummary, LineProblem};
-use crate::web::{AppState, Page, RequestContext, Staff};
+use crate::web::{AppState, Page, Staff};
 
 /// Room for the file plus the multipart envelope.
 const MAX_UPLOAD_BYTES: usize = csv_import::MAX_FILE_BYTES + 64 * 1024;
@@ -64,7 +64,6 @@ async fn upload(
     state: web::Data<AppState>,
     page: Page,
     staff: Staff,
-    ctx: RequestContext,
     req: HttpRequest,
     payload: web::Payload,
 ) -> Result<HttpResponse, AppError> {
@@ -107,7 +106,7 @@ async fn upload(
             return form_page(page, Some(error), StatusCode::UNPROCESSABLE_ENTITY);
         }
     };
-    let actor = staff.actor(&ctx.client.ip);
+    let actor = staff.actor();
     let policy = state.offer_policy();
     let summary =
         csv_import::import_rows(&state.db, parsed.rows, &policy, actor, file_name.clone()).await?;

@@ -11,7 +11,6 @@ use actix_web::middleware::Next;
 use actix_web::{FromRequest, HttpMessage, HttpRequest, web};
 
 use super::{ANON_CSRF_COOKIE, AppState, FLASH_COOKIE, LOCALE_COOKIE, SESSION_COOKIE};
-use crate::domain::Role;
 use crate::error::AppError;
 use crate::i18n::Locale;
 use crate::services::auth::{self, AuthSession, ClientInfo};

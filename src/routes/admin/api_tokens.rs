@@ -12,7 +12,7 @@ use crate::routes::{html_with_status, see_other_with_notice};
 use crate::services::api_tokens;
 use crate::services::validation::FormError;
 use crate::web::page::Errors;
-use crate::web::{Admin, AppState, Page, RequestContext};
+use crate::web::{Admin, AppState, Page};
 
 pub fn configure(routes: &mut crate::routes::Routes) {
     routes
@@ -86,11 +86,10 @@ async fn list(
 async fn create(
     state: web::Data<AppState>,
     page: Page,
-    ctx: RequestContext,
     admin: Admin,
     form: web::Form<TokenForm>,
 ) -> Result<HttpResponse, AppError> {
-    let actor = admin.actor(&ctx.client.ip);
+    let actor = admin.actor();
     let form = form.into_inner();
     let submitted = form.clone();
     let result = state
@@ -127,12 +126,11 @@ async fn create(
 
 async fn revoke(
     state: web::Data<AppState>,
-    ctx: RequestContext,
     admin: Admin,
     id: web::Path<i64>,
 ) -> Result<HttpResponse, AppError> {
     let id = id.into_inner();
-    let actor = admin.actor(&ctx.client.ip);
+    let actor = admin.actor();
     state
         .db
         .write(move |conn| api_tokens::revoke(conn, &actor, id))

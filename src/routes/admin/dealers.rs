@@ -8,7 +8,7 @@ use crate::services::dealers::views::DealerView;
 use crate::services::dealers::{self, DealerForm};
 use crate::services::validation::FormError;
 use crate::web::page::Errors;
-use crate::web::{Admin, AppState, Page, RequestContext};
+use crate::web::{Admin, AppState, Page};
 
 pub fn configure(routes: &mut crate::routes::Routes) {
     routes
@@ -77,12 +77,11 @@ async fn edit_form(
 async fn save(
     state: &AppState,
     page: Page,
-    ctx: RequestContext,
     admin: Admin,
     id: Option<i64>,
     form: DealerForm,
 ) -> Result<HttpResponse, AppError> {
-    let actor = admin.actor(&ctx.client.ip);
+    let actor = admin.actor();
     let submitted = form.clone();
     let result = state
         .db
@@ -108,17 +107,15 @@ async fn save(
 async fn create(
     state: web::Data<AppState>,
     page: Page,
-    ctx: RequestContext,
     admin: Admin,
     form: web::Form<DealerForm>,
 ) -> Result<HttpResponse, AppError> {
-    save(&state, page, ctx, admin, None, form.into_inner()).await
+    save(&state, page, admin, None, form.into_inner()).await
 }
 
 async fn update(
     state: web::Data<AppState>,
     page: Page,
-    ctx: RequestContext,
     admin: Admin,
     id: web::Path<i64>,
     form: web::Form<DealerForm>,
@@ -126,7 +123,6 @@ async fn update(
     save(
         &state,
         page,
-        ctx,
         admin,
         Some(id.into_inner()),
         form.into_inner(),

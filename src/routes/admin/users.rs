@@ -11,7 +11,7 @@ use crate::services::users::views::{self as user_views, UserLine, UserRecord};
 use crate::services::users::{self, UserForm};
 use crate::services::validation::FormError;
 use crate::web::page::Errors;
-use crate::web::{Admin, AppState, Page, RequestContext, SearchQuery};
+use crate::web::{Admin, AppState, Page, SearchQuery};
 
 pub fn configure(routes: &mut crate::routes::Routes) {
     routes
@@ -107,11 +107,10 @@ async fn new_form(page: Page, _admin: Admin) -> Result<HttpResponse, AppError> {
 async fn create(
     state: web::Data<AppState>,
     page: Page,
-    ctx: RequestContext,
     admin: Admin,
     form: web::Form<UserForm>,
 ) -> Result<HttpResponse, AppError> {
-    let actor = admin.actor(&ctx.client.ip);
+    let actor = admin.actor();
     let form = form.into_inner();
     let submitted = form.clone();
     let base_url = state.base_url.to_string();
@@ -159,13 +158,12 @@ async fn edit_form(
 async fn update(
     state: web::Data<AppState>,
     page: Page,
-    ctx: RequestContext,
     admin: Admin,
     id: web::Path<i64>,
     form: web::Form<UserForm>,
 ) -> Result<HttpResponse, AppError> {
     let id = id.into_inner();
-    let actor = admin.actor(&ctx.client.ip);
+    let actor = admin.actor();
     let form = form.into_inner();
     let submitted = form.clone();
     let result = state
@@ -192,12 +190,11 @@ async fn update(
 
 async fn set_active(
     state: &AppState,
-    ctx: RequestContext,
     admin: Admin,
     id: i64,
     active: bool,
 ) -> Result<HttpResponse, AppError> {
-    let actor = admin.actor(&ctx.client.ip);
+    let actor = admin.actor();
     let result = state
         .db
         .write(move |conn| users::set_active(conn, &actor, id, active))
@@ -217,30 +214,27 @@ async fn set_active(
 
 async fn disable(
     state: web::Data<AppState>,
-    ctx: RequestContext,
     admin: Admin,
     id: web::Path<i64>,
 ) -> Result<HttpResponse, AppError> {
-    set_active(&state, ctx, admin, id.into_inner(), false).await
+    set_active(&state, admin, id.into_inner(), false).await
 }
 
 async fn enable(
     state: web::Data<AppState>,
-    ctx: RequestContext,
     admin: Admin,
     id: web::Path<i64>,
 ) -> Result<HttpResponse, AppError> {
-    set_active(&state, ctx, admin, id.into_inner(), true).await
+    set_active(&state, admin, id.into_inner(), true).await
 }
 
 async fn reinvite(
     state: web::Data<AppState>,
-    ctx: RequestContext,
     admin: Admin,
     id: web::Path<i64>,
 ) -> Result<HttpResponse, AppError> {
     let id = id.into_inner();
-    let actor = admin.actor(&ctx.client.ip);
+    let actor = admin.actor();
     let base_url = state.base_url.to_string();
     state
         .db

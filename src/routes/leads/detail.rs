@@ -18,7 +18,7 @@ use crate::services::leads::detail::{self as lead_detail, DecisionView, LeadDeta
 use crate::services::leads::full_area;
 use crate::services::reassign;
 use crate::web::page::Errors;
-use crate::web::{AppState, Page, RequestContext, Staff};
+use crate::web::{AppState, Page, Staff};
 
 /// The assignment form as submitted.
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -202,13 +202,12 @@ pub(super) async fn detail(
 pub(super) async fn assign(
     state: web::Data<AppState>,
     page: Page,
-    ctx: RequestContext,
     staff: Staff,
     id: web::Path<i64>,
     form: web::Form<AssignForm>,
 ) -> Result<HttpResponse, AppError> {
     let id = id.into_inner();
-    let actor = staff.actor(&ctx.client.ip);
+    let actor = staff.actor();
     let form = form.into_inner();
     let submitted = form.clone();
     let policy = state.offer_policy();
