@@ -41,9 +41,35 @@ struct LoginPage {
     page: Page,
     email: String,
     next: String,
-    error: Option<String>,
+    error: Option<Refusal>,
     /// A message next to the email field (an address that cannot be one).
-    email_error: Option<String>,
+    email_error: Option<Refusal>,
+}
+
+/// Why the login form came back: the message, its key (shown as a stable marker) and, when
+/// throttled, the minutes to wait.
+struct Refusal {
+    key: crate::domain::MessageKey,
+    text: String,
+    retry_minutes: Option<i64>,
+}
+
+impl Refusal {
+    fn new(page: &Page, key: crate::domain::MessageKey) -> Self {
+        Self {
+            key,
+            text: page.t(key),
+            retry_minutes: None,
+        }
+    }
+
+    fn throttled(page: &Page, retry_after: chrono::TimeDelta) -> Self {
+        Self {
+            key: "login-throttled",
+            text: retry_message(page, retry_after),
+            retry_minutes: Some(retry_minutes(retry_after)),
+        }
+    }
 }
 
 /// What a form shows back of the email typed: nothing when it is too long to be an
@@ -71,8 +97,11 @@ fn too_many_attempts(
 
 /// "Try again in N minutes", rounded up.
 fn retry_message(page: &Page, retry_after: chrono::TimeDelta) -> String {
-    let minutes = (retry_after.num_seconds() + 59) / 60;
-    page.t1("login-throttled", "minutes", minutes)
+    page.t1("login-throttled", "minutes", retry_minutes(retry_after))
+}
+
+fn retry_minutes(retry_after: chrono::TimeDelta) -> i64 {
+    (retry_after.num_seconds() + 59) / 60
 }
 
 #[derive(Deserialize)]
@@ -159,7 +188,7 @@ async fn login(
     } = form.into_inner();
     let next = local_path(&next).unwrap_or_default().to_owned();
     if email.trim().is_empty() || password.is_empty() {
-        let error = Some(page.t("login-missing"));
+        let error = Some(Refusal::new(&page, "login-missing"));
         return html_with_status(
             StatusCode::UNPROCESSABLE_ENTITY,
             &LoginPage {
@@ -191,10 +220,12 @@ async fn login(
             };
             return Ok(session_response(&state, &target, session));
         }
-        Err(LoginError::InvalidCredentials) => (Some(page.t("login-invalid")), None, None),
-        Err(LoginError::MalformedEmail(key)) => (None, Some(page.t(key)), None),
+        Err(LoginError::InvalidCredentials) => {
+            (Some(Refusal::new(&page, "login-invalid")), None, None)
+        }
+        Err(LoginError::MalformedEmail(key)) => (None, Some(Refusal::new(&page, key)), None),
         Err(LoginError::Throttled { retry_after }) => (
-            Some(retry_message(&page, retry_after)),
+            Some(Refusal::throttled(&page, retry_after)),
             None,
             Some(retry_after),
         ),

@@ -35,7 +35,8 @@ struct ConfirmPage {
     accept: bool,
     action: String,
     reasons: [&'static str; 5],
-    error: Option<String>,
+    /// The message key of what to correct.
+    error: Option<crate::domain::MessageKey>,
 }
 
 impl ConfirmPage {
@@ -111,7 +112,7 @@ async fn answer(
             accepted: accept,
         })?)),
         LinkAnswer::ReasonMissing => {
-            let error = Some(page.t("error-decline-reason"));
+            let error = Some("error-decline-reason");
             let action = format!("/offers/answer/{token}/{action}");
             let mut res = html(&ConfirmPage {
                 page,

@@ -79,7 +79,7 @@ async fn the_decline_link_needs_a_reason_and_passes_the_lead_on() {
     phone.get(&decline).await;
     let no_reason = phone.post(&decline, &[]).await;
     assert_eq!(no_reason.status, 422);
-    assert!(no_reason.contains("Choose a reason from the list."));
+    assert!(no_reason.has_error("error-decline-reason"));
     phone.get(&decline).await;
     let done = phone.post(&decline, &[("reason", "out_of_area")]).await;
 
