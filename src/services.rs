@@ -7,6 +7,7 @@ pub mod audit;
 pub mod auth;
 pub mod csv_import;
 pub mod deadlines;
+pub mod dealer_score;
 pub mod dealers;
 pub mod feedback;
 pub mod health;
