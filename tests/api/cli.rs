@@ -2,101 +2,13 @@
 //! messages, against a fresh database (SQLite, or PostgreSQL with
 //! `DEALERLOOP_TEST_DATABASE_URL`).
 
-use std::io::{Read, Write};
-use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use dealerloop::db::{self, DatabaseUrl};
 use dealerloop::startup::Application;
 use diesel::prelude::*;
 
-use crate::helpers::{Browser, LeadBody, api_token_for, fresh_database, test_settings};
-
-/// What a run of the command printed and how it ended.
-#[derive(Debug)]
-struct Run {
-    code: Option<i32>,
-    stdout: String,
-    stderr: String,
-}
-
-impl Run {
-    fn succeeded(&self) -> bool {
-        self.code == Some(0)
-    }
-}
-
-/// Runs `dealerloop ARGS` with only the settings given here (nothing leaks in from the
-/// environment of the test run), in an empty working directory, with `stdin` as input.
-async fn dealerloop(
-    database_url: Option<&str>,
-    args: &[&str],
-    stdin: &str,
-    env: &[(&str, &str)],
-) -> Run {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_dealerloop"));
-    for (name, _) in std::env::vars_os() {
-        if name.to_string_lossy().starts_with("DEALERLOOP_") {
-            command.env_remove(&name);
-        }
-    }
-    let workdir = tempfile::tempdir().unwrap();
-    command
-        .current_dir(workdir.path())
-        .env_remove("DATABASE_URL")
-        .env_remove("RUST_LOG")
-        .env("DEALERLOOP_EMAIL_BACKEND", "memory")
-        .env("DEALERLOOP_LOG", "warn")
-        .args(args)
-        .envs(env.iter().copied())
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
-    if let Some(url) = database_url {
-        command.env("DATABASE_URL", url);
-    }
-    let stdin = stdin.to_owned();
-    let what = format!("dealerloop {}", args.join(" "));
-    tokio::task::spawn_blocking(move || {
-        let _workdir = workdir;
-        let mut child = command.spawn().unwrap();
-        let mut input = child.stdin.take().unwrap();
-        // A command that exits before reading its input is judged by its output, not by EPIPE.
-        let _ = input.write_all(stdin.as_bytes());
-        drop(input);
-        let mut out = child.stdout.take().unwrap();
-        let mut err = child.stderr.take().unwrap();
-        let stdout = std::thread::spawn(move || {
-            let mut s = String::new();
-            let _ = out.read_to_string(&mut s);
-            s
-        });
-        let stderr = std::thread::spawn(move || {
-            let mut s = String::new();
-            let _ = err.read_to_string(&mut s);
-            s
-        });
-        let deadline = Instant::now() + Duration::from_secs(180);
-        let status = loop {
-            if let Some(status) = child.try_wait().unwrap() {
-                break status;
-            }
-            if Instant::now() > deadline {
-                let _ = child.kill();
-                let _ = child.wait();
-                panic!("`{what}` did not finish in time");
-            }
-            std::thread::sleep(Duration::from_millis(20));
-        };
-        Run {
-            code: status.code(),
-            stdout: stdout.join().unwrap(),
-            stderr: stderr.join().unwrap(),
-        }
-    })
-    .await
-    .unwrap()
-}
+use crate::helpers::{Browser, LeadBody, api_token_for, dealerloop, fresh_database, test_settings};
 
 /// The portal started on an existing database, as `dealerloop serve` would; its address.
 async fn portal_on(database_url: &str) -> String {

@@ -1,12 +1,13 @@
 //! CSV lead import: the upload page for channel managers, per-line errors, idempotent
 //! re-imports, refused files, the upload size, and `dealerloop import leads FILE`.
 
-use std::process::Command;
-
 use dealerloop::models::lead::LeadRow;
 use diesel::prelude::*;
 
-use crate::helpers::{Browser, LeadBody, PASSWORD, Page, TestApp, fresh_database, spawn_app};
+use crate::helpers::{
+    Browser, LeadBody, PASSWORD, Page, Run, TestApp, cli_command, dealerloop, fresh_database,
+    spawn_app,
+};
 
 const HEADER: &str = "external_id;received_at;contact_name;contact_email;contact_phone;contact_company;country;postcode;region;product_line;grade;score;consent_share_with_dealers;touchpoints";
 
@@ -284,31 +285,6 @@ async fn dealer_users_may_not_import() {
     assert_eq!(lead_count(&app), 0);
 }
 
-/// Runs the real binary with only the settings given here.
-fn dealerloop(database_url: &str, args: &[&str]) -> (Option<i32>, String, String) {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_dealerloop"));
-    for (name, _) in std::env::vars_os() {
-        if name.to_string_lossy().starts_with("DEALERLOOP_") {
-            command.env_remove(&name);
-        }
-    }
-    let workdir = tempfile::tempdir().unwrap();
-    let output = command
-        .current_dir(workdir.path())
-        .env_remove("RUST_LOG")
-        .env("DATABASE_URL", database_url)
-        .env("DEALERLOOP_EMAIL_BACKEND", "memory")
-        .env("DEALERLOOP_LOG", "warn")
-        .args(args)
-        .output()
-        .unwrap();
-    (
-        output.status.code(),
-        String::from_utf8_lossy(&output.stdout).into_owned(),
-        String::from_utf8_lossy(&output.stderr).into_owned(),
-    )
-}
-
 #[tokio::test]
 async fn the_command_line_imports_the_same_file_idempotently_and_refuses_a_bad_one() {
     let (url, _database) = fresh_database();
@@ -317,12 +293,11 @@ async fn the_command_line_imports_the_same_file_idempotently_and_refuses_a_bad_o
     std::fs::write(&path, leads_file()).unwrap();
     let file = path.to_str().unwrap().to_owned();
 
-    let (code, stdout, stderr) = tokio::task::spawn_blocking({
-        let (url, file) = (url.clone(), file.clone());
-        move || dealerloop(&url, &["import", "leads", &file])
-    })
-    .await
-    .unwrap();
+    let Run {
+        code,
+        stdout,
+        stderr,
+    } = dealerloop(Some(&url), &["import", "leads", &file], "", &[]).await;
     assert_eq!(code, Some(0), "{stdout}\n{stderr}");
     assert!(
         stdout
@@ -339,12 +314,8 @@ async fn the_command_line_imports_the_same_file_idempotently_and_refuses_a_bad_o
     );
     assert!(stdout.contains("line 7: touchpoints:"), "{stdout}");
 
-    let (code, stdout, _) = tokio::task::spawn_blocking({
-        let (url, file) = (url.clone(), file.clone());
-        move || dealerloop(&url, &["import", "leads", &file])
-    })
-    .await
-    .unwrap();
+    let Run { code, stdout, .. } =
+        dealerloop(Some(&url), &["import", "leads", &file], "", &[]).await;
     assert_eq!(code, Some(0));
     assert!(
         stdout.contains("2 already imported (unchanged)") && stdout.contains(": 0 imported"),
@@ -354,12 +325,11 @@ async fn the_command_line_imports_the_same_file_idempotently_and_refuses_a_bad_o
     let bad = dir.path().join("latin1.csv");
     std::fs::write(&bad, b"external_id;received_at\nA;\xe8\n").unwrap();
     let bad = bad.to_str().unwrap().to_owned();
-    let (code, stdout, stderr) = tokio::task::spawn_blocking({
-        let url = url.clone();
-        move || dealerloop(&url, &["import", "leads", &bad])
-    })
-    .await
-    .unwrap();
+    let Run {
+        code,
+        stdout,
+        stderr,
+    } = dealerloop(Some(&url), &["import", "leads", &bad], "", &[]).await;
     assert_eq!(code, Some(1), "{stdout}\n{stderr}");
     assert!(stderr.contains("line 2"), "{stderr}");
     assert!(stderr.contains("CSV UTF-8"), "{stderr}");
@@ -493,20 +463,8 @@ async fn an_interrupted_command_line_import_keeps_whole_chunks_and_running_it_ag
     let kept = tokio::task::spawn_blocking({
         let (url, file) = (url.clone(), file.clone());
         move || {
-            let workdir = tempfile::tempdir().unwrap();
-            let mut command = Command::new(env!("CARGO_BIN_EXE_dealerloop"));
-            for (name, _) in std::env::vars_os() {
-                if name.to_string_lossy().starts_with("DEALERLOOP_") {
-                    command.env_remove(&name);
-                }
-            }
+            let (mut command, _workdir) = cli_command(Some(&url), &["import", "leads", &file]);
             let mut child = command
-                .current_dir(workdir.path())
-                .env_remove("RUST_LOG")
-                .env("DATABASE_URL", &url)
-                .env("DEALERLOOP_EMAIL_BACKEND", "memory")
-                .env("DEALERLOOP_LOG", "warn")
-                .args(["import", "leads", &file])
                 .stdout(std::process::Stdio::null())
                 .stderr(std::process::Stdio::null())
                 .spawn()
@@ -527,12 +485,11 @@ async fn an_interrupted_command_line_import_keeps_whole_chunks_and_running_it_ag
     })
     .await
     .unwrap();
-    let (code, stdout, stderr) = tokio::task::spawn_blocking({
-        let (url, file) = (url.clone(), file.clone());
-        move || dealerloop(&url, &["import", "leads", &file])
-    })
-    .await
-    .unwrap();
+    let Run {
+        code,
+        stdout,
+        stderr,
+    } = dealerloop(Some(&url), &["import", "leads", &file], "", &[]).await;
 
     let rows = i64::try_from(rows).unwrap();
     assert!(

@@ -2,8 +2,6 @@
 //! revoke), who may use them, the audit trail, `services::api_tokens::authenticate`, and
 //! the `dealerloop token` command.
 
-use std::process::{Command, Stdio};
-
 use dealerloop::db::DatabaseUrl;
 use dealerloop::models::api_token::ApiToken;
 use dealerloop::models::audit::AuditEvent;
@@ -12,7 +10,7 @@ use dealerloop::services::audit::Actor;
 use dealerloop::services::tokens;
 
 use super::count;
-use crate::helpers::{Browser, PASSWORD, Page, TestApp, fresh_database, spawn_app};
+use crate::helpers::{Browser, PASSWORD, Page, TestApp, dealerloop, fresh_database, spawn_app};
 use crate::helpers::{error_is_next_to_its_field, field_error, field_value, has_marker};
 
 const ENGLISH: &str = "en-GB,en;q=0.9";
@@ -450,45 +448,6 @@ async fn authenticate_refuses_a_tampered_or_malformed_secret() {
 // ---------------------------------------------------------------------------------------
 // The command line
 
-/// What a run of the command printed and how it ended.
-#[derive(Debug)]
-struct Run {
-    code: Option<i32>,
-    stdout: String,
-    stderr: String,
-}
-
-/// Runs the real `dealerloop ARGS` on `database_url`, with no other setting from the
-/// environment of the test run.
-async fn dealerloop(database_url: &str, args: &[&str]) -> Run {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_dealerloop"));
-    for (name, _) in std::env::vars_os() {
-        if name.to_string_lossy().starts_with("DEALERLOOP_") {
-            command.env_remove(&name);
-        }
-    }
-    let workdir = tempfile::tempdir().unwrap();
-    command
-        .current_dir(workdir.path())
-        .env_remove("RUST_LOG")
-        .env("DATABASE_URL", database_url)
-        .env("DEALERLOOP_EMAIL_BACKEND", "memory")
-        .env("DEALERLOOP_LOG", "warn")
-        .args(args)
-        .stdin(Stdio::null());
-    tokio::task::spawn_blocking(move || {
-        let output = command.output().unwrap();
-        drop(workdir);
-        Run {
-            code: output.status.code(),
-            stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
-            stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
-        }
-    })
-    .await
-    .unwrap()
-}
-
 fn connect(database_url: &str) -> dealerloop::db::DbConnection {
     DatabaseUrl::parse(database_url)
         .unwrap()
@@ -501,8 +460,10 @@ async fn cli_token_add_prints_a_token_that_authenticate_accepts_and_token_revoke
     let (url, _database) = fresh_database();
 
     let added = dealerloop(
-        &url,
+        Some(&url),
         &["token", "add", "--name", "crm", "--source", "crm-leads"],
+        "",
+        &[],
     )
     .await;
 
@@ -533,7 +494,7 @@ async fn cli_token_add_prints_a_token_that_authenticate_accepts_and_token_revoke
         ("crm", "crm-leads", "command line")
     );
 
-    let revoked = dealerloop(&url, &["token", "revoke", "--name", "crm"]).await;
+    let revoked = dealerloop(Some(&url), &["token", "revoke", "--name", "crm"], "", &[]).await;
 
     assert_eq!(revoked.code, Some(0), "{revoked:?}");
     assert!(
@@ -556,10 +517,16 @@ async fn cli_token_add_prints_a_token_that_authenticate_accepts_and_token_revoke
 async fn cli_token_add_uses_the_default_source_and_refuses_a_bad_or_taken_name() {
     let (url, _database) = fresh_database();
 
-    let added = dealerloop(&url, &["token", "add", "--name", "crm"]).await;
-    let taken = dealerloop(&url, &["token", "add", "--name", "crm"]).await;
-    let bad = dealerloop(&url, &["token", "add", "--name", "x y"]).await;
-    let unknown = dealerloop(&url, &["token", "revoke", "--name", "nobody"]).await;
+    let added = dealerloop(Some(&url), &["token", "add", "--name", "crm"], "", &[]).await;
+    let taken = dealerloop(Some(&url), &["token", "add", "--name", "crm"], "", &[]).await;
+    let bad = dealerloop(Some(&url), &["token", "add", "--name", "x y"], "", &[]).await;
+    let unknown = dealerloop(
+        Some(&url),
+        &["token", "revoke", "--name", "nobody"],
+        "",
+        &[],
+    )
+    .await;
 
     assert_eq!(added.code, Some(0), "{added:?}");
     let mut conn = connect(&url);
