@@ -176,21 +176,3 @@ choices!(
         Manual => "manual",
     }
 );
-
-/// An Italian-style postcode or another country's, as [`super::Postcode::parse`] reads it.
-pub fn parse_postcode(country: &str, input: &str) -> Result<String, &'static str> {
-    super::Postcode::parse(country, input).map(super::Postcode::into_inner)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn an_italian_postcode_is_five_digits_whatever_spaces_are_typed_in_it() {
-        assert_eq!(parse_postcode("IT", " 20 121 "), Ok("20121".into()));
-        assert!(parse_postcode("IT", "2012").is_err());
-        assert!(parse_postcode("IT", "20 12A").is_err());
-        assert_eq!(parse_postcode("GB", "sw1a 1aa"), Ok("SW1A 1AA".into()));
-    }
-}

@@ -9,7 +9,7 @@ use utoipa::ToSchema;
 
 use super::MAX_TOUCHPOINTS;
 use super::input::{Lenient, Number, RawLead, RawTouchpoint, Text, UnknownFields};
-use crate::domain::{EmailAddress, ProductLine};
+use crate::domain::{CountryCode, EmailAddress, PhoneNumber, Postcode, ProductLine};
 
 /// A problem with one field, addressed by its path (`leads[3].contact.email`).
 #[derive(Debug, Clone, Serialize, PartialEq, ToSchema)]
@@ -301,16 +301,10 @@ impl LeadInput {
                 });
             contact_phone = p
                 .text(&at("phone"), &contact.phone, false, 30)
-                .and_then(|phone| {
-                    let digits = phone.chars().filter(char::is_ascii_digit).count();
-                    if (6..=15).contains(&digits)
-                        && phone
-                            .chars()
-                            .all(|c| c.is_ascii_digit() || " +-()./".contains(c))
-                    {
-                        Some(phone)
-                    } else {
-                        p.add(&at("phone"), "is not a valid phone number");
+                .and_then(|phone| match PhoneNumber::parse(&phone) {
+                    Ok(phone) => Some(phone.into_inner()),
+                    Err(message) => {
+                        p.add(&at("phone"), message);
                         None
                     }
                 });
@@ -326,22 +320,17 @@ impl LeadInput {
             p.reject_unknown(&[Step::Key("location")], &location.unknown);
             country = p
                 .text(&at("country"), &location.country, true, 2)
-                .map(|c| c.to_uppercase())
-                .and_then(|c| {
-                    if c.len() == 2 && c.chars().all(|ch| ch.is_ascii_uppercase()) {
-                        Some(c)
-                    } else {
-                        p.add(
-                            &at("country"),
-                            "must be a two-letter ISO country code such as IT",
-                        );
+                .and_then(|c| match CountryCode::parse(&c) {
+                    Ok(country) => Some(country.into_inner()),
+                    Err(message) => {
+                        p.add(&at("country"), message);
                         None
                     }
                 });
             let raw_postcode = p.text(&at("postcode"), &location.postcode, false, 10);
             if let (Some(c), Some(code)) = (&country, &raw_postcode) {
-                match crate::domain::lead_fields::parse_postcode(c, code) {
-                    Ok(code) => postcode = Some(code),
+                match Postcode::parse(c, code) {
+                    Ok(code) => postcode = Some(code.into_inner()),
                     Err(message) => p.add(&at("postcode"), message),
                 }
             }
