@@ -52,22 +52,17 @@ impl CurrentUser {
     pub fn actor(&self, client_ip: &str) -> crate::services::audit::Actor {
         crate::services::audit::Actor::user(self.0.user.id, &self.0.user.email, client_ip)
     }
-
-    /// The logged-in user of this request, or `Unauthenticated`.
-    pub(crate) fn extract_now(req: &HttpRequest) -> Result<Self, AppError> {
-        RequestContext::from_request(req).and_then(|ctx| {
-            ctx.session
-                .map(CurrentUser)
-                .ok_or(AppError::Unauthenticated)
-        })
-    }
 }
 
 impl FromRequest for CurrentUser {
     type Error = AppError;
     type Future = Ready<Result<Self, AppError>>;
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        ready(Self::extract_now(req))
+        ready(RequestContext::from_request(req).and_then(|ctx| {
+            ctx.session
+                .map(CurrentUser)
+                .ok_or(AppError::Unauthenticated)
+        }))
     }
 }
 
