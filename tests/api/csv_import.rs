@@ -251,13 +251,19 @@ async fn a_file_of_over_a_megabyte_passes_the_csrf_check_and_is_imported() {
     assert_eq!(lead_count(&app), rows);
 }
 
-#[tokio::test]
-async fn dealer_users_may_not_import() {
-    let app = spawn_app().await;
+/// A browser logged in as the user of dealer MI-01.
+async fn logged_in_dealer(app: &TestApp) -> Browser {
     app.create_dealer("MI-01");
     app.create_user("officina@mi01.it", "dealer", Some("MI-01"));
     let mut browser = app.browser();
     browser.login("officina@mi01.it", PASSWORD).await;
+    browser
+}
+
+#[tokio::test]
+async fn dealer_users_may_not_import() {
+    let app = spawn_app().await;
+    let mut browser = logged_in_dealer(&app).await;
 
     assert_eq!(browser.get("/leads/import").await.status, 403);
     browser.get("/dealer/profile").await;
@@ -513,10 +519,7 @@ async fn a_dealer_upload_is_refused_before_its_body_is_read() {
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
     let app = spawn_app().await;
-    app.create_dealer("MI-01");
-    app.create_user("officina@mi01.it", "dealer", Some("MI-01"));
-    let mut browser = app.browser();
-    browser.login("officina@mi01.it", PASSWORD).await;
+    let mut browser = logged_in_dealer(&app).await;
     browser.get("/dealer/profile").await;
     let token = browser.csrf_token();
     let cookies = browser
