@@ -51,6 +51,10 @@ struct RawSettings {
     feedback_after_days: u32,
     feedback_window_days: u32,
     max_offers_per_lead: u32,
+    score_half_life_days: f64,
+    score_prior_observations: f64,
+    weight_floor: f64,
+    weight_cap: f64,
     hsts: Option<bool>,
     trust_proxy: bool,
     proxy_hops: u32,
@@ -85,6 +89,10 @@ impl Default for RawSettings {
             feedback_after_days: 30,
             feedback_window_days: 14,
             max_offers_per_lead: 3,
+            score_half_life_days: 90.0,
+            score_prior_observations: 5.0,
+            weight_floor: 0.5,
+            weight_cap: 2.0,
             hsts: None,
             trust_proxy: false,
             proxy_hops: 1,
@@ -165,6 +173,8 @@ pub struct Settings {
     pub feedback_window: chrono::TimeDelta,
     /// How many dealers a lead is offered to before it waits for a channel manager.
     pub max_offers_per_lead: usize,
+    /// The dealer score's rule (half-life, prior, weight floor and cap, feedback timings).
+    pub score_rule: crate::services::dealer_score::ScoreRule,
     pub hsts: bool,
     pub trust_proxy: bool,
     /// With `trust_proxy`, how many proxies of ours a request passes through: the client
@@ -289,6 +299,24 @@ impl RawSettings {
         if !(1..=50).contains(&self.max_offers_per_lead) {
             return Err(invalid("max_offers_per_lead", "must be between 1 and 50"));
         }
+        if !(1.0..=3650.0).contains(&self.score_half_life_days) {
+            return Err(invalid(
+                "score_half_life_days",
+                "must be between 1 and 3650",
+            ));
+        }
+        if !(0.0..=1000.0).contains(&self.score_prior_observations) {
+            return Err(invalid(
+                "score_prior_observations",
+                "must be between 0 and 1000",
+            ));
+        }
+        if !(0.05..=1.0).contains(&self.weight_floor) {
+            return Err(invalid("weight_floor", "must be between 0.05 and 1"));
+        }
+        if !(1.0..=20.0).contains(&self.weight_cap) {
+            return Err(invalid("weight_cap", "must be between 1 and 20"));
+        }
         if !(1..=10).contains(&self.proxy_hops) {
             return Err(invalid("proxy_hops", "must be between 1 and 10"));
         }
@@ -404,6 +432,15 @@ impl RawSettings {
             feedback_after: chrono::TimeDelta::days(self.feedback_after_days.into()),
             feedback_window: chrono::TimeDelta::days(self.feedback_window_days.into()),
             max_offers_per_lead: usize::try_from(self.max_offers_per_lead).unwrap_or(3),
+            score_rule: crate::services::dealer_score::ScoreRule {
+                half_life_days: self.score_half_life_days,
+                prior_observations: self.score_prior_observations,
+                window_days: f64::from(self.feedback_window_days),
+                floor: self.weight_floor,
+                cap: self.weight_cap,
+                outcome_after_days: f64::from(self.feedback_after_days),
+                ..crate::services::dealer_score::ScoreRule::default()
+            },
             hsts: self.hsts.unwrap_or(https),
             trust_proxy: self.trust_proxy,
             proxy_hops: usize::try_from(self.proxy_hops).unwrap_or(1),

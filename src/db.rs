@@ -427,6 +427,11 @@ impl Db {
     pub fn write_conn(&self) -> anyhow::Result<PooledConnection> {
         self.write.get().context("no database connection available")
     }
+
+    /// A reading connection for synchronous callers (commands, benchmarks).
+    pub fn read_conn(&self) -> anyhow::Result<PooledConnection> {
+        self.read.get().context("no database connection available")
+    }
 }
 
 async fn run_blocking<T, E, F>(pool: Pool, permits: &Semaphore, work: F) -> Result<T, E>

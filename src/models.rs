@@ -5,6 +5,7 @@ pub mod api_token;
 pub mod audit;
 pub mod campaign;
 pub mod dealer;
+pub mod dealer_score;
 pub mod feedback;
 pub mod lead;
 pub mod login_attempt;

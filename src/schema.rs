@@ -146,6 +146,11 @@ diesel::allow_tables_to_appear_in_same_query!(
     feedback,
     sale_outcomes,
     outcome_events,
+    dealer_scores,
+    dealer_score_history,
+    dealer_score_network,
+    dealer_weight_overrides,
+    feedback_exclusions,
 );
 
 diesel::table! {
@@ -383,3 +388,83 @@ diesel::joinable!(offers -> dealers (dealer_id));
 diesel::joinable!(allocation_decisions -> leads (lead_id));
 diesel::joinable!(dealer_allocation_state -> dealers (dealer_id));
 diesel::joinable!(lead_events -> leads (lead_id));
+
+diesel::table! {
+    dealer_scores (dealer_id) {
+        dealer_id -> BigInt,
+        score -> Double,
+        completeness -> Double,
+        timeliness -> Double,
+        responsiveness -> Double,
+        outcome_reporting -> Double,
+        evidence_completeness -> Double,
+        evidence_timeliness -> Double,
+        evidence_responsiveness -> Double,
+        evidence_outcome_reporting -> Double,
+        submissions -> BigInt,
+        unreached -> BigInt,
+        rated -> BigInt,
+        rated_lowest -> BigInt,
+        offers_30d -> BigInt,
+        weight -> Double,
+        computed_at -> Timestamp,
+        snapshot_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    dealer_score_history (dealer_id, recorded_at) {
+        dealer_id -> BigInt,
+        recorded_at -> Timestamp,
+        score -> Double,
+        completeness -> Double,
+        timeliness -> Double,
+        responsiveness -> Double,
+        outcome_reporting -> Double,
+        weight -> Double,
+    }
+}
+
+diesel::table! {
+    dealer_score_network (id) {
+        id -> Integer,
+        completeness -> Double,
+        timeliness -> Double,
+        responsiveness -> Double,
+        outcome_reporting -> Double,
+        unreached_rate -> Double,
+        rated_lowest_rate -> Double,
+        mean_score -> Double,
+        dealers -> BigInt,
+        offers_30d -> BigInt,
+        computed_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    dealer_weight_overrides (id) {
+        id -> BigInt,
+        dealer_id -> BigInt,
+        weight -> Double,
+        reason -> Text,
+        starts_at -> Timestamp,
+        expires_at -> Timestamp,
+        created_by -> Text,
+        created_at -> Timestamp,
+        ended_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    feedback_exclusions (request_id) {
+        request_id -> BigInt,
+        reason -> Text,
+        excluded_by -> Text,
+        excluded_at -> Timestamp,
+    }
+}
+
+diesel::joinable!(dealer_scores -> dealers (dealer_id));
+diesel::joinable!(dealer_score_history -> dealers (dealer_id));
+diesel::joinable!(dealer_weight_overrides -> dealers (dealer_id));
+diesel::joinable!(feedback_exclusions -> feedback_requests (request_id));

@@ -228,6 +228,7 @@ fn spawn_workers(state: &AppState, shutdown: tokio::sync::watch::Receiver<bool>)
             }
         });
     }
+    spawn_scoring(state, shutdown.clone());
     let (db, policy) = (state.db.clone(), state.session_policy());
     every(Duration::from_secs(300), shutdown, move || {
         let db = db.clone();
@@ -237,6 +238,73 @@ fn spawn_workers(state: &AppState, shutdown: tokio::sync::watch::Receiver<bool>)
                 .await;
             if let Err(e) = result {
                 tracing::error!(error = ?e, "session clean-up");
+            }
+        }
+    });
+}
+
+/// Keeps dealer scores current: every minute the dealers that had a feedback request
+/// close unanswered are recomputed; every hour (and at start) every dealer is, for
+/// ageing. The full recomputation reads outside the writer and writes in one short
+/// transaction.
+fn spawn_scoring(state: &AppState, shutdown: tokio::sync::watch::Receiver<bool>) {
+    use crate::services::dealer_score::{gather, store};
+    let (db, rule) = (state.db.clone(), state.score_rule());
+    let since = std::sync::Arc::new(std::sync::Mutex::new(crate::db::now()));
+    let last_full = std::sync::Arc::new(std::sync::Mutex::new(None::<std::time::Instant>));
+    every(Duration::from_secs(60), shutdown, move || {
+        let (db, since, last_full) = (db.clone(), since.clone(), last_full.clone());
+        async move {
+            let now = crate::db::now();
+            let full_due = last_full
+                .lock()
+                .map(|l| l.is_none_or(|at| at.elapsed() >= Duration::from_secs(3600)))
+                .unwrap_or(true);
+            if full_due {
+                let evidence = db
+                    .read(move |conn| -> Result<_, AppError> {
+                        Ok(gather::gather(conn, gather::Scope::Network, &rule, now)?)
+                    })
+                    .await;
+                let stored = match evidence {
+                    Ok(evidence) => {
+                        db.write(move |conn| -> Result<_, AppError> {
+                            Ok(store::store_network(conn, &evidence, &rule, now)?)
+                        })
+                        .await
+                    }
+                    Err(e) => Err(e),
+                };
+                match stored {
+                    Ok(done) => {
+                        tracing::info!(
+                            dealers = done.dealers,
+                            snapshots = done.snapshots,
+                            "dealer scores"
+                        );
+                        if let Ok(mut l) = last_full.lock() {
+                            *l = Some(std::time::Instant::now());
+                        }
+                    }
+                    Err(e) => tracing::error!(error = ?e, "dealer scores"),
+                }
+            }
+            let from = since.lock().map(|s| *s).unwrap_or(now);
+            let closed = db
+                .write(move |conn| -> Result<_, AppError> {
+                    Ok(store::refresh_closed(conn, &rule, from, now)?)
+                })
+                .await;
+            match closed {
+                Ok(n) => {
+                    if n > 0 {
+                        tracing::info!(dealers = n, "dealer scores after closed requests");
+                    }
+                    if let Ok(mut s) = since.lock() {
+                        *s = now;
+                    }
+                }
+                Err(e) => tracing::error!(error = ?e, "dealer scores after closed requests"),
             }
         }
     });

@@ -2,6 +2,7 @@
 //! user, CSRF, security headers, locale, error pages, observability and static files.
 
 pub mod assets;
+pub mod charts;
 pub mod csrf;
 pub mod error_pages;
 pub mod headers;
@@ -52,6 +53,11 @@ impl AppState {
             tz: self.settings.timezone,
             ..Default::default()
         }
+    }
+
+    /// The dealer score's rule, from the settings.
+    pub fn score_rule(&self) -> crate::services::dealer_score::ScoreRule {
+        self.settings.score_rule
     }
 
     pub fn session_policy(&self) -> SessionPolicy {

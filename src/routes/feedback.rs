@@ -381,9 +381,20 @@ async fn submit(
         }
     };
     let actor = who.actor(ctx.session.as_ref().map(|s| &s.user), &ctx.client.ip);
+    let rule = state.score_rule();
     let saved = state
         .db
-        .write(move |conn| feedback::save(conn, id, &answers, submitting, &actor, crate::db::now()))
+        .write(move |conn| {
+            feedback::save(
+                conn,
+                id,
+                &answers,
+                submitting,
+                &actor,
+                &rule,
+                crate::db::now(),
+            )
+        })
         .await?;
     let notice = match saved {
         Saved::Reassigned => return link_page(page, "reassigned", None, StatusCode::CONFLICT),

@@ -20,6 +20,7 @@ use crate::error::AppError;
 use crate::models::feedback::{FeedbackRequest, FeedbackRow};
 use crate::models::lead::{LeadRow, NewLeadEvent};
 use crate::services::audit::{self, Actor};
+use crate::services::dealer_score::{self, ScoreRule};
 use crate::services::offers;
 use form::Answers;
 pub use views::{RequestView, load_view};
@@ -111,6 +112,7 @@ pub fn save(
     answers: &Answers,
     submit: bool,
     actor: &Actor,
+    rule: &ScoreRule,
     now: NaiveDateTime,
 ) -> Result<Saved, AppError> {
     conn.transaction(|conn| {
@@ -203,6 +205,8 @@ pub fn save(
                 score.permille / 10
             ),
         )?;
+        // The dealer's score follows its submissions at once.
+        dealer_score::store::refresh_dealer(conn, request.dealer_id, rule, now)?;
         Ok(Saved::Submitted {
             event: event.is_some(),
         })

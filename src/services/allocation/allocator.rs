@@ -66,7 +66,8 @@ const WEIGHT_SCALE: f64 = (1u64 << 24) as f64;
 #[derive(Debug, Clone, PartialEq)]
 pub struct Candidate {
     pub dealer_id: i64,
-    /// Allocation weight (> 0), from [`allocation_weight`]; clamped by [`effective_weight`].
+    /// Allocation weight (> 0): the dealer's stored weight
+    /// (`services::dealer_score::weights`), clamped by [`effective_weight`].
     pub weight: f64,
     /// Entitlement so far, in nano-leads.
     pub entitled: i64,
@@ -89,12 +90,6 @@ pub struct Allocation {
     /// Every candidate's state after the decision (same order as the input), with the
     /// weight that was actually used ([`effective_weight`]).
     pub after: Vec<Candidate>,
-}
-
-/// The weight a dealer's score gives it in allocation. Until dealer scores exist every
-/// weight is 1; scoring will feed this one function.
-pub fn allocation_weight(_score: Option<f64>) -> f64 {
-    1.0
 }
 
 /// The weight the allocator actually uses for `weight`: clamped to

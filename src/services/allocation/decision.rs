@@ -19,6 +19,7 @@ use crate::models::lead::{LeadRow, NewLeadEvent};
 use crate::models::offer::{
     AllocationDecision, AllocationState, NewAllocationDecision, NewOffer, Offer,
 };
+use crate::services::dealer_score::weights::Weights;
 
 /// Why no dealer could take a lead (stored on the lead and shown to managers).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -110,6 +111,13 @@ pub fn save_states<'a>(
 pub struct StoredCandidate {
     pub dealer_id: i64,
     pub weight: f64,
+    /// The dealer's score when the decision was made (none before it had one, and in
+    /// decisions stored before scores existed).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub score: Option<f64>,
+    /// The manager's weight override that set `weight`, if one was in force.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub override_id: Option<i64>,
     pub entitled_before: i64,
     pub received_before: i64,
 }
@@ -168,6 +176,7 @@ impl AutoDecision<'_> {
         conn: &mut DbConnection,
         policy: &OfferPolicy,
         candidates: &[Candidate],
+        weights: &Weights,
         dealer_id: i64,
         recipients: &OfferRecipients,
     ) -> Result<OfferOutcome, AppError> {
@@ -188,6 +197,8 @@ impl AutoDecision<'_> {
             .map(|c| StoredCandidate {
                 dealer_id: c.dealer_id,
                 weight: c.weight,
+                score: weights.of(c.dealer_id).score,
+                override_id: weights.of(c.dealer_id).override_id,
                 entitled_before: c.entitled,
                 received_before: c.received,
             })

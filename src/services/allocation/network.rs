@@ -25,6 +25,7 @@ use crate::error::AppError;
 use crate::models::lead::LeadRow;
 use crate::models::offer::AllocationState;
 use crate::schema::dealer_allocation_state;
+use crate::services::dealer_score::weights::Weights;
 
 /// A choice made by [`NetworkSnapshot::choose`], with what [`NetworkSnapshot::undo`] needs.
 #[derive(Debug, Clone)]
@@ -45,14 +46,17 @@ pub struct NetworkSnapshot {
     changed: Vec<bool>,
     /// Who gets each dealer's offer emails, read on its first offer in this batch.
     recipients: HashMap<i64, OfferRecipients>,
+    /// Every dealer's weight, as a single lead's offer reads it.
+    weights: Weights,
 }
 
 impl NetworkSnapshot {
     /// Reads the network: dealers with their territories and product lines, open loads,
     /// and allocation states (locked on PostgreSQL until the transaction ends).
-    pub fn load(conn: &mut DbConnection) -> QueryResult<Self> {
+    pub fn load(conn: &mut DbConnection, now: NaiveDateTime) -> QueryResult<Self> {
         crate::db::lock_all_allocation_state(conn)?;
         let profiles = stored::network_profiles(conn)?;
+        let weights = Weights::load(conn, None, now)?;
         let at = |profiles: &[DealerProfile], id: i64| {
             profiles.binary_search_by_key(&id, |d| d.dealer_id).ok()
         };
@@ -60,7 +64,7 @@ impl NetworkSnapshot {
             .iter()
             .map(|d| Candidate {
                 dealer_id: d.dealer_id,
-                weight: allocator::allocation_weight(None),
+                weight: weights.of(d.dealer_id).weight,
                 entitled: 0,
                 received: 0,
             })
@@ -81,6 +85,7 @@ impl NetworkSnapshot {
             state,
             changed,
             recipients: HashMap::new(),
+            weights,
         })
     }
 
@@ -125,20 +130,6 @@ impl NetworkSnapshot {
         }
     }
 
-    /// Who gets `dealer_id`'s offer emails (read once per snapshot).
-    pub fn recipients(
-        &mut self,
-        conn: &mut DbConnection,
-        dealer_id: i64,
-    ) -> Result<&OfferRecipients, AppError> {
-        Ok(match self.recipients.entry(dealer_id) {
-            std::collections::hash_map::Entry::Occupied(known) => known.into_mut(),
-            std::collections::hash_map::Entry::Vacant(new) => {
-                new.insert(OfferRecipients::load(conn, dealer_id)?)
-            }
-        })
-    }
-
     /// Writes the changed allocation states back, in the caller's transaction.
     pub fn save(&self, conn: &mut DbConnection) -> QueryResult<()> {
         let changed = self.state.iter().zip(&self.changed).filter(|(_, c)| **c);
@@ -163,8 +154,20 @@ pub fn record_network_choice(
     match choice {
         Err(reason) => decided.record_unallocated(conn, reason),
         Ok(choice) => {
-            let recipients = network.recipients(conn, choice.chosen)?;
-            decided.record_offer(conn, policy, &choice.before, choice.chosen, recipients)
+            let recipients = match network.recipients.entry(choice.chosen) {
+                std::collections::hash_map::Entry::Occupied(known) => known.into_mut(),
+                std::collections::hash_map::Entry::Vacant(new) => {
+                    new.insert(OfferRecipients::load(conn, choice.chosen)?)
+                }
+            };
+            decided.record_offer(
+                conn,
+                policy,
+                &choice.before,
+                &network.weights,
+                choice.chosen,
+                recipients,
+            )
         }
     }
 }

@@ -13,6 +13,7 @@ use crate::domain::RegionKey;
 use crate::error::AppError;
 use crate::models::lead::LeadRow;
 use crate::models::offer::{AllocationState, Offer};
+use crate::services::dealer_score::weights::Weights;
 
 /// The eligibility view of a stored lead: its region by the key stored with it (or, for a
 /// row not keyed yet, the key of its region).
@@ -44,7 +45,7 @@ pub fn offer_to_next_dealer(
     let choice = if previous.len() >= policy.max_offers {
         Choice::Waits(UnallocatedReason::MaxOffersReached)
     } else {
-        choose(conn, lead, &excluded)?
+        choose(conn, lead, &excluded, now)?
     };
 
     let (status, dealer_id, reason) = decision::lead_status_after(choice.decision());
@@ -56,11 +57,19 @@ pub fn offer_to_next_dealer(
         Choice::Waits(reason) => decided.record_unallocated(conn, reason),
         Choice::Chosen {
             candidates,
+            weights,
             allocation,
         } => {
             decision::save_states(conn, &allocation.after)?;
             let recipients = OfferRecipients::load(conn, allocation.chosen)?;
-            decided.record_offer(conn, policy, &candidates, allocation.chosen, &recipients)
+            decided.record_offer(
+                conn,
+                policy,
+                &candidates,
+                &weights,
+                allocation.chosen,
+                &recipients,
+            )
         }
     }
 }
@@ -71,6 +80,7 @@ enum Choice {
     /// before the decision (what the decision record stores).
     Chosen {
         candidates: Vec<Candidate>,
+        weights: Weights,
         allocation: Allocation,
     },
     Waits(UnallocatedReason),
@@ -89,7 +99,12 @@ impl Choice {
 /// Chooses the dealer for `lead` among those not in `excluded`: the dealers a query
 /// pre-selects ([`stored::covering_profiles`]) are decided on by the same
 /// [`EligibilityIndex`] a batch uses, then the allocator picks one.
-fn choose(conn: &mut DbConnection, lead: &LeadRow, excluded: &[i64]) -> Result<Choice, AppError> {
+fn choose(
+    conn: &mut DbConnection,
+    lead: &LeadRow,
+    excluded: &[i64],
+    now: NaiveDateTime,
+) -> Result<Choice, AppError> {
     let lead = lead_profile(lead);
     let covering = EligibilityIndex::new(stored::covering_profiles(conn, &lead)?);
     let mut positions = Vec::new();
@@ -102,13 +117,14 @@ fn choose(conn: &mut DbConnection, lead: &LeadRow, excluded: &[i64]) -> Result<C
         .collect();
     db::lock_allocation_state(conn, &ids)?;
     let states = AllocationState::for_dealers(conn, &ids)?;
+    let weights = Weights::load(conn, Some(&ids), now)?;
     let candidates: Vec<Candidate> = ids
         .iter()
         .map(|&dealer_id| {
             let state = states.iter().find(|s| s.dealer_id == dealer_id);
             Candidate {
                 dealer_id,
-                weight: allocator::allocation_weight(None),
+                weight: weights.of(dealer_id).weight,
                 entitled: state.map_or(0, |s| s.entitled),
                 received: state.map_or(0, |s| s.received),
             }
@@ -117,6 +133,7 @@ fn choose(conn: &mut DbConnection, lead: &LeadRow, excluded: &[i64]) -> Result<C
     Ok(match allocator::allocate(&candidates) {
         Some(allocation) => Choice::Chosen {
             candidates,
+            weights,
             allocation,
         },
         None => Choice::Waits(UnallocatedReason::AllAtCapacity),

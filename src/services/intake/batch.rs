@@ -37,7 +37,7 @@ impl Batch {
         let leads: Vec<&LeadInput> = leads.into_iter().collect();
         db::lock_lead_keys(conn, source, leads.iter().map(|l| l.external_id.as_str()))?;
         let network = if leads.len() >= SNAPSHOT_FROM {
-            Some(NetworkSnapshot::load(conn)?)
+            Some(NetworkSnapshot::load(conn, db::now())?)
         } else {
             if leads.len() > 1 {
                 db::lock_all_allocation_state(conn)?;
