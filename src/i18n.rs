@@ -333,8 +333,14 @@ mod tests {
                 .filter_map(|l| l.split(" =").next().map(str::to_owned))
                 .collect()
         };
-        let it = keys(include_str!("../templates/i18n/it/main.ftl"));
-        let en = keys(include_str!("../templates/i18n/en/main.ftl"));
+        let it = keys(concat!(
+            include_str!("../templates/i18n/it/main.ftl"),
+            include_str!("../templates/i18n/it/scoring.ftl")
+        ));
+        let en = keys(concat!(
+            include_str!("../templates/i18n/en/main.ftl"),
+            include_str!("../templates/i18n/en/scoring.ftl")
+        ));
         assert!(it.len() > 50);
         assert_eq!(
             it.symmetric_difference(&en).collect::<Vec<_>>(),

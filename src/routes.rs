@@ -3,6 +3,7 @@
 pub mod admin;
 pub mod api;
 pub mod auth;
+pub mod dealer_weights;
 pub mod feedback;
 pub mod feedback_review;
 pub mod home;
@@ -51,6 +52,7 @@ fn register(routes: &mut Routes) {
     api::configure(routes);
     auth::configure(routes);
     home::configure(routes);
+    dealer_weights::configure(routes);
     lead_import::configure(routes);
     leads::configure(routes);
     offer_links::configure(routes);

@@ -273,6 +273,17 @@ impl FeedbackExclusion {
             .map(|n| n == 1)
     }
 
+    /// The exclusions of `request_ids`.
+    pub fn for_requests(
+        conn: &mut DbConnection,
+        request_ids: &[i64],
+    ) -> QueryResult<Vec<FeedbackExclusion>> {
+        feedback_exclusions::table
+            .filter(feedback_exclusions::request_id.eq_any(request_ids))
+            .select(FeedbackExclusion::as_select())
+            .load(conn)
+    }
+
     /// The request ids excluded (every dealer's, or one dealer's).
     pub fn request_ids(conn: &mut DbConnection, dealer_id: Option<i64>) -> QueryResult<Vec<i64>> {
         use crate::schema::feedback_requests as r;

@@ -9,8 +9,11 @@ use serde::Deserialize;
 
 use super::{html, see_other_with_notice};
 use crate::error::AppError;
+use crate::models::dealer_score::FeedbackExclusion;
+use crate::services::dealer_score::exclusions;
 use crate::services::feedback::review::{self, Review};
 use crate::services::feedback::views::RequestLine;
+use crate::services::validation::FormError;
 use crate::web::{AppState, Page, Staff};
 
 pub fn configure(routes: &mut crate::routes::Routes) {
@@ -18,7 +21,15 @@ pub fn configure(routes: &mut crate::routes::Routes) {
         .get("/feedback", overview)
         .get("/feedback/export.csv", export)
         .post("/feedback/{id}/resend", resend)
-        .post("/feedback/{id}/revoke", revoke);
+        .post("/feedback/{id}/revoke", revoke)
+        .post("/feedback/{id}/exclude", exclude)
+        .post("/feedback/{id}/include", include);
+}
+
+#[derive(Debug, Default, Deserialize)]
+struct ExclusionForm {
+    #[serde(default)]
+    reason: String,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -34,6 +45,7 @@ struct ReviewPage {
     dealer: String,
     overdue: Vec<RequestLine>,
     done: Vec<RequestLine>,
+    excluded: Vec<FeedbackExclusion>,
     now: NaiveDateTime,
 }
 
@@ -53,6 +65,13 @@ impl ReviewPage {
         }
     }
 
+    /// Why `line` was excluded from the dealer's score, if it was.
+    fn exclusion(&self, line: &RequestLine) -> Option<&FeedbackExclusion> {
+        self.excluded
+            .iter()
+            .find(|x| x.request_id == line.request.id)
+    }
+
     fn days_waiting(&self, line: &RequestLine) -> i64 {
         (self.now - line.request.opened_at).num_days()
     }
@@ -66,7 +85,11 @@ async fn overview(
 ) -> Result<HttpResponse, AppError> {
     let dealer = query.into_inner().dealer;
     let code = dealer.clone();
-    let Review { overdue, done } = state
+    let Review {
+        overdue,
+        done,
+        excluded,
+    } = state
         .db
         .read(move |conn| review::review(conn, &code, crate::db::now()))
         .await?;
@@ -75,6 +98,7 @@ async fn overview(
         dealer,
         overdue,
         done,
+        excluded,
         now: crate::db::now(),
     })
 }
@@ -117,6 +141,55 @@ async fn revoke(
     Ok(see_other_with_notice(
         "/feedback",
         "notice-feedback-links-revoked",
+        state.settings.served_over_tls(),
+    ))
+}
+
+/// Takes a submission out of the dealer's score, with the reason the form gives.
+async fn exclude(
+    state: web::Data<AppState>,
+    page: Page,
+    staff: Staff,
+    id: web::Path<i64>,
+    form: web::Form<ExclusionForm>,
+) -> Result<HttpResponse, AppError> {
+    let id = id.into_inner();
+    let (actor, rule, reason) = (staff.actor(), state.score_rule(), form.into_inner().reason);
+    let result = state
+        .db
+        .write(move |conn| exclusions::exclude(conn, &actor, id, &reason, &rule, crate::db::now()))
+        .await;
+    match result {
+        Ok(()) => Ok(see_other_with_notice(
+            "/feedback",
+            "notice-feedback-excluded",
+            state.settings.served_over_tls(),
+        )),
+        Err(FormError::Invalid(errors)) => {
+            let key = errors
+                .get("reason")
+                .map_or("exclusion-error-reason", |e| e.key);
+            Err(AppError::BadRequest(page.t(key)))
+        }
+        Err(FormError::App(e)) => Err(e),
+    }
+}
+
+/// Counts an excluded submission in the dealer's score again.
+async fn include(
+    state: web::Data<AppState>,
+    staff: Staff,
+    id: web::Path<i64>,
+) -> Result<HttpResponse, AppError> {
+    let id = id.into_inner();
+    let (actor, rule) = (staff.actor(), state.score_rule());
+    state
+        .db
+        .write(move |conn| exclusions::include(conn, &actor, id, &rule, crate::db::now()))
+        .await?;
+    Ok(see_other_with_notice(
+        "/feedback",
+        "notice-feedback-included",
         state.settings.served_over_tls(),
     ))
 }

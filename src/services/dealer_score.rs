@@ -5,9 +5,13 @@
 //! - [`gather`]: the observations, read from storage;
 //! - [`store`]: scores kept up to date (every dealer on a tick, one dealer after its
 //!   feedback), with their history;
-//! - [`weights`]: the weight both allocation paths read, overrides included.
+//! - [`weights`]: the weight both allocation paths read, overrides included;
+//! - [`overrides`]: a manager's temporary weight for a dealer;
+//! - [`exclusions`]: submissions a manager took out of scoring.
 
+pub mod exclusions;
 pub mod gather;
+pub mod overrides;
 pub mod rule;
 pub mod store;
 pub mod weights;

@@ -96,6 +96,17 @@ impl Page {
         self.locale.number((*n).into())
     }
 
+    /// A decimal number with `places` decimals, with the locale's decimal mark (no
+    /// thousands separator: for weights, rates, scores).
+    pub fn decimal(&self, x: impl std::borrow::Borrow<f64>, places: usize) -> String {
+        let x = *x.borrow();
+        let text = format!("{x:.places$}");
+        match self.locale {
+            crate::i18n::Locale::It => text.replace('.', ","),
+            _ => text,
+        }
+    }
+
     pub fn money(&self, cents: &i64) -> String {
         self.locale.money_eur(*cents)
     }

@@ -236,12 +236,94 @@ fn allocation_record(app: &TestApp) -> (Vec<String>, Vec<String>, Vec<String>) {
 
 #[tokio::test]
 async fn a_large_batch_is_offered_exactly_as_the_same_leads_one_by_one() {
-    let leads = leads();
-    assert!(leads.len() >= SNAPSHOT_FROM);
     let batch = spawn_app().await;
     let one_by_one = spawn_app().await;
     network(&batch);
     network(&one_by_one);
+    batch_matches_one_by_one(&batch, &one_by_one).await;
+}
+
+/// Gives the network's dealers different weights the way the portal does: scores stored
+/// by the score service from their (here: made up) history, and a manager's override.
+fn weigh(app: &TestApp) {
+    use dealerloop::services::dealer_score::gather::{DealerEvidence, NetworkEvidence};
+    use dealerloop::services::dealer_score::overrides::{self, OverrideForm};
+    use dealerloop::services::dealer_score::{Evidence, Observation, ScoreRule, store};
+    let rule = ScoreRule::default();
+    let now = dealerloop::db::now();
+    let forms = |completeness: f64, n: usize| DealerEvidence {
+        evidence: Evidence::of(
+            &vec![
+                Observation::Feedback {
+                    completeness,
+                    age_days: 1.0
+                };
+                n
+            ],
+            &rule,
+        ),
+        ..Default::default()
+    };
+    let id_of = |code: &str| -> i64 {
+        use dealerloop::schema::dealers;
+        use diesel::prelude::*;
+        dealers::table
+            .filter(dealers::code.eq(code))
+            .select(dealers::id)
+            .first(&mut app.conn())
+            .unwrap()
+    };
+    let mut evidence = NetworkEvidence::default();
+    evidence.insert(id_of("MI-01"), forms(1.0, 20));
+    evidence.insert(id_of("MI-02"), forms(0.0, 20));
+    evidence.insert(id_of("BG-01"), forms(0.6, 5));
+    store::store_network(&mut app.conn(), &evidence, &rule, now).unwrap();
+    let form = OverrideForm {
+        weight: "1.7".into(),
+        reason: "launch".into(),
+        until: (now + chrono::TimeDelta::days(30))
+            .format("%Y-%m-%d")
+            .to_string(),
+    };
+    let launched = id_of("GB-01");
+    overrides::set(
+        &mut app.conn(),
+        &Actor::cli(),
+        launched,
+        &form,
+        chrono_tz::Europe::Rome,
+        now,
+    )
+    .unwrap();
+}
+
+#[tokio::test]
+async fn with_real_weights_a_large_batch_is_offered_exactly_as_the_same_leads_one_by_one() {
+    let batch = spawn_app().await;
+    let one_by_one = spawn_app().await;
+    network(&batch);
+    network(&one_by_one);
+    weigh(&batch);
+    weigh(&one_by_one);
+
+    batch_matches_one_by_one(&batch, &one_by_one).await;
+
+    // The decisions used the unequal weights, with each dealer's score (and the override)
+    // recorded beside its weight.
+    let (_, decisions, _) = allocation_record(&batch);
+    let all = decisions.join("\n");
+    for expected in [
+        "\\\"score\\\":",
+        "\\\"override_id\\\":",
+        "\\\"weight\\\":1.7,",
+    ] {
+        assert!(all.contains(expected), "no decision has {expected}:\n{all}");
+    }
+}
+
+async fn batch_matches_one_by_one(batch: &TestApp, one_by_one: &TestApp) {
+    let leads = leads();
+    assert!(leads.len() >= SNAPSHOT_FROM);
 
     let token = batch.api_token();
     let answer = batch.push_lead(&token, &json!({ "leads": leads })).await;
@@ -270,8 +352,8 @@ async fn a_large_batch_is_offered_exactly_as_the_same_leads_one_by_one() {
         batch_said,
         answers_alone.iter().map(said).collect::<Vec<_>>()
     );
-    let (batch_leads, batch_decisions, batch_states) = allocation_record(&batch);
-    let (leads_alone, decisions_alone, states_alone) = allocation_record(&one_by_one);
+    let (batch_leads, batch_decisions, batch_states) = allocation_record(batch);
+    let (leads_alone, decisions_alone, states_alone) = allocation_record(one_by_one);
     assert_eq!(batch_leads, leads_alone);
     assert_eq!(batch_decisions, decisions_alone);
     assert_eq!(batch_states, states_alone);

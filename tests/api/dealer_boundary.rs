@@ -582,12 +582,16 @@ impl Theirs {
             | "/leads/{id}"
             | "/leads/{id}/assign" => vec![self.lead, self.offered_lead],
             "/dealer/offers/{id}/accept" | "/dealer/offers/{id}/decline" => vec![self.offer],
-            "/feedback/{id}" | "/feedback/{id}/resend" | "/feedback/{id}/revoke" => {
-                vec![self.request]
-            }
-            "/dealers/{id}" | "/admin/dealers/{id}/edit" | "/admin/dealers/{id}" => {
-                vec![self.dealer]
-            }
+            "/feedback/{id}"
+            | "/feedback/{id}/resend"
+            | "/feedback/{id}/revoke"
+            | "/feedback/{id}/exclude"
+            | "/feedback/{id}/include" => vec![self.request],
+            "/dealers/{id}"
+            | "/dealers/{id}/weight"
+            | "/dealers/{id}/weight/end"
+            | "/admin/dealers/{id}/edit"
+            | "/admin/dealers/{id}" => vec![self.dealer],
             "/admin/users/{id}"
             | "/admin/users/{id}/disable"
             | "/admin/users/{id}/enable"

@@ -30,6 +30,7 @@ mod cli;
 mod csv_import;
 mod deadlines;
 mod dealer_boundary;
+mod dealer_score;
 mod email;
 mod feedback;
 mod i18n;

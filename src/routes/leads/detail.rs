@@ -157,6 +157,12 @@ impl DetailPage {
         d.decision.chosen_dealer_id == Some(c.dealer_id)
     }
 
+    /// The candidate's score when the decision was made, whole; empty before scores.
+    fn score_of(&self, c: &StoredCandidate) -> String {
+        c.score
+            .map_or_else(String::new, |s| self.page.decimal(s, 0))
+    }
+
     fn weight(&self, w: &f64) -> String {
         #[allow(clippy::cast_possible_truncation)]
         let milli = (w * 1000.0).round() as i64;

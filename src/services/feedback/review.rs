@@ -12,6 +12,7 @@ use crate::db::DbConnection;
 use crate::email::FeedbackEmailKind;
 use crate::error::AppError;
 use crate::models::dealer::Dealer;
+use crate::models::dealer_score::FeedbackExclusion;
 use crate::models::feedback::{FeedbackRequest, FeedbackRow};
 use crate::services::audit::{self, Actor};
 
@@ -64,6 +65,8 @@ fn submitted(
 pub struct Review {
     pub overdue: Vec<RequestLine>,
     pub done: Vec<RequestLine>,
+    /// Those of `done` a manager excluded from the dealer's score.
+    pub excluded: Vec<FeedbackExclusion>,
 }
 
 /// The review of the dealer with code `dealer_code` (or of all dealers when it is empty),
@@ -83,9 +86,11 @@ pub fn review(
         DealerScope::All => FeedbackRequest::waiting(conn, overdue_since, now, None, PAGE_ROWS)?,
     };
     let done = submitted(conn, &scope, Some(PAGE_ROWS))?;
+    let ids: Vec<i64> = done.iter().map(|r| r.id).collect();
     Ok(Review {
         overdue: lines_of(conn, overdue)?,
         done: lines_of(conn, done)?,
+        excluded: FeedbackExclusion::for_requests(conn, &ids)?,
     })
 }
 
