@@ -17,6 +17,7 @@ use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use dealerloop::domain::{RegionKey, Territory, TerritoryKey};
 use dealerloop::services::allocation::allocator::{Candidate, allocate_among, allocate_in_place};
 use dealerloop::services::allocation::eligibility::{DealerProfile, EligibilityIndex, LeadProfile};
+use dealerloop::services::dealer_score::{self, ScoreRule};
 
 const DEALERS: i64 = 5_000;
 const LEADS: usize = 20_000;
@@ -169,11 +170,14 @@ fn bench(c: &mut Criterion) {
     let mut rng = Rng(0x00de_a1e7_100b);
     let index = EligibilityIndex::new(network(&mut rng));
     let leads = leads(&mut rng);
-    // Running state per dealer (position = id - 1), with weights as scores would give.
+    // Running state per dealer (position = id - 1), with the weights real scores give:
+    // scores spread from 20 to 95 around a network mean of 60, through the score rule's
+    // own weight function (floor 0.5, cap 2).
+    let rule = ScoreRule::default();
     let mut state: Vec<Candidate> = (1..=DEALERS)
         .map(|dealer_id| Candidate {
             dealer_id,
-            weight: 0.1 + (rng.below(4_901) as f64) / 1_000.0,
+            weight: dealer_score::weight(20.0 + rng.below(7_501) as f64 / 100.0, 60.0, &rule),
             entitled: 0,
             received: 0,
         })
