@@ -3,6 +3,7 @@
 pub mod admin;
 pub mod api;
 pub mod auth;
+pub mod dealer_score;
 pub mod dealer_weights;
 pub mod feedback;
 pub mod feedback_review;
@@ -46,6 +47,7 @@ fn register(routes: &mut Routes) {
     // most often on a phone (the dealer inbox, the feedback form) come first.
     ops::configure(routes);
     inbox::configure(routes);
+    dealer_score::configure(routes);
     feedback::configure(routes);
     feedback_review::configure(routes);
     feedback::configure_form(routes);

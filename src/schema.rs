@@ -409,6 +409,11 @@ diesel::table! {
         weight -> Double,
         computed_at -> Timestamp,
         snapshot_at -> Timestamp,
+        open_forms -> BigInt,
+        overdue_forms -> BigInt,
+        unreported_outcomes -> BigInt,
+        caught_up_score -> Double,
+        caught_up_weight -> Double,
     }
 }
 

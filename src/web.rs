@@ -10,6 +10,7 @@ pub mod observability;
 pub mod page;
 pub mod request_context;
 pub mod roles;
+pub mod score_card;
 pub mod search;
 
 use std::sync::Arc;

@@ -33,6 +33,15 @@ pub struct DealerScoreRow {
     pub weight: f64,
     pub computed_at: UtcTime,
     pub snapshot_at: UtcTime,
+    /// Feedback forms open now, and how many of them are overdue.
+    pub open_forms: i64,
+    pub overdue_forms: i64,
+    /// Accepted leads past the feedback delay without a recorded outcome.
+    pub unreported_outcomes: i64,
+    /// The score and weight with every open form filled in completely now and every
+    /// missing outcome recorded, the rest of the network unchanged.
+    pub caught_up_score: f64,
+    pub caught_up_weight: f64,
 }
 
 impl DealerScoreRow {

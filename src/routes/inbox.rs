@@ -13,6 +13,7 @@ use crate::models::lead::{LeadEvent, LeadRow, TouchpointRow, WorkingLead};
 use crate::models::offer::{InboxOffer, Offer};
 use crate::services::inbox::{self, DealerLead, DeclineForm, Inbox, OfferCard};
 use crate::services::offers::{self, Advanced, Answer, DECLINE_REASONS, Declined};
+use crate::web::score_card::ScoreCardText;
 use crate::web::{AppState, DealerUser, Page};
 
 pub fn configure(routes: &mut crate::routes::Routes) {
@@ -107,6 +108,7 @@ struct InboxPage {
     offers: Vec<OfferCard>,
     working: Vec<WorkingLead>,
     time_left: TimeLeft,
+    score: Option<ScoreCardText>,
 }
 
 impl InboxPage {
@@ -121,16 +123,19 @@ async fn inbox(
     page: Page,
     DealerUser { dealer_id, .. }: DealerUser,
 ) -> Result<HttpResponse, AppError> {
+    let now = crate::db::now();
     let Inbox {
         dealer_name,
         offers,
         working,
+        score,
     } = state
         .db
-        .read_quick(move |conn| inbox::inbox(conn, dealer_id))
+        .read_quick(move |conn| inbox::inbox(conn, dealer_id, now))
         .await?;
     html(&InboxPage {
         time_left: TimeLeft::new(&page),
+        score: score.as_ref().map(|card| ScoreCardText::new(card, &page)),
         page,
         dealer_name,
         offers,

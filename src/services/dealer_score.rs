@@ -7,8 +7,10 @@
 //!   feedback), with their history;
 //! - [`weights`]: the weight both allocation paths read, overrides included;
 //! - [`overrides`]: a manager's temporary weight for a dealer;
-//! - [`exclusions`]: submissions a manager took out of scoring.
+//! - [`exclusions`]: submissions a manager took out of scoring;
+//! - [`dealer_view`]: the dealer's own score, trend and what would raise it.
 
+pub mod dealer_view;
 pub mod exclusions;
 pub mod gather;
 pub mod overrides;

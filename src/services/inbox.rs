@@ -10,6 +10,7 @@ use crate::error::AppError;
 use crate::models::dealer::Dealer;
 use crate::models::lead::{LeadEvent, LeadRow, TouchpointRow, WorkingLead};
 use crate::models::offer::{InboxOffer, Offer};
+use crate::services::dealer_score::dealer_view::{HOME_TREND_DAYS, ScoreCard};
 use crate::services::offers;
 
 /// An offer as the dealer sees it before accepting: no customer identity.
@@ -64,11 +65,18 @@ pub struct Inbox {
     pub offers: Vec<OfferCard>,
     /// Leads the dealer accepted and is working.
     pub working: Vec<WorkingLead>,
+    /// The dealer's score card, once it has been scored.
+    pub score: Option<ScoreCard>,
 }
 
-/// The inbox of `dealer_id`: four indexed queries, each prepared once per connection, read
-/// in one transaction so they see one snapshot.
-pub fn inbox(conn: &mut DbConnection, dealer_id: i64) -> Result<Inbox, AppError> {
+/// The inbox of `dealer_id` at `now`: four indexed queries and three key lookups for the
+/// score card, each prepared once per connection, read in one transaction so they see one
+/// snapshot.
+pub fn inbox(
+    conn: &mut DbConnection,
+    dealer_id: i64,
+    now: chrono::NaiveDateTime,
+) -> Result<Inbox, AppError> {
     conn.transaction(|conn| {
         let dealer_name = Dealer::name_of(conn, dealer_id)?;
         let offers = InboxOffer::open_for_dealer(conn, dealer_id)?;
@@ -95,10 +103,12 @@ pub fn inbox(conn: &mut DbConnection, dealer_id: i64) -> Result<Inbox, AppError>
             })
             .collect();
         let working = WorkingLead::for_dealer(conn, dealer_id)?;
+        let score = ScoreCard::load(conn, dealer_id, now, HOME_TREND_DAYS)?;
         Ok(Inbox {
             dealer_name,
             offers,
             working,
+            score,
         })
     })
 }

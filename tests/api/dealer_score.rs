@@ -403,3 +403,126 @@ async fn dealers_cannot_reach_weights_or_exclusions() {
         .await;
     assert!(page.status == 403 || page.status == 404, "{}", page.status);
 }
+
+/// The numbers on a dealer's home score card: (score, the lever's kind).
+async fn home_card(phone: &mut Browser) -> (f64, String, Page) {
+    let home = phone.get("/dealer").await;
+    assert_eq!(home.status, 200);
+    let kind = home
+        .all("data-lever")
+        .into_iter()
+        .next()
+        .unwrap_or_default();
+    (marker(&home, "data-score"), kind, home)
+}
+
+/// The score and caught-up score "what would raise it" names: (from, to), parsed from
+/// the sentence "… raises your score from X to Y."
+fn raise_from_to(page: &Page) -> (f64, f64) {
+    let text = page
+        .html
+        .split("raises your score from ")
+        .nth(1)
+        .unwrap_or_else(|| panic!("no lever sentence on:\n{}", page.html));
+    let mut numbers = text.split(['.', ' ']).filter_map(|w| w.parse::<f64>().ok());
+    (numbers.next().expect("from"), numbers.next().expect("to"))
+}
+
+#[tokio::test]
+async fn a_dealer_sees_its_own_score_and_what_would_raise_it_and_filling_in_delivers_it() {
+    let (app, first, second) = two_dealers().await;
+    let mut desk = logged_in(&app, "canale@example.it").await;
+    let mut uno = logged_in(&app, "uno@example.it").await;
+    let mut due = logged_in(&app, "due@example.it").await;
+    // Before any scoring, nobody sees a card, and the score page says how it will start.
+    let (_, kind, home) = home_card(&mut uno).await;
+    assert!(kind.is_empty() && !home.contains("data-score-card"));
+    let explained = uno.get("/dealer/score").await;
+    assert!(
+        explained.has("data-score-card", "none"),
+        "{}",
+        explained.html
+    );
+
+    // MI-01 accepts and wins a lead (its feedback form is now open); MI-02 lets its
+    // offer expire.
+    let (won, to) = push(&app, "HS-1").await;
+    assert_eq!(to, first);
+    let offer = uno.offer_on_lead_page(won).await;
+    uno.post(&format!("/dealer/offers/{offer}/accept"), &[])
+        .await;
+    uno.post(&format!("/dealer/leads/{won}/status"), &[("status", "won")])
+        .await;
+    let (_, to) = push(&app, "HS-2").await;
+    assert_eq!(to, second);
+    let_offer_expire(&app);
+    store::recompute_all(
+        &mut app.conn(),
+        &ScoreRule::default(),
+        dealerloop::db::now(),
+    )
+    .unwrap();
+
+    // Each dealer's home shows its own score, the one the manager sees for it.
+    let managers_view = |page: &Page| marker(page, "data-score");
+    let first_score = managers_view(&weight_page(&mut desk, first).await);
+    let second_score = managers_view(&weight_page(&mut desk, second).await);
+    assert!((first_score - second_score).abs() > 1.0);
+    let (uno_score, uno_kind, uno_home) = home_card(&mut uno).await;
+    let (due_score, _, due_home) = home_card(&mut due).await;
+    assert_eq!(uno_score, first_score);
+    assert_eq!(due_score, second_score);
+    assert!(!due_home.contains(&format!("data-score=\"{first_score}\"")));
+    assert!(uno_home.contains("data-share"));
+    // MI-01's open form is what would raise its score, with the numbers.
+    assert_eq!(uno_kind, "catch-up", "{}", uno_home.html);
+    let (from, promised) = raise_from_to(&uno_home);
+    assert_eq!(from, first_score.round());
+    assert!(promised > from, "{promised} should be above {from}");
+    let page = uno.get("/dealer/score").await;
+    assert_eq!(page.status, 200);
+    assert_eq!(marker(&page, "data-score"), first_score);
+    assert_eq!(page.all("data-part").len(), 4, "{}", page.html);
+    assert!(page.contains("id=\"rule\""));
+    // The rule's numbers are the configured ones: floor 0.5 ×, cap 2 ×.
+    assert!(
+        page.contains("0.50") && page.contains("2.00"),
+        "{}",
+        page.html
+    );
+    // The other dealer's page holds its own score only.
+    let theirs = due.get("/dealer/score").await;
+    assert_eq!(marker(&theirs, "data-score"), second_score);
+    assert!(!theirs.contains(&format!("data-score=\"{first_score}\"")));
+
+    // Filling in the form delivers the score that was promised.
+    let request = uno.newest_feedback_request().await;
+    let done = uno
+        .post(
+            &format!("/feedback/{request}"),
+            &[
+                ("outcome", "won"),
+                ("close_date", "2026-11-10"),
+                ("revenue", "48500"),
+                ("currency", "EUR"),
+                ("products", "lathes"),
+                ("decision_factors", "price"),
+                ("first_heard", "trade_fair"),
+                ("lead_quality", "4"),
+                ("notes", "Cliente soddisfatto"),
+                ("action", "submit"),
+            ],
+        )
+        .await;
+    assert!(
+        done.has_notice("notice-feedback-submitted"),
+        "{}",
+        done.html
+    );
+    let (after, kind, _) = home_card(&mut uno).await;
+    assert!(
+        (after - promised).abs() < 1.0,
+        "promised {promised}, delivered {after}"
+    );
+    assert_ne!(kind, "catch-up", "nothing is waiting any more");
+}

@@ -15,6 +15,7 @@ use super::rule::{Evidence, Observation, ScoreRule};
 use crate::db::{DbConnection, UtcTime};
 use crate::domain::{FeedbackOutcome, OfferStatus};
 use crate::models::dealer_score::FeedbackExclusion;
+use crate::services::feedback::views::OVERDUE_AFTER_DAYS;
 
 /// Submissions this recent count towards the anomaly flags.
 pub const ANOMALY_WINDOW_DAYS: i64 = 180;
@@ -43,11 +44,48 @@ impl Answers {
     }
 }
 
-/// One dealer's evidence and answer counts.
+/// What a dealer could still do: forms open now and outcomes it has not recorded.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Backlog {
+    /// Feedback forms open now (not submitted, not withdrawn, not closed).
+    pub open_forms: u32,
+    /// Of those, how many were opened at least [`OVERDUE_AFTER_DAYS`] ago.
+    pub overdue_forms: u32,
+    /// Accepted leads past the feedback delay without an outcome from this dealer.
+    pub unreported_outcomes: u32,
+}
+
+impl Backlog {
+    fn add(&mut self, other: &Backlog) {
+        self.open_forms += other.open_forms;
+        self.overdue_forms += other.overdue_forms;
+        self.unreported_outcomes += other.unreported_outcomes;
+    }
+}
+
+/// One dealer's evidence and answer counts, with its backlog and the evidence it would
+/// have if it cleared that backlog now.
 #[derive(Debug, Clone, Copy, Default, PartialEq)]
 pub struct DealerEvidence {
     pub evidence: Evidence,
     pub answers: Answers,
+    pub backlog: Backlog,
+    /// The evidence with every open form submitted complete now and every missing
+    /// outcome reported: what "what would raise my score" is computed from.
+    pub caught_up: Evidence,
+}
+
+impl DealerEvidence {
+    /// Something the dealer did (or failed to do): counts as it is, also when caught up.
+    fn observe(&mut self, observation: Observation, rule: &ScoreRule) {
+        self.evidence.add(observation, rule);
+        self.caught_up.add(observation, rule);
+    }
+
+    /// Something the dealer could still do, counted only when caught up.
+    fn could(&mut self, observation: Observation, rule: &ScoreRule) {
+        self.caught_up.add(observation, rule);
+    }
 }
 
 /// Every dealer's evidence (dealers without any observation are absent).
@@ -91,12 +129,15 @@ pub fn merge(into: &mut NetworkEvidence, other: NetworkEvidence) {
         let entry = into.entry(dealer_id).or_default();
         entry.evidence.merge(&e.evidence);
         entry.answers.add(&e.answers);
+        entry.backlog.add(&e.backlog);
+        entry.caught_up.merge(&e.caught_up);
     }
 }
 
 /// Completeness and timeliness, from the feedback requests that came due: submitted, or
 /// closed without a submission (not withdrawn, which happens when the lead moved on).
-/// Excluded submissions count for nothing.
+/// Excluded submissions count for nothing. Requests still open count only towards the
+/// backlog (and as submitted complete now in the caught-up evidence).
 pub fn gather_feedback(
     conn: &mut DbConnection,
     scope: Scope,
@@ -110,11 +151,12 @@ pub fn gather_feedback(
         .into_iter()
         .collect();
     let mut query = r::table
-        .inner_join(f::table)
+        // A request never opened by the dealer has no answers row: it counts all the same.
+        .left_join(f::table)
         .filter(
             r::submitted_at
                 .is_not_null()
-                .or(r::revoked_at.is_null().and(r::closes_at.le(now))),
+                .or(r::revoked_at.is_null().and(r::opened_at.le(now))),
         )
         .select((
             r::id,
@@ -122,9 +164,9 @@ pub fn gather_feedback(
             r::opened_at,
             r::closes_at,
             r::submitted_at,
-            f::completeness_permille,
-            f::outcome,
-            f::lead_quality,
+            f::completeness_permille.nullable(),
+            f::outcome.nullable(),
+            f::lead_quality.nullable(),
         ))
         .into_boxed();
     if let Some(id) = scope.dealer() {
@@ -142,6 +184,7 @@ pub fn gather_feedback(
     );
     let rows: Vec<Row> = query.load(conn)?;
     let recent = now - chrono::TimeDelta::days(ANOMALY_WINDOW_DAYS);
+    let overdue_since = now - chrono::TimeDelta::days(OVERDUE_AFTER_DAYS);
     let mut out = NetworkEvidence::default();
     for (id, dealer_id, opened_at, closes_at, submitted_at, permille, outcome, quality) in rows {
         if excluded.contains(&id) {
@@ -151,14 +194,14 @@ pub fn gather_feedback(
         match submitted_at {
             Some(at) => {
                 let age = days(now - at.get());
-                entry.evidence.add(
+                entry.observe(
                     Observation::Feedback {
                         completeness: f64::from(permille.unwrap_or(0)) / 1000.0,
                         age_days: age,
                     },
                     rule,
                 );
-                entry.evidence.add(
+                entry.observe(
                     Observation::Submitted {
                         after_days: days(at.get() - opened_at.get()),
                         age_days: age,
@@ -175,9 +218,27 @@ pub fn gather_feedback(
                     }
                 }
             }
+            None if closes_at.get() > now => {
+                entry.backlog.open_forms += 1;
+                entry.backlog.overdue_forms += u32::from(opened_at.get() <= overdue_since);
+                entry.could(
+                    Observation::Feedback {
+                        completeness: 1.0,
+                        age_days: 0.0,
+                    },
+                    rule,
+                );
+                entry.could(
+                    Observation::Submitted {
+                        after_days: days(now - opened_at.get()),
+                        age_days: 0.0,
+                    },
+                    rule,
+                );
+            }
             None => {
                 let age = days(now - closes_at.get());
-                entry.evidence.add(
+                entry.observe(
                     Observation::Feedback {
                         completeness: 0.0,
                         age_days: age,
@@ -185,7 +246,7 @@ pub fn gather_feedback(
                     rule,
                 );
                 // Never came: as late as the window allows.
-                entry.evidence.add(
+                entry.observe(
                     Observation::Submitted {
                         after_days: rule.window_days,
                         age_days: age,
@@ -241,7 +302,7 @@ pub fn gather_offers(
         match (status, responded_at) {
             (OfferStatus::Accepted | OfferStatus::Declined, Some(at)) => {
                 let allowed = days(deadline_at.get() - offered_at.get()).max(f64::EPSILON);
-                entry.evidence.add(
+                entry.observe(
                     Observation::Offer {
                         answered_share: Some(days(at.get() - offered_at.get()) / allowed),
                         age_days: days(now - at.get()),
@@ -249,16 +310,23 @@ pub fn gather_offers(
                     rule,
                 );
                 if status == OfferStatus::Accepted && at.get() + due_after <= now {
-                    entry.evidence.add(
+                    let reported = reported.get(&lead_id) == Some(&dealer_id);
+                    let age_days = days(now - (at.get() + due_after));
+                    entry
+                        .evidence
+                        .add(Observation::Outcome { reported, age_days }, rule);
+                    // Caught up, every outcome is reported.
+                    entry.caught_up.add(
                         Observation::Outcome {
-                            reported: reported.get(&lead_id) == Some(&dealer_id),
-                            age_days: days(now - (at.get() + due_after)),
+                            reported: true,
+                            age_days,
                         },
                         rule,
                     );
+                    entry.backlog.unreported_outcomes += u32::from(!reported);
                 }
             }
-            (OfferStatus::Expired, _) => entry.evidence.add(
+            (OfferStatus::Expired, _) => entry.observe(
                 Observation::Offer {
                     answered_share: None,
                     age_days: days(now - deadline_at.get()),

@@ -50,7 +50,18 @@ impl Part {
         }
     }
 
-    fn index(self) -> usize {
+    /// The part's name in code, URLs and message keys.
+    pub fn code(self) -> &'static str {
+        match self {
+            Part::Completeness => "completeness",
+            Part::Timeliness => "timeliness",
+            Part::Responsiveness => "responsiveness",
+            Part::OutcomeReporting => "outcome-reporting",
+        }
+    }
+
+    /// The part's position in [`Part::ALL`].
+    pub fn index(self) -> usize {
         match self {
             Part::Completeness => 0,
             Part::Timeliness => 1,

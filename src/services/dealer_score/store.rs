@@ -96,7 +96,15 @@ pub fn store_network(
     };
     for (dealer_id, _, score, e) in scores {
         let w = weight(score.value(), mean_score, rule);
-        if save(conn, dealer_id, &score, e, w, before.get(&dealer_id), now)? {
+        let caught_up = CaughtUp::of(e, &prior, mean_score, rule);
+        if save(
+            conn,
+            dealer_id,
+            (&score, w, caught_up),
+            e,
+            before.get(&dealer_id),
+            now,
+        )? {
             done.snapshots += 1;
         }
     }
@@ -127,8 +135,16 @@ pub fn refresh_dealer(
     let e = evidence.get(&dealer_id).copied().unwrap_or_default();
     let score = Score::of(&e.evidence, &prior, rule);
     let w = weight(score.value(), network.mean_score, rule);
+    let caught_up = CaughtUp::of(&e, &prior, network.mean_score, rule);
     let before = DealerScoreRow::find(conn, dealer_id)?;
-    save(conn, dealer_id, &score, &e, w, before.as_ref(), now)?;
+    save(
+        conn,
+        dealer_id,
+        (&score, w, caught_up),
+        &e,
+        before.as_ref(),
+        now,
+    )?;
     Ok(())
 }
 
@@ -165,14 +181,30 @@ pub fn refresh_closed(
     Ok(dealers.len())
 }
 
-/// Writes a dealer's score and, when due, a point of its history; true if a point was
-/// written.
+/// The score and weight a dealer would have with its backlog cleared now.
+#[derive(Debug, Clone, Copy)]
+struct CaughtUp {
+    score: f64,
+    weight: f64,
+}
+
+impl CaughtUp {
+    fn of(e: &DealerEvidence, prior: &NetworkPrior, network_mean: f64, rule: &ScoreRule) -> Self {
+        let score = Score::of(&e.caught_up, prior, rule).value();
+        CaughtUp {
+            score,
+            weight: weight(score, network_mean, rule),
+        }
+    }
+}
+
+/// Writes a dealer's score (with its weight and what catching up would give) and, when
+/// due, a point of its history; true if a point was written.
 fn save(
     conn: &mut DbConnection,
     dealer_id: i64,
-    score: &Score,
+    (score, w, caught_up): (&Score, f64, CaughtUp),
     e: &DealerEvidence,
-    w: f64,
     before: Option<&DealerScoreRow>,
     now: NaiveDateTime,
 ) -> QueryResult<bool> {
@@ -212,6 +244,11 @@ fn save(
             weight: w,
             computed_at: now.into(),
             snapshot_at,
+            open_forms: count(e.backlog.open_forms),
+            overdue_forms: count(e.backlog.overdue_forms),
+            unreported_outcomes: count(e.backlog.unreported_outcomes),
+            caught_up_score: caught_up.score,
+            caught_up_weight: caught_up.weight,
         },
     )?;
     if snapshot {
