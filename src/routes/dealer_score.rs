@@ -67,6 +67,11 @@ impl ScoreTemplate {
         )
     }
 
+    /// About how many fresh observations `evidence` (their age-weighted sum) is worth.
+    fn observations(&self, evidence: &f64) -> i64 {
+        evidence.round() as i64
+    }
+
     fn week(&self, w: &WeekPoint) -> String {
         self.page.date(&w.week.and_time(chrono::NaiveTime::MIN))
     }

@@ -84,8 +84,9 @@ pub struct LineChart {
 
 impl LineChart {
     pub fn render(&self) -> String {
-        let (w, h) = (640.0, 280.0);
-        let (left, right, top, bottom) = (44.0, 12.0, 16.0, 52.0);
+        // About a phone's width, so its text stays readable there without scaling down.
+        let (w, h) = (480.0, 260.0);
+        let (left, right, top, bottom) = (40.0, 8.0, 14.0, 52.0);
         let (pw, ph) = (w - left - right, h - top - bottom);
         let span = (self.y_max - self.y_min).max(f64::EPSILON);
         let n = self.x_labels.len().max(1);
@@ -108,7 +109,7 @@ impl LineChart {
             let y = y_at(v);
             let _ = write!(
                 svg,
-                r##"<line x1="{left}" x2="{}" y1="{y:.1}" y2="{y:.1}" stroke="#d0d4d9" stroke-width="1"/><text x="{}" y="{:.1}" font-size="11" text-anchor="end" fill="#444">{}{}</text>"##,
+                r##"<line x1="{left}" x2="{}" y1="{y:.1}" y2="{y:.1}" stroke="#d0d4d9" stroke-width="1"/><text x="{}" y="{:.1}" font-size="13" text-anchor="end" fill="#444">{}{}</text>"##,
                 left + pw,
                 left - 6.0,
                 y + 4.0,
@@ -116,15 +117,26 @@ impl LineChart {
                 escape(&self.y_unit)
             );
         }
-        // At most eight x labels, evenly spaced.
-        let every = n.div_ceil(8).max(1);
+        // At most five x labels, evenly spaced from the first to the last; the first and
+        // last are anchored inside the chart.
+        let shown: Vec<usize> = if n <= 5 {
+            (0..n).collect()
+        } else {
+            (0..5).map(|k| (k * (n - 1) + 2) / 4).collect()
+        };
         for (i, label) in self.x_labels.iter().enumerate() {
-            if i % every != 0 && i + 1 != n {
+            if !shown.contains(&i) {
                 continue;
             }
+            let last = i + 1 == n;
+            let anchor = match (i, last && n > 1) {
+                (0, _) if n > 1 => "start",
+                (_, true) => "end",
+                _ => "middle",
+            };
             let _ = write!(
                 svg,
-                r##"<text x="{:.1}" y="{}" font-size="11" text-anchor="middle" fill="#444">{}</text>"##,
+                r##"<text x="{:.1}" y="{}" font-size="13" text-anchor="{anchor}" fill="#444">{}</text>"##,
                 x_at(i),
                 top + ph + 16.0,
                 escape(label)
@@ -173,13 +185,13 @@ impl LineChart {
             let colour = PALETTE[s % PALETTE.len()];
             let _ = write!(
                 svg,
-                r##"<rect x="{x:.1}" y="{}" width="10" height="10" fill="{colour}"/><text x="{:.1}" y="{}" font-size="11" fill="#222">{}</text>"##,
+                r##"<rect x="{x:.1}" y="{}" width="10" height="10" fill="{colour}"/><text x="{:.1}" y="{}" font-size="13" fill="#222">{}</text>"##,
                 h - 18.0,
                 x + 14.0,
                 h - 9.0,
                 escape(&series.name)
             );
-            x += 24.0 + 6.5 * series.name.chars().count() as f64;
+            x += 24.0 + 7.5 * series.name.chars().count() as f64;
         }
         svg.push_str("</svg>");
         svg

@@ -169,6 +169,15 @@ async fn assert_no_horizontal_overflow(driver: &WebDriver) {
     );
 }
 
+/// Saves a screenshot as `name.png` in `DEALERLOOP_SCREENSHOT_DIR`, when it is set (to
+/// look at what the test saw).
+async fn screenshot(driver: &WebDriver, name: &str) {
+    if let Ok(dir) = std::env::var("DEALERLOOP_SCREENSHOT_DIR") {
+        let path = Path::new(&dir).join(format!("{name}.png"));
+        driver.screenshot(&path).await.unwrap();
+    }
+}
+
 async fn button_text(driver: &WebDriver, css: &str) -> String {
     driver
         .find(By::Css(css))
@@ -476,4 +485,114 @@ async fn on_a_phone_a_dealer_opens_the_feedback_email_fills_the_form_and_sees_th
             .unwrap()
     };
     assert_eq!(revenue, Some(4_850_000));
+}
+
+#[tokio::test]
+async fn on_a_phone_a_dealer_reads_its_score_what_would_raise_it_and_the_chart_as_a_table() {
+    use dealerloop::services::dealer_score::{ScoreRule, store};
+    if chromedriver_available().is_none() {
+        return;
+    }
+    let app = spawn_app().await;
+    app.create_dealer("MI-01");
+    app.create_user("dealer@example.it", "dealer", Some("MI-01"));
+    // One lead accepted and won through the dealer's own pages: its feedback form is open.
+    let mut phone = app.browser();
+    phone.login("dealer@example.it", PASSWORD).await;
+    let body = app
+        .push_lead(
+            &app.api_token(),
+            &LeadBody::new("E2E-S1").region("Lombardia"),
+        )
+        .await;
+    let lead = body["id"].as_i64().unwrap();
+    let offer = phone.offer_on_lead_page(lead).await;
+    phone
+        .post(&format!("/dealer/offers/{offer}/accept"), &[])
+        .await;
+    phone
+        .post(
+            &format!("/dealer/leads/{lead}/status"),
+            &[("status", "won")],
+        )
+        .await;
+    // Scored three weeks ago and now: two weeks of trend.
+    let now = dealerloop::db::now();
+    for at in [now - chrono::TimeDelta::days(21), now] {
+        store::recompute_all(&mut app.conn(), &ScoreRule::default(), at).unwrap();
+    }
+
+    let scratch = tempfile::tempdir().unwrap();
+    let profile = tempfile::tempdir().unwrap();
+    let chromedriver = Chromedriver::start(&scratch.path().join("chromedriver.log"));
+    chromedriver.wait_until_ready().await;
+    let driver = WebDriver::new(&chromedriver.url, phone_sized_chromium(profile.path()))
+        .await
+        .unwrap_or_else(|e| panic!("no browser session: {e}"));
+    let address = app.address.clone();
+    driver
+        .run_and_quit(|driver| async move {
+            driver.goto(format!("{address}/login")).await?;
+            wait_for_page(&driver, "/login", "Accedi").await;
+            driver
+                .find(By::Id("email"))
+                .await?
+                .send_keys("dealer@example.it")
+                .await?;
+            driver
+                .find(By::Id("password"))
+                .await?
+                .send_keys(PASSWORD)
+                .await?;
+            driver
+                .find(By::Css("button[type='submit'].primary"))
+                .await?
+                .click()
+                .await?;
+            // The home: the score card, in Italian, with the open form as the lever.
+            wait_for_page(&driver, "/dealer", "Il tuo punteggio").await;
+            let card = driver
+                .find(By::Css("[data-score-card]"))
+                .await?
+                .text()
+                .await?;
+            assert!(
+                card.contains("Compilare il modulo di riscontro aperto"),
+                "{card}"
+            );
+            assert!(card.contains("media della rete"), "{card}");
+            assert_no_horizontal_overflow(&driver).await;
+            screenshot(&driver, "dealer-home-score").await;
+
+            // The score explained: parts, the chart, and the chart as a table.
+            driver
+                .find(By::LinkText("Il punteggio spiegato →"))
+                .await?
+                .click()
+                .await?;
+            wait_for_page(&driver, "/dealer/score", "La regola").await;
+            assert_eq!(driver.find_all(By::Css("[data-part]")).await?.len(), 4);
+            let chart = driver.find(By::Css("figure.chart-figure svg")).await?;
+            let chart_width = chart.rect().await?.width;
+            assert!(
+                chart_width > 200.0 && chart_width <= WIDTH as f64,
+                "the chart fits the phone: {chart_width}px"
+            );
+            driver
+                .find(By::Css("details summary"))
+                .await?
+                .click()
+                .await?;
+            let rows = driver
+                .find_all(By::Css("table[data-trend-table] tbody tr"))
+                .await?;
+            assert_eq!(rows.len(), 2, "one row per week of the chart");
+            assert!(rows[0].is_displayed().await?);
+            assert_no_horizontal_overflow(&driver).await;
+            screenshot(&driver, "dealer-score-page").await;
+            Ok::<(), WebDriverError>(())
+        })
+        .await
+        .unwrap_or_else(|e| panic!("browser step failed: {e:?}"));
+    drop(chromedriver);
 }

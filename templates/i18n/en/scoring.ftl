@@ -97,12 +97,7 @@ score-lever-keep-going = Nothing is waiting and every part is at or above the ne
 score-open-forms = Open your feedback forms
 score-more = Your score explained
 score-parts-title = The four parts
-score-part = Part
-score-share-of-score = Share of the score
-score-yours = You
-score-network = Network
-score-evidence = Based on
-score-evidence-value = about { $count } recent observations
+score-part-share = { $share } % of the score
 score-week = Week
 score-weight = Weight
 score-chart-table = The chart as a table
@@ -118,3 +113,8 @@ score-rule-weight = Your weight in lead allocation follows your score against th
 score-rule-estimate = "What would raise it" counts your open forms as sent complete today and your missing outcomes as recorded, the rest of the network unchanged; the leads you would have been offered are the last 30 days' offers times the new weight over your current weight.
 score-rule-when = Your score is recomputed as soon as you send a form, when a form closes, and every hour.
 score-computed-at = Computed { $at }.
+score-evidence-line = { $count ->
+    [0] No observations yet: this part counts at the network average.
+    [one] Based on about 1 recent observation.
+   *[other] Based on about { $count } recent observations.
+}

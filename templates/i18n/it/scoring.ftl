@@ -97,12 +97,7 @@ score-lever-keep-going = Non hai nulla in sospeso e ogni parte è pari o sopra l
 score-open-forms = Apri i moduli di riscontro
 score-more = Il punteggio spiegato
 score-parts-title = Le quattro parti
-score-part = Parte
-score-share-of-score = Peso nel punteggio
-score-yours = Tu
-score-network = Rete
-score-evidence = Basata su
-score-evidence-value = circa { $count } osservazioni recenti
+score-part-share = { $share } % del punteggio
 score-week = Settimana
 score-weight = Peso
 score-chart-table = Il grafico in tabella
@@ -118,3 +113,8 @@ score-rule-weight = Il tuo peso nell'assegnazione dei lead segue il punteggio ri
 score-rule-estimate = "Cosa lo farebbe salire" conta i moduli aperti come inviati completi oggi e gli esiti mancanti come registrati, il resto della rete invariato; i lead che avresti ricevuto sono le offerte degli ultimi 30 giorni per il nuovo peso diviso il peso attuale.
 score-rule-when = Il punteggio viene ricalcolato appena invii un modulo, quando un modulo si chiude, e ogni ora.
 score-computed-at = Calcolato il { $at }.
+score-evidence-line = { $count ->
+    [0] Ancora nessuna osservazione: questa parte vale la media della rete.
+    [one] Basata su circa 1 osservazione recente.
+   *[other] Basata su circa { $count } osservazioni recenti.
+}
