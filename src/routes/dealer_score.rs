@@ -11,7 +11,7 @@ use crate::models::dealer_score::WeightOverride;
 use crate::services::dealer_score::ScoreRule;
 use crate::services::dealer_score::dealer_view::{ScorePage, WeekPoint};
 use crate::web::charts::{LineChart, Series};
-use crate::web::score_card::ScoreCardText;
+use crate::web::score_card::{PartLine, ScoreCardText, part_lines};
 use crate::web::{AppState, DealerUser, Page};
 
 pub fn configure(routes: &mut crate::routes::Routes) {
@@ -23,6 +23,7 @@ pub fn configure(routes: &mut crate::routes::Routes) {
 struct ScoreTemplate {
     page: Page,
     card: Option<ScoreCardText>,
+    parts: Vec<PartLine>,
     weeks: Vec<WeekPoint>,
     chart: String,
     in_force: Option<WeightOverride>,
@@ -114,10 +115,15 @@ async fn score_page(
             FluentArg::Text(page.datetime(&c.row.computed_at.get())),
         )
     });
+    let parts = card
+        .as_ref()
+        .map(|c| part_lines(c, &page))
+        .unwrap_or_default();
     let card = card.as_ref().map(|c| ScoreCardText::new(c, &page));
     html(&ScoreTemplate {
         page,
         card,
+        parts,
         weeks,
         chart,
         in_force,

@@ -28,7 +28,6 @@ pub struct ScoreCardText {
     pub score: f64,
     pub network_score: f64,
     pub weight: f64,
-    pub parts: Vec<PartLine>,
     /// "You were offered 1.2 % of the leads …".
     pub share: String,
     /// What would raise the score, computed.
@@ -41,30 +40,11 @@ pub struct ScoreCardText {
 }
 
 impl ScoreCardText {
+    /// The card as the home shows it (the parts are only on the score page: see
+    /// [`part_lines`]).
     pub fn new(card: &ScoreCard, page: &Page) -> Self {
         let pct = |x: f64| format!("{} %", page.decimal(100.0 * x, 0));
         let pct1 = |x: f64| format!("{} %", page.decimal(100.0 * x, 1));
-        let parts = Part::ALL
-            .into_iter()
-            .map(|p| {
-                let (yours, network) = (card.part(p), card.network_part(p));
-                PartLine {
-                    code: p.code(),
-                    name: page.t(&format!("score-part-{}", p.code())),
-                    yours: 100.0 * yours,
-                    network: 100.0 * network,
-                    share: 100.0 * p.share(),
-                    words: page.locale.t_args(
-                        &format!("score-words-{}", p.code()),
-                        &[
-                            ("yours", FluentArg::Text(pct(yours))),
-                            ("network", FluentArg::Text(pct(network))),
-                        ],
-                    ),
-                    evidence: card.evidence(p),
-                }
-            })
-            .collect();
         let share = page.locale.t_args(
             "score-share",
             &[
@@ -137,7 +117,6 @@ impl ScoreCardText {
             score: card.row.score,
             network_score: card.network.mean_score,
             weight: card.row.weight,
-            parts,
             share,
             lever,
             lever_leads,
@@ -145,4 +124,30 @@ impl ScoreCardText {
             lever_kind,
         }
     }
+}
+
+/// The four parts of the score in words, beside the network's.
+pub fn part_lines(card: &ScoreCard, page: &Page) -> Vec<PartLine> {
+    let pct = |x: f64| format!("{} %", page.decimal(100.0 * x, 0));
+    Part::ALL
+        .into_iter()
+        .map(|p| {
+            let (yours, network) = (card.part(p), card.network_part(p));
+            PartLine {
+                code: p.code(),
+                name: page.t(&format!("score-part-{}", p.code())),
+                yours: 100.0 * yours,
+                network: 100.0 * network,
+                share: 100.0 * p.share(),
+                words: page.locale.t_args(
+                    &format!("score-words-{}", p.code()),
+                    &[
+                        ("yours", FluentArg::Text(pct(yours))),
+                        ("network", FluentArg::Text(pct(network))),
+                    ],
+                ),
+                evidence: card.evidence(p),
+            }
+        })
+        .collect()
 }
