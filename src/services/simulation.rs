@@ -76,7 +76,7 @@ enum Event {
 #[derive(Debug, Clone, Copy)]
 struct SimDealer {
     group: Group,
-    /// Offers per week.
+    /// Its place in the network (0-based).
     index: usize,
 }
 
