@@ -1,5 +1,5 @@
-//! The `dealerloop` command: `serve` (the default), `migrate`, `demo`, `user`, `token` and
-//! `import`.
+//! The `dealerloop` command: `serve` (the default), `migrate`, `demo`, `user`, `token`,
+//! `import`, `generate`, `scores` and `simulate`.
 
 use std::io::Read;
 use std::process::ExitCode;
@@ -16,6 +16,7 @@ use dealerloop::error::AppError;
 use dealerloop::fixtures::{demo, scale};
 use dealerloop::models::api_token::ApiToken;
 use dealerloop::services::allocation::region_keys;
+use dealerloop::services::simulation::Simulation;
 use dealerloop::services::audit::Actor;
 use dealerloop::services::{api_tokens, users};
 use dealerloop::startup::Application;
@@ -69,6 +70,26 @@ enum Command {
     /// Recompute every dealer's score and allocation weight now (the portal also does it
     /// every hour), and print how long reading and writing took.
     Scores,
+    /// Run a synthetic dealer network through the real services on a simulated clock, on
+    /// a throwaway SQLite database, and print per week each feedback-habit group's share
+    /// of the leads and mean score (with an SVG chart).
+    Simulate {
+        #[arg(long, default_value_t = 90)]
+        days: i64,
+        #[arg(long, default_value_t = 200)]
+        dealers: usize,
+        #[arg(long, default_value_t = 400)]
+        leads_per_day: usize,
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        /// Where to write the chart.
+        #[arg(long, default_value = "simulation.svg")]
+        chart: std::path::PathBuf,
+        /// Keep the simulated database in this SQLite file (it must not exist yet)
+        /// instead of deleting it.
+        #[arg(long)]
+        keep: Option<std::path::PathBuf>,
+    },
 }
 
 #[derive(Subcommand)]
@@ -149,6 +170,24 @@ fn main() -> ExitCode {
             command: ImportCommand::Leads { file },
         } => import_leads(&settings, &file),
         Command::Scores => recompute_scores(&settings),
+        Command::Simulate {
+            days,
+            dealers,
+            leads_per_day,
+            seed,
+            chart,
+            keep,
+        } => simulate(
+            Simulation {
+                days,
+                dealers,
+                leads_per_day,
+                seed,
+                rule: settings.score_rule,
+            },
+            &chart,
+            keep.as_deref(),
+        ),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -412,6 +451,76 @@ fn recompute_scores(settings: &Settings) -> anyhow::Result<()> {
         read.as_secs_f64() * 1000.0,
         (total - read).as_secs_f64() * 1000.0
     );
+    Ok(())
+}
+
+/// A directory of the system's temporary directory, deleted with everything in it when
+/// dropped (also when the simulation fails).
+struct ThrowawayDir(std::path::PathBuf);
+
+impl ThrowawayDir {
+    fn create() -> anyhow::Result<Self> {
+        let path = std::env::temp_dir().join(format!(
+            "dealerloop-simulation-{}-{}",
+            std::process::id(),
+            dealerloop::services::tokens::random_secret()
+        ));
+        std::fs::create_dir(&path).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
+        Ok(Self(path))
+    }
+}
+
+impl Drop for ThrowawayDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+fn simulate(
+    simulation: Simulation,
+    chart: &std::path::Path,
+    keep: Option<&std::path::Path>,
+) -> anyhow::Result<()> {
+    if simulation.days < 1 || simulation.dealers < 1 {
+        anyhow::bail!("simulate at least one day and one dealer");
+    }
+    let temporary = match keep {
+        Some(_) => None,
+        None => Some(ThrowawayDir::create()?),
+    };
+    let file = match (keep, &temporary) {
+        (Some(path), _) => {
+            if path.exists() {
+                anyhow::bail!("{}: the file exists already", path.display());
+            }
+            path.to_path_buf()
+        }
+        (None, Some(dir)) => dir.0.join("simulation.db"),
+        (None, None) => anyhow::bail!("no database file for the simulation"),
+    };
+    let url = db::DatabaseUrl::parse(&format!("sqlite://{}", file.display()))
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    let mut conn = url
+        .establish()
+        .map_err(|e| anyhow::anyhow!("cannot open {}: {e}", file.display()))?;
+    db::run_migrations(&mut conn)?;
+    println!(
+        "simulating {} days, {} dealers, {} leads a day, seed {}…",
+        simulation.days, simulation.dealers, simulation.leads_per_day, simulation.seed
+    );
+    let started = std::time::Instant::now();
+    let report = simulation.run(&mut conn)?;
+    let elapsed = started.elapsed();
+    drop(conn);
+    print!("{}", report.table());
+    println!("{}", report.summary());
+    std::fs::write(chart, report.share_chart_svg())
+        .map_err(|e| anyhow::anyhow!("{}: {e}", chart.display()))?;
+    println!("chart: {}", chart.display());
+    if let Some(path) = keep {
+        println!("database kept: {}", path.display());
+    }
+    println!("simulated in {:.1} s", elapsed.as_secs_f64());
     Ok(())
 }
 

@@ -19,6 +19,7 @@ pub mod offers;
 pub mod overview;
 pub mod password;
 pub mod reassign;
+pub mod simulation;
 pub mod tokens;
 pub mod users;
 pub mod validation;

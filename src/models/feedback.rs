@@ -63,6 +63,19 @@ impl FeedbackRequest {
         .ok_or(diesel::result::Error::NotFound)
     }
 
+    /// The requests opened after request `after_id`, in the order they were opened (ids
+    /// only grow): how a follower of the network, such as the simulation, sees new ones.
+    pub fn opened_after(
+        conn: &mut DbConnection,
+        after_id: i64,
+    ) -> QueryResult<Vec<FeedbackRequest>> {
+        feedback_requests::table
+            .filter(feedback_requests::id.gt(after_id))
+            .order(feedback_requests::id)
+            .select(FeedbackRequest::as_select())
+            .load(conn)
+    }
+
     /// Marks the lead's requests whose window has passed as closed; returns the open
     /// request that is left, if any.
     pub fn open_for_lead(

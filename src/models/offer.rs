@@ -240,6 +240,16 @@ impl Offer {
             .map(|n| n == 1)
     }
 
+    /// The offers made after offer `after_id`, in the order they were made (ids only
+    /// grow): how a follower of the network, such as the simulation, sees new offers.
+    pub fn made_after(conn: &mut DbConnection, after_id: i64) -> QueryResult<Vec<Offer>> {
+        offers::table
+            .filter(offers::id.gt(after_id))
+            .order(offers::id)
+            .select(Offer::as_select())
+            .load(conn)
+    }
+
     /// The open offer of `lead_id` to `dealer_id`, if any.
     pub fn open_for(
         conn: &mut DbConnection,

@@ -46,7 +46,10 @@ pub fn process_due(
                         conn,
                         offer.dealer_id,
                         &lead,
-                        offer.deadline_at.get(),
+                        &decision::OfferEmailTimes {
+                            deadline: offer.deadline_at.get(),
+                            sent: now,
+                        },
                         &policy.base_url,
                         true,
                     )?;

@@ -22,7 +22,7 @@ pub mod validation;
 pub use batch::{Batch, SNAPSHOT_FROM};
 pub use contract::{contract_time, touchpoint_json};
 pub use input::{Lenient, RawLead};
-pub use storage::{IntakeOutcome, store_lead};
+pub use storage::{IntakeOutcome, store_lead, store_lead_at};
 pub use submission::{find_lead, submit};
 pub use validation::{FieldProblem, FieldProblems, LeadInput, TouchpointInput};
 

@@ -1,5 +1,6 @@
 //! A dealer's answers to offers (accept, decline) and the progress of accepted leads.
 
+use chrono::NaiveDateTime;
 use diesel::Connection;
 
 use crate::db::{self, DbConnection};
@@ -50,17 +51,27 @@ fn offer_of(conn: &mut DbConnection, dealer_id: i64, offer_id: i64) -> Result<Of
     }
 }
 
-/// The dealer accepts an offer: the lead is theirs and its contact details open up.
-/// Returns the answer and the offer's lead.
+/// The dealer accepts an offer now ([`accept_at`] the current time).
 pub fn accept(
     conn: &mut DbConnection,
     dealer_id: i64,
     offer_id: i64,
     actor: &Actor,
 ) -> Result<(Answer, i64), AppError> {
+    accept_at(conn, dealer_id, offer_id, actor, db::now())
+}
+
+/// The dealer accepts an offer at `now`: the lead is theirs and its contact details open
+/// up. Returns the answer and the offer's lead.
+pub fn accept_at(
+    conn: &mut DbConnection,
+    dealer_id: i64,
+    offer_id: i64,
+    actor: &Actor,
+    now: NaiveDateTime,
+) -> Result<(Answer, i64), AppError> {
     conn.transaction(|conn| {
         let offer = offer_of(conn, dealer_id, offer_id)?;
-        let now = db::now();
         if !Offer::close(conn, offer_id, OfferStatus::Accepted, true, now, None)? {
             return Ok((Answer::TooLate, offer.lead_id));
         }
@@ -94,9 +105,7 @@ pub fn accept(
     })
 }
 
-/// The dealer declines with a reason from [`DECLINE_REASONS`] (and an optional note); the
-/// lead goes straight to the next eligible dealer. This dealer is never offered it again.
-/// Returns what became of it and the offer's lead.
+/// The dealer declines now ([`decline_at`] the current time).
 pub fn decline(
     conn: &mut DbConnection,
     dealer_id: i64,
@@ -106,13 +115,37 @@ pub fn decline(
     actor: &Actor,
     policy: &OfferPolicy,
 ) -> Result<(Declined, i64), AppError> {
+    let answer = DeclineAnswer { reason, note };
+    decline_at(conn, dealer_id, offer_id, answer, actor, policy, db::now())
+}
+
+/// A decline as the dealer gives it: a reason from [`DECLINE_REASONS`] and an optional
+/// note.
+#[derive(Debug, Clone, Copy)]
+pub struct DeclineAnswer<'a> {
+    pub reason: &'a str,
+    pub note: &'a str,
+}
+
+/// The dealer declines at `now` with a reason (and an optional note); the lead goes
+/// straight to the next eligible dealer. This dealer is never offered it again. Returns
+/// what became of it and the offer's lead.
+pub fn decline_at(
+    conn: &mut DbConnection,
+    dealer_id: i64,
+    offer_id: i64,
+    answer: DeclineAnswer<'_>,
+    actor: &Actor,
+    policy: &OfferPolicy,
+    now: NaiveDateTime,
+) -> Result<(Declined, i64), AppError> {
+    let DeclineAnswer { reason, note } = answer;
     let note: String = note.trim().chars().take(500).collect();
     db::transaction_retrying(conn, |conn| {
         let offer = offer_of(conn, dealer_id, offer_id)?;
         if !DECLINE_REASONS.contains(&reason) {
             return Ok((Declined::ReasonMissing, offer.lead_id));
         }
-        let now = db::now();
         if !Offer::close(
             conn,
             offer_id,
@@ -180,9 +213,7 @@ pub enum Advanced {
     Reassigned,
 }
 
-/// Moves an accepted lead forward (contacted → quote sent → won / lost), timestamped.
-/// The lead must still be with `dealer_id`, checked in the same transaction: a lead this
-/// dealer once had is [`Advanced::Reassigned`], any other is a 404 like an unknown id.
+/// Moves an accepted lead forward now ([`advance_at`] the current time).
 pub fn advance(
     conn: &mut DbConnection,
     dealer_id: i64,
@@ -190,6 +221,21 @@ pub fn advance(
     to: &str,
     actor: &str,
     feedback: &crate::services::feedback::FeedbackPolicy,
+) -> Result<Advanced, AppError> {
+    advance_at(conn, dealer_id, lead_id, to, actor, feedback, db::now())
+}
+
+/// Moves an accepted lead forward (contacted → quote sent → won / lost) at `now`.
+/// The lead must still be with `dealer_id`, checked in the same transaction: a lead this
+/// dealer once had is [`Advanced::Reassigned`], any other is a 404 like an unknown id.
+pub fn advance_at(
+    conn: &mut DbConnection,
+    dealer_id: i64,
+    lead_id: i64,
+    to: &str,
+    actor: &str,
+    feedback: &crate::services::feedback::FeedbackPolicy,
+    now: NaiveDateTime,
 ) -> Result<Advanced, AppError> {
     conn.transaction(|conn| {
         let lead = LeadRow::find(conn, lead_id)?;
@@ -210,7 +256,6 @@ pub fn advance(
         if !next_statuses(current).contains(&target) {
             return Ok(Advanced::InvalidStep);
         }
-        let now = db::now();
         LeadRow::set_status(conn, lead_id, target, Some(dealer_id), None, now)?;
         LeadRow::record_event(
             conn,

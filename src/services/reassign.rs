@@ -34,7 +34,7 @@ pub enum Assignment {
     Refused(FieldErrors),
 }
 
-/// Offers lead `lead_id` to the dealer with `dealer_code`, for `reason`, in one
+/// Offers lead `lead_id` to the dealer with `dealer_code`, for `reason`, at `now`, in one
 /// transaction. A form mistake comes back as [`Assignment::Refused`] with nothing written.
 pub fn assign(
     conn: &mut DbConnection,
@@ -43,6 +43,7 @@ pub fn assign(
     dealer_code: &str,
     reason: &str,
     policy: &OfferPolicy,
+    now: chrono::NaiveDateTime,
 ) -> Result<Assignment, AppError> {
     let reason: String = reason.trim().chars().take(MAX_REASON_CHARS).collect();
     db::transaction_retrying(conn, |conn| {
@@ -77,7 +78,6 @@ pub fn assign(
             return Ok(Assignment::Refused(errors));
         };
 
-        let now = db::now();
         let mut withdrawn_from = None;
         for open in Offer::for_lead(conn, lead_id)?
             .into_iter()
@@ -135,7 +135,11 @@ pub fn assign(
             ("lead", &lead_id.to_string()),
             &format!("offered to {}{previous}: {reason}", dealer.code),
         )?;
-        decision::notify_dealer(conn, dealer.id, &lead, deadline, &policy.base_url, false)?;
+        let times = decision::OfferEmailTimes {
+            deadline,
+            sent: now,
+        };
+        decision::notify_dealer(conn, dealer.id, &lead, &times, &policy.base_url, false)?;
         Ok(Assignment::Assigned(Assigned {
             dealer_id: dealer.id,
             offer_id,

@@ -47,4 +47,5 @@ mod password_links;
 mod replay;
 mod security;
 mod sessions;
+mod simulation;
 mod writer_wait;

@@ -227,6 +227,7 @@ pub(super) async fn assign(
                 &submitted.dealer_code,
                 &submitted.reason,
                 &policy,
+                crate::db::now(),
             )
         })
         .await?;

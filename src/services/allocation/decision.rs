@@ -12,7 +12,7 @@ use serde::{Deserialize, Serialize};
 use super::OfferPolicy;
 use super::allocator::Candidate;
 use super::eligibility::Ineligible;
-use crate::db::{self, DbConnection};
+use crate::db::DbConnection;
 use crate::domain::{DecisionKind, LeadStatus, OfferStatus};
 use crate::error::AppError;
 use crate::models::lead::{LeadRow, NewLeadEvent};
@@ -214,7 +214,10 @@ impl AutoDecision<'_> {
             recipients,
             Some((offer_id, deadline_at)),
             self.lead,
-            deadline_at,
+            &OfferEmailTimes {
+                deadline: deadline_at,
+                sent: self.now,
+            },
             &policy.base_url,
             false,
         )?;
@@ -291,41 +294,42 @@ impl OfferRecipients {
     }
 }
 
-/// Emails the dealer's users (or, if it has none, its contact address) about a new offer,
-/// or reminds them of one whose deadline is near. Queued in the caller's transaction.
+/// Emails the dealer's users (or, if it has none, its contact address) at `times.sent`
+/// about a new offer, or reminds them of one whose deadline (`times.deadline`) is near.
+/// Queued in the caller's transaction.
 pub fn notify_dealer(
     conn: &mut DbConnection,
     dealer_id: i64,
     lead: &LeadRow,
-    deadline: NaiveDateTime,
+    times: &OfferEmailTimes,
     base_url: &str,
     reminder: bool,
 ) -> Result<(), AppError> {
     let recipients = OfferRecipients::load(conn, dealer_id)?;
     let offer_id = Offer::open_for(conn, lead.id, dealer_id)?.map(|o| (o.id, o.deadline_at.get()));
-    send_offer_email(
-        conn,
-        &recipients,
-        offer_id,
-        lead,
-        deadline,
-        base_url,
-        reminder,
-    )
+    send_offer_email(conn, &recipients, offer_id, lead, times, base_url, reminder)
+}
+
+/// When an offer email goes out, and the deadline it states.
+#[derive(Debug, Clone, Copy)]
+pub struct OfferEmailTimes {
+    pub deadline: NaiveDateTime,
+    pub sent: NaiveDateTime,
 }
 
 /// Queues the offer email of `lead` to `recipients`; with the open offer (its id and
-/// deadline), the email carries one-tap answer links bound to it that die with its
-/// deadline.
+/// deadline), the email carries one-tap answer links bound to it, issued at `times.sent`,
+/// that die with its deadline.
 fn send_offer_email(
     conn: &mut DbConnection,
     recipients: &OfferRecipients,
     open_offer: Option<(i64, NaiveDateTime)>,
     lead: &LeadRow,
-    deadline: NaiveDateTime,
+    times: &OfferEmailTimes,
     base_url: &str,
     reminder: bool,
 ) -> Result<(), AppError> {
+    let deadline = times.deadline;
     use crate::email::OfferEmail;
 
     let (accept_link, decline_link) = match open_offer {
@@ -335,7 +339,7 @@ fn send_offer_email(
                 conn,
                 offer_id,
                 &crate::services::tokens::hash_secret(&secret),
-                db::now(),
+                times.sent,
                 offer_deadline,
             )?;
             (

@@ -85,7 +85,7 @@ pub fn import_chunk(
             ..ImportSummary::default()
         };
         let valid = rows.iter().filter_map(|row| row.lead.as_ref().ok());
-        let mut batch = intake::Batch::begin(conn, SOURCE, valid)?;
+        let mut batch = intake::Batch::begin(conn, SOURCE, valid, db::now())?;
         for row in rows {
             match &row.lead {
                 Err(problems) => {

@@ -1,5 +1,6 @@
 //! Leads stored together in one transaction (an API batch, a chunk of a CSV import).
 
+use chrono::NaiveDateTime;
 use diesel::QueryResult;
 
 use super::LeadInput;
@@ -25,26 +26,29 @@ pub const SNAPSHOT_FROM: usize = 100;
 /// deadlocking.
 pub struct Batch {
     network: Option<NetworkSnapshot>,
+    /// When the batch is stored: the leads' creation time and their offers'.
+    now: NaiveDateTime,
 }
 
 impl Batch {
-    /// Starts a batch that will store `leads` (the valid ones) from `source`.
+    /// Starts a batch that will store `leads` (the valid ones) from `source` at `now`.
     pub fn begin<'a>(
         conn: &mut DbConnection,
         source: &str,
         leads: impl IntoIterator<Item = &'a LeadInput>,
+        now: NaiveDateTime,
     ) -> QueryResult<Self> {
         let leads: Vec<&LeadInput> = leads.into_iter().collect();
         db::lock_lead_keys(conn, source, leads.iter().map(|l| l.external_id.as_str()))?;
         let network = if leads.len() >= SNAPSHOT_FROM {
-            Some(NetworkSnapshot::load(conn, db::now())?)
+            Some(NetworkSnapshot::load(conn, now)?)
         } else {
             if leads.len() > 1 {
                 db::lock_all_allocation_state(conn)?;
             }
             None
         };
-        Ok(Self { network })
+        Ok(Self { network, now })
     }
 
     /// Stores one lead as [`super::store_lead`] does (its intake key already locked).
@@ -62,6 +66,7 @@ impl Batch {
             policy,
             self.network.as_mut(),
             KeyLock::Held,
+            self.now,
         )
     }
 

@@ -105,19 +105,31 @@ pub(super) enum KeyLock {
     Take,
 }
 
-/// Stores a validated lead (or recognises a re-send) and, with consent, offers it. Outside
-/// a transaction it is one of its own, run again if PostgreSQL picks it to break a
-/// deadlock ([`db::transaction_retrying`]).
+/// Stores a validated lead (or recognises a re-send) and, with consent, offers it, now
+/// ([`store_lead_at`] the current time).
 pub fn store_lead(
     conn: &mut DbConnection,
     source: &str,
     input: &LeadInput,
     policy: &OfferPolicy,
 ) -> Result<IntakeOutcome, AppError> {
-    store_lead_in(conn, source, input, policy, None, KeyLock::Take)
+    store_lead_at(conn, source, input, policy, db::now())
 }
 
-/// Does what [`store_lead`] does; with `network`, a new lead is offered from that
+/// Stores a validated lead (or recognises a re-send) and, with consent, offers it, as at
+/// `now`. Outside a transaction it is one of its own, run again if PostgreSQL picks it to
+/// break a deadlock ([`db::transaction_retrying`]).
+pub fn store_lead_at(
+    conn: &mut DbConnection,
+    source: &str,
+    input: &LeadInput,
+    policy: &OfferPolicy,
+    now: chrono::NaiveDateTime,
+) -> Result<IntakeOutcome, AppError> {
+    store_lead_in(conn, source, input, policy, None, KeyLock::Take, now)
+}
+
+/// Does what [`store_lead_at`] does; with `network`, a new lead is offered from that
 /// snapshot of the network (kept in step, and its choice taken back if this lead's
 /// savepoint rolls back) instead of with the per-lead queries.
 pub(super) fn store_lead_in(
@@ -127,6 +139,7 @@ pub(super) fn store_lead_in(
     policy: &OfferPolicy,
     mut network: Option<&mut NetworkSnapshot>,
     key_lock: KeyLock,
+    now: chrono::NaiveDateTime,
 ) -> Result<IntakeOutcome, AppError> {
     let hash = input.content_hash();
     let mut choice = None;
@@ -141,7 +154,6 @@ pub(super) fn store_lead_in(
         if let Some(existing) = LeadRow::find_by_external_id(conn, source, &input.external_id)? {
             return resend(conn, existing, input, &hash);
         }
-        let now = db::now();
         // Stored with the region, and what the lead is matched to territories by.
         let region_key = input.region.as_deref().and_then(RegionKey::of);
         let status = if input.consent_share {

@@ -32,6 +32,8 @@ pub struct Submission {
     leads: Vec<Validated>,
     /// Sent as `{"leads": [...]}`: answered with a result per lead and a summary.
     batch: bool,
+    /// When the request came in: the leads are stored (and offered) as at this time.
+    now: chrono::NaiveDateTime,
 }
 
 /// Reads and validates the body of `POST /api/v1/leads` (the times bounded by now), stores
@@ -71,7 +73,8 @@ fn validate(raw: &Lenient<RawLead<'_>>, at: &str, now: chrono::NaiveDateTime) ->
 }
 
 impl Submission {
-    /// One lead object, or `{"leads": [...]}` with 1 to [`MAX_BATCH`] leads.
+    /// One lead object, or `{"leads": [...]}` with 1 to [`MAX_BATCH`] leads, received at
+    /// `now` (the times in it are bounded by it, and it is stored as at then).
     pub fn read(body: &[u8], now: chrono::NaiveDateTime) -> Result<Self, IntakeError> {
         let value: Value = serde_json::from_slice(body).map_err(IntakeError::MalformedJson)?;
         match &value {
@@ -106,7 +109,11 @@ impl Submission {
                     .enumerate()
                     .map(|(i, lead)| validate(lead, &format!("leads[{i}]"), now))
                     .collect();
-                Ok(Self { leads, batch: true })
+                Ok(Self {
+                    leads,
+                    batch: true,
+                    now,
+                })
             }
             Value::Object(_) => {
                 let raw = Lenient::<RawLead<'_>>::deserialize(&value)
@@ -114,6 +121,7 @@ impl Submission {
                 Ok(Self {
                     leads: vec![validate(&raw, "", now)],
                     batch: false,
+                    now,
                 })
             }
             _ => Err(IntakeError::Invalid {
@@ -152,7 +160,7 @@ impl Submission {
     ) -> Result<Vec<LeadResult>, AppError> {
         let mut results = Vec::with_capacity(self.leads.len());
         let valid = self.leads.iter().filter_map(|lead| lead.as_ref().ok());
-        let mut batch = Batch::begin(conn, source, valid)?;
+        let mut batch = Batch::begin(conn, source, valid, self.now)?;
         // The dealers leads went to, each read once for the request.
         let mut dealers: Vec<Dealer> = Vec::new();
         for lead in &self.leads {
