@@ -129,6 +129,7 @@ pub fn refresh_dealer(
     let w = weight(score.value(), network.mean_score, rule);
     let before = DealerScoreRow::find(conn, dealer_id)?;
     save(conn, dealer_id, &score, &e, w, before.as_ref(), now)?;
+    crate::services::dealers::stats::follow_score(conn, dealer_id, &score, w)?;
     Ok(())
 }
 
