@@ -117,6 +117,14 @@ impl DealerPage {
         format!("{} %", self.page.decimal(*x * 100.0, 0))
     }
 
+    /// A form's completeness in percent, or a dash before it was submitted.
+    fn permille(&self, p: &Option<i32>) -> String {
+        p.map_or_else(
+            || "—".to_owned(),
+            |p| format!("{} %", self.page.decimal(f64::from(p) / 10.0, 0)),
+        )
+    }
+
     fn dates(&self) -> Vec<String> {
         self.detail
             .history
@@ -295,8 +303,12 @@ impl NetworkPage {
         .render()
     }
 
-    fn percent(&self, x: &f64) -> String {
-        format!("{} %", self.page.decimal(*x, 0))
+    fn percent(&self, x: f64) -> String {
+        format!("{} %", self.page.decimal(x, 0))
+    }
+
+    fn count(&self, n: i64) -> String {
+        self.page.number(&n)
     }
 }
 

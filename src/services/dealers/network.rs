@@ -96,6 +96,11 @@ impl NetworkView {
         ]
     }
 
+    /// Each band's lowest score with its dealers.
+    pub fn band_rows(&self) -> Vec<(u8, i64)> {
+        self.band_starts().into_iter().zip(self.bands).collect()
+    }
+
     /// The lowest score of each band.
     pub fn band_starts(&self) -> Vec<u8> {
         (0..BANDS)

@@ -325,7 +325,8 @@ impl DealerTable {
 
     /// Every row the filter matches, as CSV (formula-safe cells).
     pub fn csv(conn: &mut DbConnection, filter: &TableFilter) -> Result<(String, usize), AppError> {
-        let lines = with_places(conn, filter.query().lines(conn, 0, i64::MAX)?)?;
+        let matching = filter.query().lines(conn, 0, i64::MAX)?;
+        let lines = with_places(conn, matching)?;
         let mut out = csv::Writer::from_writer(Vec::new());
         let fail = |e: csv::Error| AppError::Internal(e.into());
         out.write_record([
