@@ -49,7 +49,9 @@ fn seconds_between(conn: &DbConnection, from: &str, to: &str) -> String {
     match conn {
         DbConnection::Sqlite(_) => format!("((julianday({to}) - julianday({from})) * 86400.0)"),
         DbConnection::Postgres(_) => {
-            format!("CAST(EXTRACT(EPOCH FROM ({to} - CAST({from} AS TIMESTAMP))) AS DOUBLE PRECISION)")
+            format!(
+                "CAST(EXTRACT(EPOCH FROM ({to} - CAST({from} AS TIMESTAMP))) AS DOUBLE PRECISION)"
+            )
         }
     }
 }
@@ -252,7 +254,14 @@ pub fn recent_offers(
         .filter(o::dealer_id.eq(dealer_id))
         .order(o::id.desc())
         .limit(limit)
-        .select((o::id, o::lead_id, o::status, o::offered_at, o::responded_at, l::status))
+        .select((
+            o::id,
+            o::lead_id,
+            o::status,
+            o::offered_at,
+            o::responded_at,
+            l::status,
+        ))
         .load(conn)
 }
 

@@ -121,22 +121,13 @@ pub struct StatsQuery {
 type Backend = <DbConnection as diesel::Connection>::Backend;
 type Joined = diesel::dsl::InnerJoin<dealer_stats::table, dealers::table>;
 
-impl StatsQuery {
-    fn filtered(&self) -> diesel::dsl::IntoBoxed<'_, Joined, Backend> {
+/// Narrows `$query` (over `dealer_stats`, joined or not) by the filters on the figures.
+macro_rules! figure_filters {
+    ($query:ident, $q:expr) => {{
         use dealer_stats as s;
-        let mut query = s::table
-            .inner_join(dealers::table)
-            .into_boxed()
-            .filter(s::period.eq(self.period));
-        if let Some(text) = &self.search {
-            let pattern = format!("%{}%", text.replace(['%', '_'], ""));
-            query = query.filter(
-                lower(dealers::name)
-                    .like(pattern.clone())
-                    .or(lower(dealers::code).like(pattern)),
-            );
-        }
-        if let Some(key) = &self.region_key {
+        let q: &StatsQuery = $q;
+        let mut query = $query.filter(s::period.eq(q.period));
+        if let Some(key) = &q.region_key {
             query = query.filter(
                 s::dealer_id.eq_any(
                     dealer_territories::table
@@ -145,7 +136,7 @@ impl StatsQuery {
                 ),
             );
         }
-        if let Some(line) = &self.product_line {
+        if let Some(line) = &q.product_line {
             query = query.filter(
                 s::dealer_id.eq_any(
                     dealer_product_lines::table
@@ -154,24 +145,48 @@ impl StatsQuery {
                 ),
             );
         }
-        if let Some((lo, hi)) = self.score_range {
+        if let Some((lo, hi)) = q.score_range {
             query = query.filter(s::score.ge(lo)).filter(s::score.lt(hi));
         }
-        match self.flag {
-            None => {}
+        match q.flag {
+            None | Some(StatsFlag::Inactive) => {}
             Some(StatsFlag::Anomaly) => {
                 query = query.filter(s::flag_unreached.or(s::flag_rated_lowest));
             }
             Some(StatsFlag::Override) => query = query.filter(s::override_weight.is_not_null()),
             Some(StatsFlag::Overdue) => query = query.filter(s::overdue.gt(0)),
-            Some(StatsFlag::Inactive) => query = query.filter(dealers::active.eq(false)),
+        }
+        query
+    }};
+}
+
+impl StatsQuery {
+    fn filtered(&self) -> diesel::dsl::IntoBoxed<'_, Joined, Backend> {
+        let joined = dealer_stats::table.inner_join(dealers::table).into_boxed();
+        let mut query = figure_filters!(joined, self);
+        if let Some(text) = &self.search {
+            let pattern = format!("%{}%", text.replace(['%', '_'], ""));
+            query = query.filter(
+                lower(dealers::name)
+                    .like(pattern.clone())
+                    .or(lower(dealers::code).like(pattern)),
+            );
+        }
+        if self.flag == Some(StatsFlag::Inactive) {
+            query = query.filter(dealers::active.eq(false));
         }
         query
     }
 
-    /// How many dealers match.
+    /// How many dealers match. Without a filter on the dealer itself the count walks the
+    /// figures' index alone (every row has its dealer: a foreign key).
     pub fn count(&self, conn: &mut DbConnection) -> QueryResult<i64> {
-        self.filtered().count().get_result(conn)
+        if self.search.is_none() && self.flag != Some(StatsFlag::Inactive) {
+            let alone = dealer_stats::table.into_boxed();
+            figure_filters!(alone, self).count().get_result(conn)
+        } else {
+            self.filtered().count().get_result(conn)
+        }
     }
 
     /// Up to `limit` matching rows after the first `offset`, in order.

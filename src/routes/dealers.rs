@@ -30,11 +30,47 @@ struct DealerTablePage {
     page: Page,
     table: DealerTable,
     heading: String,
+    labels: RowLabels,
+}
+
+/// The words every row repeats, translated once per page rather than once per row.
+struct RowLabels {
+    completeness: String,
+    timeliness: String,
+    responsiveness: String,
+    outcome_reporting: String,
+    trend: String,
+    not_scored: String,
+    unreached: String,
+    rated_lowest: String,
+    override_weight: String,
+    network: String,
+    active: String,
+    inactive: String,
+}
+
+impl RowLabels {
+    fn of(page: &Page) -> Self {
+        Self {
+            completeness: page.t("dealers-part-completeness"),
+            timeliness: page.t("dealers-part-timeliness"),
+            responsiveness: page.t("dealers-part-responsiveness"),
+            outcome_reporting: page.t("dealers-part-outcome-reporting"),
+            trend: page.t("dealers-trend"),
+            not_scored: page.t("override-not-scored"),
+            unreached: page.t("dealers-flag-unreached"),
+            rated_lowest: page.t("dealers-flag-rated-lowest"),
+            override_weight: page.t("dealers-flag-override"),
+            network: page.t("dealers-network"),
+            active: page.t("status-active"),
+            inactive: page.t("status-inactive"),
+        }
+    }
 }
 
 impl DealerTablePage {
     fn trend(&self, line: &TableLine) -> String {
-        sparkline(&line.trend(), 0.0, 100.0, &self.page.t("dealers-trend"))
+        sparkline(&line.trend(), 0.0, 100.0, &self.labels.trend)
     }
 
     fn percent(&self, x: &f64) -> String {
@@ -59,10 +95,12 @@ async fn render_table(
         .read(move |conn| DealerTable::load(conn, filter))
         .await?;
     let heading = page.t(heading_key);
+    let labels = RowLabels::of(&page);
     html(&DealerTablePage {
         page,
         table,
         heading,
+        labels,
     })
 }
 
@@ -278,7 +316,8 @@ impl NetworkPage {
     }
 
     fn quintile_name(&self, q: &usize) -> String {
-        self.page.t1("network-quintile", "n", i64::try_from(q + 1).unwrap_or(0))
+        self.page
+            .t1("network-quintile", "n", i64::try_from(q + 1).unwrap_or(0))
     }
 
     fn share_chart(&self) -> String {
@@ -293,7 +332,12 @@ impl NetworkPage {
             series: (0..5)
                 .map(|q| Series {
                     name: self.quintile_name(&q),
-                    values: self.view.weeks.iter().map(|w| Some(w.percent(&q))).collect(),
+                    values: self
+                        .view
+                        .weeks
+                        .iter()
+                        .map(|w| Some(w.percent(&q)))
+                        .collect(),
                 })
                 .collect(),
             y_min: 0.0,

@@ -49,11 +49,7 @@ impl DealerDetail {
             override_in_force: WeightOverride::in_force(conn, Some(id), now)?
                 .into_iter()
                 .next(),
-            history: ScoreHistoryRow::for_dealer(
-                conn,
-                id,
-                now - TimeDelta::days(HISTORY_DAYS),
-            )?,
+            history: ScoreHistoryRow::for_dealer(conn, id, now - TimeDelta::days(HISTORY_DAYS))?,
             stats: DealerStatsRow::find(conn, id, PERIODS[0])?,
             offers: figures::recent_offers(conn, id, RECENT)?,
             forms: figures::recent_forms(conn, id, RECENT)?,

@@ -16,9 +16,7 @@ use rustc_hash::FxHashMap;
 use crate::db::DbConnection;
 use crate::models::dealer_figures::{self as figures, Buckets};
 use crate::models::dealer_score::{DealerScoreRow, NetworkScoreRow, WeightOverride};
-use crate::models::dealer_stats::{
-    DealerStatsRow, FunnelRow, LeadShareRow, StatsScoreChanges,
-};
+use crate::models::dealer_stats::{DealerStatsRow, FunnelRow, LeadShareRow, StatsScoreChanges};
 use crate::services::dealer_score::rule::{Part, Score, anomaly};
 use crate::services::feedback::views::OVERDUE_AFTER_DAYS;
 
@@ -95,7 +93,10 @@ fn ratio(part: i64, whole: i64) -> f64 {
 
 /// Each dealer's score at each of `at` (the last point at or before it), from points
 /// sorted by dealer then time.
-fn scores_at(points: &[figures::ScorePoint], at: &[NaiveDateTime]) -> FxHashMap<i64, Vec<Option<f64>>> {
+fn scores_at(
+    points: &[figures::ScorePoint],
+    at: &[NaiveDateTime],
+) -> FxHashMap<i64, Vec<Option<f64>>> {
     let mut out: FxHashMap<i64, Vec<Option<f64>>> = FxHashMap::default();
     for dealer_points in points.chunk_by(|a, b| a.dealer_id == b.dealer_id) {
         let values = at
@@ -130,13 +131,10 @@ pub fn compute(conn: &mut DbConnection, now: NaiveDateTime) -> QueryResult<Figur
     let offers = by_period(&figures::offers(conn, &buckets)?);
     let wins = by_period(&figures::wins(conn, &buckets)?);
     let forms = by_period(&figures::forms(conn, &buckets)?);
-    let overdue: FxHashMap<i64, i64> = figures::overdue(
-        conn,
-        now,
-        now - TimeDelta::days(OVERDUE_AFTER_DAYS),
-    )?
-    .into_iter()
-    .collect();
+    let overdue: FxHashMap<i64, i64> =
+        figures::overdue(conn, now, now - TimeDelta::days(OVERDUE_AFTER_DAYS))?
+            .into_iter()
+            .collect();
     let mut answers: FxHashMap<i64, [Vec<f64>; 3]> = FxHashMap::default();
     for a in figures::answers(conn, &buckets)? {
         let entry = answers.entry(a.dealer_id).or_default();
@@ -416,8 +414,18 @@ mod tests {
     #[test]
     fn a_bucket_counts_in_its_period_and_every_longer_one() {
         let rows = [
-            figures::BucketCounts { dealer_id: 1, bucket: 0, first: 2, second: 1 },
-            figures::BucketCounts { dealer_id: 1, bucket: 2, first: 5, second: 0 },
+            figures::BucketCounts {
+                dealer_id: 1,
+                bucket: 0,
+                first: 2,
+                second: 1,
+            },
+            figures::BucketCounts {
+                dealer_id: 1,
+                bucket: 2,
+                first: 5,
+                second: 0,
+            },
         ];
         assert_eq!(by_period(&rows)[&1], [(2, 1), (2, 1), (7, 1)]);
     }

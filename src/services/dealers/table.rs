@@ -157,7 +157,11 @@ impl TableFilter {
     /// The address parameters of this filter, with `page` and, when given, another sort.
     fn params(&self, page: i64, sort: Option<(StatsOrder, bool)>) -> String {
         let mut s = url::form_urlencoded::Serializer::new(String::new());
-        for (key, value) in [("q", &self.q), ("region", &self.region), ("line", &self.line)] {
+        for (key, value) in [
+            ("q", &self.q),
+            ("region", &self.region),
+            ("line", &self.line),
+        ] {
             if !value.is_empty() {
                 s.append_pair(key, value);
             }
@@ -387,8 +391,16 @@ impl DealerTable {
                 num(s.win_rate),
                 s.revenue_cents.to_string(),
                 s.overdue.to_string(),
-                if s.answered > 0 { num(s.answer_seconds) } else { String::new() },
-                if s.forms > 0 { num(s.form_completeness) } else { String::new() },
+                if s.answered > 0 {
+                    num(s.answer_seconds)
+                } else {
+                    String::new()
+                },
+                if s.forms > 0 {
+                    num(s.form_completeness)
+                } else {
+                    String::new()
+                },
                 s.computed_at.get().format("%Y-%m-%d %H:%M:%S").to_string(),
             ])
             .map_err(fail)?;
@@ -432,7 +444,10 @@ fn with_places(conn: &mut DbConnection, lines: Vec<StatsLine>) -> Result<Vec<Tab
         .map(|line| {
             let id = line.stats.dealer_id;
             TableLine {
-                territories: territories.get(&id).map(|t| t.join(", ")).unwrap_or_default(),
+                territories: territories
+                    .get(&id)
+                    .map(|t| t.join(", "))
+                    .unwrap_or_default(),
                 product_lines: product_lines
                     .get(&id)
                     .map(|l| l.join(", "))
