@@ -68,6 +68,8 @@ pub struct StatsLine {
     pub stats: DealerStatsRow,
     pub code: String,
     pub name: String,
+    /// Open leads the dealer can work at once.
+    pub capacity: i32,
     pub active: bool,
 }
 
@@ -201,6 +203,7 @@ impl StatsQuery {
             DealerStatsRow::as_select(),
             dealers::code,
             dealers::name,
+            dealers::capacity,
             dealers::active,
         ));
         let desc = self.descending;
