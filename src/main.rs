@@ -451,6 +451,23 @@ fn recompute_scores(settings: &Settings) -> anyhow::Result<()> {
         read.as_secs_f64() * 1000.0,
         (total - read).as_secs_f64() * 1000.0
     );
+    let started = std::time::Instant::now();
+    let figures = {
+        let mut conn = db.read_conn()?;
+        dealerloop::services::dealers::stats::compute(&mut conn, now)?
+    };
+    let read = started.elapsed();
+    as_writer(&db, |conn| {
+        Ok(dealerloop::services::dealers::stats::store(conn, &figures)?)
+    })?;
+    let total = started.elapsed();
+    println!(
+        "refreshed the dealer table's figures of {} dealers in {:.0} ms: {:.0} ms reading, {:.0} ms writing",
+        figures.dealers(),
+        total.as_secs_f64() * 1000.0,
+        read.as_secs_f64() * 1000.0,
+        (total - read).as_secs_f64() * 1000.0
+    );
     Ok(())
 }
 

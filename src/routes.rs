@@ -5,6 +5,7 @@ pub mod api;
 pub mod auth;
 pub mod dealer_score;
 pub mod dealer_weights;
+pub mod dealers;
 pub mod feedback;
 pub mod feedback_review;
 pub mod home;
@@ -54,6 +55,7 @@ fn register(routes: &mut Routes) {
     api::configure(routes);
     auth::configure(routes);
     home::configure(routes);
+    dealers::configure(routes);
     dealer_weights::configure(routes);
     lead_import::configure(routes);
     leads::configure(routes);

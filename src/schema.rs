@@ -151,6 +151,9 @@ diesel::allow_tables_to_appear_in_same_query!(
     dealer_score_network,
     dealer_weight_overrides,
     feedback_exclusions,
+    dealer_stats,
+    network_funnel,
+    network_lead_share,
 );
 
 diesel::table! {
@@ -473,3 +476,58 @@ diesel::joinable!(dealer_scores -> dealers (dealer_id));
 diesel::joinable!(dealer_score_history -> dealers (dealer_id));
 diesel::joinable!(dealer_weight_overrides -> dealers (dealer_id));
 diesel::joinable!(feedback_exclusions -> feedback_requests (request_id));
+
+diesel::table! {
+    dealer_stats (period, dealer_id) {
+        period -> Integer,
+        dealer_id -> BigInt,
+        scored -> Bool,
+        score -> Double,
+        completeness -> Double,
+        timeliness -> Double,
+        responsiveness -> Double,
+        outcome_reporting -> Double,
+        weight -> Double,
+        override_weight -> Nullable<Double>,
+        unreached_rate -> Double,
+        rated_lowest_rate -> Double,
+        flag_unreached -> Bool,
+        flag_rated_lowest -> Bool,
+        offered -> BigInt,
+        accepted -> BigInt,
+        won -> BigInt,
+        revenue_cents -> BigInt,
+        acceptance_rate -> Double,
+        win_rate -> Double,
+        overdue -> BigInt,
+        answered -> BigInt,
+        answer_seconds -> Double,
+        forms -> BigInt,
+        form_completeness -> Double,
+        trend -> Text,
+        computed_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    network_funnel (period) {
+        period -> Integer,
+        received -> BigInt,
+        offered -> BigInt,
+        accepted -> BigInt,
+        contacted -> BigInt,
+        quote_sent -> BigInt,
+        won -> BigInt,
+        computed_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    network_lead_share (week_start, quintile) {
+        week_start -> Timestamp,
+        quintile -> Integer,
+        offers -> BigInt,
+    }
+}
+
+diesel::joinable!(dealer_stats -> dealers (dealer_id));

@@ -249,6 +249,7 @@ fn spawn_workers(state: &AppState, shutdown: tokio::sync::watch::Receiver<bool>)
 /// transaction.
 fn spawn_scoring(state: &AppState, shutdown: tokio::sync::watch::Receiver<bool>) {
     use crate::services::dealer_score::{gather, store};
+    spawn_dealer_figures(state, shutdown.clone());
     let (db, rule) = (state.db.clone(), state.score_rule());
     let since = std::sync::Arc::new(std::sync::Mutex::new(crate::db::now()));
     let last_full = std::sync::Arc::new(std::sync::Mutex::new(None::<std::time::Instant>));
@@ -305,6 +306,37 @@ fn spawn_scoring(state: &AppState, shutdown: tokio::sync::watch::Receiver<bool>)
                     }
                 }
                 Err(e) => tracing::error!(error = ?e, "dealer scores after closed requests"),
+            }
+        }
+    });
+}
+
+/// The dealer table's figures (`services::dealers::stats`), every 10 minutes: read on a
+/// reading connection, then written in one short transaction.
+fn spawn_dealer_figures(state: &AppState, shutdown: tokio::sync::watch::Receiver<bool>) {
+    use crate::services::dealers::stats;
+    let db = state.db.clone();
+    every(Duration::from_secs(600), shutdown, move || {
+        let db = db.clone();
+        async move {
+            let now = crate::db::now();
+            let figures = db
+                .read(move |conn| -> Result<_, AppError> { Ok(stats::compute(conn, now)?) })
+                .await;
+            let stored = match figures {
+                Ok(figures) => {
+                    let dealers = figures.dealers();
+                    db.write(move |conn| -> Result<_, AppError> {
+                        Ok(stats::store(conn, &figures)?)
+                    })
+                    .await
+                    .map(|()| dealers)
+                }
+                Err(e) => Err(e),
+            };
+            match stored {
+                Ok(dealers) => tracing::info!(dealers, "dealer table figures"),
+                Err(e) => tracing::error!(error = ?e, "dealer table figures"),
             }
         }
     });

@@ -1,4 +1,5 @@
-//! Each role's home page and the dealer pages staff can read.
+//! A dealer user's home page (the channel manager's is the dealer table, in
+//! `routes::dealers`).
 
 use actix_web::{HttpResponse, web};
 use askama::Template;
@@ -7,14 +8,10 @@ use super::html;
 use crate::error::AppError;
 use crate::models::user::User;
 use crate::services::dealers::views::{DealerProfile, DealerView};
-use crate::web::{AppState, DealerUser, Page, SearchQuery, Staff};
+use crate::web::{AppState, DealerUser, Page};
 
 pub fn configure(routes: &mut crate::routes::Routes) {
-    routes
-        .get("/dealer/profile", dealer_home)
-        .get("/manager", manager_home)
-        .get("/dealers", dealer_list)
-        .get("/dealers/{id}", dealer_detail);
+    routes.get("/dealer/profile", dealer_home);
 }
 
 #[derive(Template)]
@@ -41,74 +38,4 @@ async fn dealer_home(
         view,
         colleagues: users,
     })
-}
-
-#[derive(Template)]
-#[template(path = "dealers/list.html")]
-struct DealerListPage {
-    page: Page,
-    dealers: Vec<DealerView>,
-    q: String,
-    heading: String,
-}
-
-/// The dealer network under the heading `heading_key`, searched by `query`.
-async fn render_dealer_list(
-    state: &AppState,
-    page: Page,
-    query: SearchQuery,
-    heading_key: &str,
-) -> Result<HttpResponse, AppError> {
-    let search = query.text();
-    let dealers = state
-        .db
-        .read(move |conn| DealerView::list(conn, &search))
-        .await?;
-    let heading = page.t(heading_key);
-    html(&DealerListPage {
-        page,
-        dealers,
-        q: query.q,
-        heading,
-    })
-}
-
-/// A channel manager's home: the dealer network.
-async fn manager_home(
-    state: web::Data<AppState>,
-    page: Page,
-    _staff: Staff,
-    query: web::Query<SearchQuery>,
-) -> Result<HttpResponse, AppError> {
-    render_dealer_list(&state, page, query.into_inner(), "manager-home-title").await
-}
-
-async fn dealer_list(
-    state: web::Data<AppState>,
-    page: Page,
-    _staff: Staff,
-    query: web::Query<SearchQuery>,
-) -> Result<HttpResponse, AppError> {
-    render_dealer_list(&state, page, query.into_inner(), "dealers-title").await
-}
-
-#[derive(Template)]
-#[template(path = "dealers/detail.html")]
-struct DealerDetailPage {
-    page: Page,
-    view: DealerView,
-    users: Vec<User>,
-}
-
-async fn dealer_detail(
-    state: web::Data<AppState>,
-    page: Page,
-    _staff: Staff,
-    id: web::Path<i64>,
-) -> Result<HttpResponse, AppError> {
-    let DealerProfile { view, users } = state
-        .db
-        .read(move |conn| DealerProfile::load(conn, id.into_inner()))
-        .await?;
-    html(&DealerDetailPage { page, view, users })
 }

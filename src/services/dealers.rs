@@ -1,5 +1,9 @@
 //! Creating and changing dealers with their territories and product lines.
 
+pub mod detail;
+pub mod network;
+pub mod stats;
+pub mod table;
 pub mod views;
 
 use diesel::Connection;
@@ -162,6 +166,9 @@ pub fn save(
                 (id, "dealer_updated")
             }
         };
+        if id.is_none() {
+            stats::add_dealer(conn, dealer_id, now)?;
+        }
         Dealer::replace_territories(conn, dealer_id, &input.territories)?;
         let lines: Vec<&str> = input
             .product_lines

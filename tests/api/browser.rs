@@ -92,6 +92,11 @@ fn chromedriver_available() -> Option<()> {
 }
 
 fn phone_sized_chromium(profile: &Path) -> thirtyfour::ChromeCapabilities {
+    chromium_sized(profile, WIDTH, 740)
+}
+
+/// Chromium laid out as a phone of `width`×`height` CSS pixels.
+fn chromium_sized(profile: &Path, width: i64, height: i64) -> thirtyfour::ChromeCapabilities {
     let mut caps = DesiredCapabilities::chrome();
     caps.set_binary(CHROMIUM).unwrap();
     for arg in [
@@ -103,17 +108,18 @@ fn phone_sized_chromium(profile: &Path) -> thirtyfour::ChromeCapabilities {
         "--disable-component-update",
         "--disable-sync",
         "--no-first-run",
-        "--window-size=360,740",
     ] {
         caps.add_arg(arg).unwrap();
     }
+    caps.add_arg(&format!("--window-size={width},{height}"))
+        .unwrap();
     caps.add_arg(&format!("--user-data-dir={}", profile.display()))
         .unwrap();
     // Headless Chromium keeps windows at least 500 px wide; emulate the phone's screen
     // (as DevTools' device mode does) so the page is laid out at 360 px.
     caps.add_experimental_option(
         "mobileEmulation",
-        serde_json::json!({ "deviceMetrics": { "width": 360, "height": 740, "pixelRatio": 2.0, "mobile": true, "touch": true } }),
+        serde_json::json!({ "deviceMetrics": { "width": width, "height": height, "pixelRatio": 2.0, "mobile": true, "touch": true } }),
     )
     .unwrap();
     // An Italian visitor: the portal's default language, so switching to English shows.
@@ -595,4 +601,78 @@ async fn on_a_phone_a_dealer_reads_its_score_what_would_raise_it_and_the_chart_a
         .await
         .unwrap_or_else(|e| panic!("browser step failed: {e:?}"));
     drop(chromedriver);
+}
+
+#[tokio::test]
+async fn on_a_phone_the_managers_dealer_table_scrolls_inside_its_box_only() {
+    const PHONE: (i64, i64) = (390, 844);
+    if chromedriver_available().is_none() {
+        return;
+    }
+    let app = spawn_app().await;
+    for n in 0..3 {
+        app.create_dealer(&format!("MI-{n:02}"));
+    }
+    dealerloop::services::dealers::stats::refresh_all(&mut app.conn(), dealerloop::db::now())
+        .unwrap();
+    app.create_user("canale@example.it", "manager", None);
+    let scratch = tempfile::tempdir().unwrap();
+    let profile = tempfile::tempdir().unwrap();
+    let chromedriver = Chromedriver::start(&scratch.path().join("chromedriver.log"));
+    chromedriver.wait_until_ready().await;
+    let driver = WebDriver::new(
+        &chromedriver.url,
+        chromium_sized(profile.path(), PHONE.0, PHONE.1),
+    )
+    .await
+    .unwrap_or_else(|e| panic!("no browser session: {e}"));
+
+    let address = app.address.clone();
+    driver
+        .run_and_quit(|driver| async move {
+            driver.goto(format!("{address}/login")).await?;
+            wait_for_page(&driver, "/login", "Accedi").await;
+            driver
+                .find(By::Id("email"))
+                .await?
+                .send_keys("canale@example.it")
+                .await?;
+            driver
+                .find(By::Id("password"))
+                .await?
+                .send_keys(PASSWORD)
+                .await?;
+            driver
+                .find(By::Css("button[type='submit'].primary"))
+                .await?
+                .click()
+                .await?;
+            wait_for_page(&driver, "/manager", "Officina MI-00").await;
+            let rows = driver.find_all(By::Css("tr[data-dealer-row]")).await?;
+            assert_eq!(rows.len(), 3);
+            // The page is as wide as the screen; only the table's box is wider inside.
+            let (page_width, screen_width, box_width, table_width): (i64, i64, i64, i64) = driver
+                .execute(
+                    "const box = document.querySelector('.dealer-table-wrap'); \
+                     return [document.documentElement.scrollWidth, screen.width, \
+                             box.clientWidth, box.scrollWidth];",
+                    Vec::new(),
+                )
+                .await?
+                .convert()?;
+            assert_eq!(screen_width, PHONE.0);
+            assert!(
+                page_width <= PHONE.0,
+                "the page is {page_width}px wide on a {}px screen",
+                PHONE.0
+            );
+            assert!(box_width <= PHONE.0);
+            assert!(
+                table_width > box_width,
+                "the table scrolls inside its box ({table_width}px in {box_width}px)"
+            );
+            Ok::<(), WebDriverError>(())
+        })
+        .await
+        .unwrap_or_else(|e| panic!("browser step failed: {e:?}"));
 }

@@ -31,6 +31,7 @@ mod csv_import;
 mod deadlines;
 mod dealer_boundary;
 mod dealer_score;
+mod dealer_table;
 mod email;
 mod feedback;
 mod i18n;

@@ -145,6 +145,7 @@ pub fn refresh_dealer(
         before.as_ref(),
         now,
     )?;
+    crate::services::dealers::stats::follow_score(conn, dealer_id, &score, w)?;
     Ok(())
 }
 

@@ -1,0 +1,3 @@
+DROP TABLE network_lead_share;
+DROP TABLE network_funnel;
+DROP TABLE dealer_stats;

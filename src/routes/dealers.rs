@@ -1,0 +1,371 @@
+//! The channel manager's views of the dealer network: the dealer table (also the
+//! manager's home) and its CSV export, a dealer's page with its score's history, and the
+//! network page (funnel, score distribution, lead share by score quintile).
+
+use actix_web::http::header;
+use actix_web::{HttpResponse, web};
+use askama::Template;
+
+use super::html;
+use crate::error::AppError;
+use crate::services::dealer_score::Part;
+use crate::services::dealers::detail::DealerDetail;
+use crate::services::dealers::network::NetworkView;
+use crate::services::dealers::table::{DealerTable, TableLine, TableParams};
+use crate::web::charts::{BarChart, LineChart, Series, sparkline};
+use crate::web::{AppState, Page, Staff};
+
+pub fn configure(routes: &mut crate::routes::Routes) {
+    routes
+        .get("/manager", manager_home)
+        .get("/dealers", dealer_table)
+        .get("/dealers.csv", dealer_csv)
+        .get("/dealers/{id}", dealer_page)
+        .get("/network", network_page);
+}
+
+#[derive(Template)]
+#[template(path = "dealers/list.html")]
+struct DealerTablePage {
+    page: Page,
+    table: DealerTable,
+    heading: String,
+    labels: RowLabels,
+}
+
+/// The words every row repeats, translated once per page rather than once per row.
+struct RowLabels {
+    completeness: String,
+    timeliness: String,
+    responsiveness: String,
+    outcome_reporting: String,
+    trend: String,
+    not_scored: String,
+    unreached: String,
+    rated_lowest: String,
+    override_weight: String,
+    network: String,
+    active: String,
+    inactive: String,
+}
+
+impl RowLabels {
+    fn of(page: &Page) -> Self {
+        Self {
+            completeness: page.t("dealers-part-completeness"),
+            timeliness: page.t("dealers-part-timeliness"),
+            responsiveness: page.t("dealers-part-responsiveness"),
+            outcome_reporting: page.t("dealers-part-outcome-reporting"),
+            trend: page.t("dealers-trend"),
+            not_scored: page.t("override-not-scored"),
+            unreached: page.t("dealers-flag-unreached"),
+            rated_lowest: page.t("dealers-flag-rated-lowest"),
+            override_weight: page.t("dealers-flag-override"),
+            network: page.t("dealers-network"),
+            active: page.t("status-active"),
+            inactive: page.t("status-inactive"),
+        }
+    }
+}
+
+impl DealerTablePage {
+    fn trend(&self, line: &TableLine) -> String {
+        sparkline(&line.trend(), 0.0, 100.0, &self.labels.trend)
+    }
+
+    fn percent(&self, x: &f64) -> String {
+        format!("{} %", self.page.decimal(*x * 100.0, 0))
+    }
+
+    /// Seconds as hours with one decimal.
+    fn hours(&self, seconds: &f64) -> String {
+        format!("{} h", self.page.decimal(*seconds / 3600.0, 1))
+    }
+}
+
+async fn render_table(
+    state: &AppState,
+    page: Page,
+    params: TableParams,
+    heading_key: &str,
+) -> Result<HttpResponse, AppError> {
+    let filter = params.check();
+    let table = state
+        .db
+        .read(move |conn| DealerTable::load(conn, filter))
+        .await?;
+    let heading = page.t(heading_key);
+    let labels = RowLabels::of(&page);
+    html(&DealerTablePage {
+        page,
+        table,
+        heading,
+        labels,
+    })
+}
+
+/// A channel manager's home: the dealer table.
+async fn manager_home(
+    state: web::Data<AppState>,
+    page: Page,
+    _staff: Staff,
+    query: web::Query<TableParams>,
+) -> Result<HttpResponse, AppError> {
+    render_table(&state, page, query.into_inner(), "manager-home-title").await
+}
+
+async fn dealer_table(
+    state: web::Data<AppState>,
+    page: Page,
+    _staff: Staff,
+    query: web::Query<TableParams>,
+) -> Result<HttpResponse, AppError> {
+    render_table(&state, page, query.into_inner(), "dealers-title").await
+}
+
+/// Every dealer the filters match, as CSV.
+async fn dealer_csv(
+    state: web::Data<AppState>,
+    _staff: Staff,
+    query: web::Query<TableParams>,
+) -> Result<HttpResponse, AppError> {
+    let filter = query.into_inner().check();
+    let (body, _) = state
+        .db
+        .read(move |conn| DealerTable::csv(conn, &filter))
+        .await?;
+    Ok(HttpResponse::Ok()
+        .content_type("text/csv; charset=utf-8")
+        .insert_header((
+            header::CONTENT_DISPOSITION,
+            "attachment; filename=\"dealers.csv\"",
+        ))
+        .body(body))
+}
+
+#[derive(Template)]
+#[template(path = "dealers/detail.html")]
+struct DealerPage {
+    page: Page,
+    detail: DealerDetail,
+}
+
+impl DealerPage {
+    fn percent(&self, x: &f64) -> String {
+        format!("{} %", self.page.decimal(*x * 100.0, 0))
+    }
+
+    /// A form's completeness in percent, or a dash before it was submitted.
+    fn permille(&self, p: &Option<i32>) -> String {
+        p.map_or_else(
+            || "—".to_owned(),
+            |p| format!("{} %", self.page.decimal(f64::from(p) / 10.0, 0)),
+        )
+    }
+
+    fn dates(&self) -> Vec<String> {
+        self.detail
+            .history
+            .iter()
+            .map(|h| self.page.date(&h.recorded_at.get()))
+            .collect()
+    }
+
+    fn score_chart(&self) -> String {
+        LineChart {
+            title: self.page.t("dealer-history-title"),
+            x_labels: self.dates(),
+            series: vec![Series {
+                name: self.page.t("dealers-col-score"),
+                values: self.detail.history.iter().map(|h| Some(h.score)).collect(),
+            }],
+            y_min: 0.0,
+            y_max: 100.0,
+            y_unit: String::new(),
+        }
+        .render()
+    }
+
+    fn weight_chart(&self) -> String {
+        LineChart {
+            title: self.page.t("dealer-weight-history-title"),
+            x_labels: self.dates(),
+            series: vec![Series {
+                name: self.page.t("dealers-col-weight"),
+                values: self.detail.history.iter().map(|h| Some(h.weight)).collect(),
+            }],
+            y_min: 0.0,
+            y_max: 2.0,
+            y_unit: "×".into(),
+        }
+        .render()
+    }
+
+    fn parts_chart(&self) -> String {
+        let part = |p: Part, h: &crate::models::dealer_score::ScoreHistoryRow| match p {
+            Part::Completeness => h.completeness,
+            Part::Timeliness => h.timeliness,
+            Part::Responsiveness => h.responsiveness,
+            Part::OutcomeReporting => h.outcome_reporting,
+        };
+        LineChart {
+            title: self.page.t("dealer-parts-title"),
+            x_labels: self.dates(),
+            series: Part::ALL
+                .iter()
+                .map(|&p| Series {
+                    name: self.page.t(part_key(p)),
+                    values: self
+                        .detail
+                        .history
+                        .iter()
+                        .map(|h| Some(part(p, h) * 100.0))
+                        .collect(),
+                })
+                .collect(),
+            y_min: 0.0,
+            y_max: 100.0,
+            y_unit: "%".into(),
+        }
+        .render()
+    }
+
+    /// The four parts now: (message key, value 0..=1).
+    fn parts(&self) -> Vec<(&'static str, f64)> {
+        self.detail.score.as_ref().map_or_else(Vec::new, |s| {
+            vec![
+                (part_key(Part::Completeness), s.completeness),
+                (part_key(Part::Timeliness), s.timeliness),
+                (part_key(Part::Responsiveness), s.responsiveness),
+                (part_key(Part::OutcomeReporting), s.outcome_reporting),
+            ]
+        })
+    }
+}
+
+fn part_key(part: Part) -> &'static str {
+    match part {
+        Part::Completeness => "dealers-part-completeness",
+        Part::Timeliness => "dealers-part-timeliness",
+        Part::Responsiveness => "dealers-part-responsiveness",
+        Part::OutcomeReporting => "dealers-part-outcome-reporting",
+    }
+}
+
+async fn dealer_page(
+    state: web::Data<AppState>,
+    page: Page,
+    _staff: Staff,
+    id: web::Path<i64>,
+) -> Result<HttpResponse, AppError> {
+    let now = crate::db::now();
+    let id = id.into_inner();
+    let detail = state
+        .db
+        .read(move |conn| DealerDetail::load(conn, id, now))
+        .await?;
+    html(&DealerPage { page, detail })
+}
+
+#[derive(Debug, Clone, Default, serde::Deserialize)]
+struct NetworkParams {
+    #[serde(default)]
+    period: String,
+}
+
+#[derive(Template)]
+#[template(path = "network/show.html")]
+struct NetworkPage {
+    page: Page,
+    view: NetworkView,
+}
+
+impl NetworkPage {
+    fn funnel_chart(&self) -> String {
+        BarChart {
+            title: self.page.t("network-funnel-title"),
+            bars: self
+                .view
+                .stages()
+                .into_iter()
+                .map(|(key, _, n)| (self.page.t(key), n as f64))
+                .collect(),
+            unit: String::new(),
+        }
+        .render()
+    }
+
+    fn band_label(&self, start: &u8) -> String {
+        let end = if *start >= 80 { 100 } else { start + 19 };
+        format!("{start}–{end}")
+    }
+
+    fn bands_chart(&self) -> String {
+        BarChart {
+            title: self.page.t("network-bands-title"),
+            bars: self
+                .view
+                .band_starts()
+                .iter()
+                .zip(self.view.bands)
+                .map(|(start, n)| (self.band_label(start), n as f64))
+                .collect(),
+            unit: String::new(),
+        }
+        .render()
+    }
+
+    fn quintile_name(&self, q: &usize) -> String {
+        self.page
+            .t1("network-quintile", "n", i64::try_from(q + 1).unwrap_or(0))
+    }
+
+    fn share_chart(&self) -> String {
+        LineChart {
+            title: self.page.t("network-share-title"),
+            x_labels: self
+                .view
+                .weeks
+                .iter()
+                .map(|w| self.page.date(&w.week_start.get()))
+                .collect(),
+            series: (0..5)
+                .map(|q| Series {
+                    name: self.quintile_name(&q),
+                    values: self
+                        .view
+                        .weeks
+                        .iter()
+                        .map(|w| Some(w.percent(&q)))
+                        .collect(),
+                })
+                .collect(),
+            y_min: 0.0,
+            y_max: 100.0,
+            y_unit: "%".into(),
+        }
+        .render()
+    }
+
+    fn percent(&self, x: f64) -> String {
+        format!("{} %", self.page.decimal(x, 0))
+    }
+
+    fn count(&self, n: i64) -> String {
+        self.page.number(&n)
+    }
+}
+
+async fn network_page(
+    state: web::Data<AppState>,
+    page: Page,
+    _staff: Staff,
+    query: web::Query<NetworkParams>,
+) -> Result<HttpResponse, AppError> {
+    let period = query.period.parse().unwrap_or(0);
+    let view = state
+        .db
+        .read(move |conn| NetworkView::load(conn, period))
+        .await?;
+    html(&NetworkPage { page, view })
+}

@@ -1,0 +1,114 @@
+//! A dealer's page for staff: the dealer's facts and team, its score card (score, the four
+//! parts, weight, override, flags with the numbers behind them), its score history and
+//! the parts over time, its recent leads and feedback — read in one call.
+
+use chrono::{NaiveDateTime, TimeDelta};
+
+use super::views::DealerProfile;
+use crate::db::DbConnection;
+use crate::error::AppError;
+use crate::models::dealer_figures::{self as figures, RecentForm, RecentOffer};
+use crate::models::dealer_score::{
+    DealerScoreRow, NetworkScoreRow, ScoreHistoryRow, WeightOverride,
+};
+use crate::models::dealer_stats::DealerStatsRow;
+use crate::services::dealer_score::rule::{Anomaly, anomaly};
+use crate::services::dealers::stats::{ANOMALY_MIN_SUBMISSIONS, PERIODS};
+use crate::services::feedback::views::OVERDUE_AFTER_DAYS;
+
+/// How far back the history chart reaches.
+pub const HISTORY_DAYS: i64 = 365;
+
+/// Recent offers and feedback requests shown.
+pub const RECENT: i64 = 20;
+
+/// Everything the staff's dealer page shows.
+pub struct DealerDetail {
+    pub profile: DealerProfile,
+    pub score: Option<DealerScoreRow>,
+    pub network: Option<NetworkScoreRow>,
+    /// The override in force now, if any.
+    pub override_in_force: Option<WeightOverride>,
+    /// Points of the last year, oldest first.
+    pub history: Vec<ScoreHistoryRow>,
+    /// The table's figures over the shortest period.
+    pub stats: Option<DealerStatsRow>,
+    pub offers: Vec<RecentOffer>,
+    pub forms: Vec<RecentForm>,
+    pub now: NaiveDateTime,
+}
+
+impl DealerDetail {
+    /// The dealer `id` as staff see it at `now`.
+    pub fn load(conn: &mut DbConnection, id: i64, now: NaiveDateTime) -> Result<Self, AppError> {
+        let profile = DealerProfile::load(conn, id)?;
+        Ok(Self {
+            profile,
+            score: DealerScoreRow::find(conn, id)?,
+            network: NetworkScoreRow::find(conn)?,
+            override_in_force: WeightOverride::in_force(conn, Some(id), now)?
+                .into_iter()
+                .next(),
+            history: ScoreHistoryRow::for_dealer(conn, id, now - TimeDelta::days(HISTORY_DAYS))?,
+            stats: DealerStatsRow::find(conn, id, PERIODS[0])?,
+            offers: figures::recent_offers(conn, id, RECENT)?,
+            forms: figures::recent_forms(conn, id, RECENT)?,
+            now,
+        })
+    }
+
+    /// The share of "never reached" answers, flagged or not, against the network's.
+    pub fn unreached(&self) -> Option<Rates> {
+        let (s, n) = (self.score.as_ref()?, self.network.as_ref()?);
+        Some(Rates::of(s.unreached, s.submissions, n.unreached_rate))
+    }
+
+    /// The share of leads rated 1, flagged or not, against the network's.
+    pub fn rated_lowest(&self) -> Option<Rates> {
+        let (s, n) = (self.score.as_ref()?, self.network.as_ref()?);
+        Some(Rates::of(s.rated_lowest, s.rated, n.rated_lowest_rate))
+    }
+
+    /// The weight allocation uses now: the override's if one is in force.
+    pub fn effective_weight(&self) -> f64 {
+        self.override_in_force
+            .as_ref()
+            .map(|o| o.weight)
+            .or_else(|| self.score.as_ref().map(|s| s.weight))
+            .unwrap_or(1.0)
+    }
+
+    /// A feedback request's state: `done`, `closed`, `overdue` or `pending`.
+    pub fn form_state(&self, form: &RecentForm) -> &'static str {
+        if form.submitted_at.is_some() {
+            "done"
+        } else if form.revoked_at.is_some() || form.closes_at.get() <= self.now {
+            "closed"
+        } else if self.now - form.opened_at.get() >= TimeDelta::days(OVERDUE_AFTER_DAYS) {
+            "overdue"
+        } else {
+            "pending"
+        }
+    }
+}
+
+/// A dealer's rate of some answer against the network's, and whether it is flagged.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Rates {
+    pub dealer: f64,
+    pub network: f64,
+    pub submissions: i64,
+    pub flagged: Option<Anomaly>,
+}
+
+impl Rates {
+    fn of(hits: i64, of: i64, network: f64) -> Self {
+        let count = |n: i64| u32::try_from(n.max(0)).unwrap_or(u32::MAX);
+        Self {
+            dealer: if of > 0 { hits as f64 / of as f64 } else { 0.0 },
+            network,
+            submissions: of,
+            flagged: anomaly(count(hits), count(of), network, ANOMALY_MIN_SUBMISSIONS),
+        }
+    }
+}
