@@ -45,6 +45,7 @@ fn forms(completeness: f64, forms: u32, unreached: u32) -> DealerEvidence {
             unreached,
             ..Answers::default()
         },
+        ..DealerEvidence::default()
     }
 }
 
