@@ -81,17 +81,17 @@ pub fn offers(conn: &mut DbConnection, buckets: &Buckets) -> QueryResult<Vec<Buc
     diesel::sql_query(sql).load(conn)
 }
 
-/// Per dealer and bucket of the offer: accepted offers whose lead was won by that dealer,
-/// and the revenue reported for them (cents).
+/// Per dealer and bucket of the day it was won: the leads the dealer won, and the
+/// revenue reported for them (cents). Driven by the lead status index, so only won leads
+/// are read.
 pub fn wins(conn: &mut DbConnection, buckets: &Buckets) -> QueryResult<Vec<BucketCounts>> {
     let sql = format!(
-        "SELECT o.dealer_id AS dealer_id, {} AS bucket, COUNT(*) AS first, \
+        "SELECT l.dealer_id AS dealer_id, {} AS bucket, COUNT(*) AS first, \
          CAST(COALESCE(SUM(s.revenue_cents), 0) AS BIGINT) AS second \
-         FROM offers o JOIN leads l ON l.id = o.lead_id AND l.dealer_id = o.dealer_id \
-         LEFT JOIN sale_outcomes s ON s.lead_id = o.lead_id AND s.dealer_id = o.dealer_id \
-         WHERE o.status = 'accepted' AND l.status = 'won' AND {} GROUP BY 1, 2",
-        buckets.case("o.offered_at"),
-        buckets.since("o.offered_at")
+         FROM leads l LEFT JOIN sale_outcomes s ON s.lead_id = l.id \
+         WHERE l.status = 'won' AND l.dealer_id IS NOT NULL AND {} GROUP BY 1, 2",
+        buckets.case("l.status_changed_at"),
+        buckets.since("l.status_changed_at")
     );
     diesel::sql_query(sql).load(conn)
 }
