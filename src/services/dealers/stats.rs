@@ -359,6 +359,16 @@ pub fn follow_score(
     .map(drop)
 }
 
+/// Shows a manager's override (or its end) in a dealer's rows at once, rather than at the
+/// next refresh.
+pub fn follow_override(
+    conn: &mut DbConnection,
+    dealer_id: i64,
+    weight: Option<f64>,
+) -> QueryResult<()> {
+    DealerStatsRow::set_override(conn, dealer_id, weight).map(drop)
+}
+
 /// Gives a new dealer its rows (no figures yet, the network's mean score), so it is in
 /// the table before the next refresh.
 pub fn add_dealer(conn: &mut DbConnection, dealer_id: i64, now: NaiveDateTime) -> QueryResult<()> {
