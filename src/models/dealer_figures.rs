@@ -69,29 +69,58 @@ pub struct BucketCounts {
     pub second: i64,
 }
 
-/// Per dealer and bucket of `offered_at`: offers made, and of them accepted.
-pub fn offers(conn: &mut DbConnection, buckets: &Buckets) -> QueryResult<Vec<BucketCounts>> {
+/// Offers of one dealer in one bucket of `offered_at` and one week (whole weeks since
+/// the `week_start` given to [`offers`], -1 before it): made, and of them accepted.
+#[derive(Debug, Clone, Copy, PartialEq, QueryableByName)]
+pub struct OfferCounts {
+    #[diesel(sql_type = BigInt)]
+    pub dealer_id: i64,
+    #[diesel(sql_type = Integer)]
+    pub bucket: i32,
+    #[diesel(sql_type = Integer)]
+    pub week: i32,
+    #[diesel(sql_type = BigInt)]
+    pub offered: i64,
+    #[diesel(sql_type = BigInt)]
+    pub accepted: i64,
+}
+
+/// Offers per dealer, period bucket and week, in one pass over the year's offers.
+pub fn offers(
+    conn: &mut DbConnection,
+    buckets: &Buckets,
+    week_start: NaiveDateTime,
+) -> QueryResult<Vec<OfferCounts>> {
+    let seconds = seconds_between(conn, &literal(week_start), "offered_at");
+    // Whole weeks, rounded down (only rows from `week_start` on): SQLite's CAST
+    // truncates, PostgreSQL's rounds.
+    let weeks = match conn {
+        DbConnection::Sqlite(_) => format!("CAST({seconds} / 604800.0 AS INTEGER)"),
+        DbConnection::Postgres(_) => format!("CAST(FLOOR({seconds} / 604800.0) AS INTEGER)"),
+    };
     let sql = format!(
-        "SELECT dealer_id, {} AS bucket, COUNT(*) AS first, \
-         CAST(COALESCE(SUM(CASE WHEN status = 'accepted' THEN 1 ELSE 0 END), 0) AS BIGINT) AS second \
-         FROM offers WHERE {} GROUP BY 1, 2",
+        "SELECT dealer_id, {} AS bucket, \
+         CASE WHEN offered_at >= {} THEN {weeks} ELSE -1 END AS week, COUNT(*) AS offered, \
+         CAST(COALESCE(SUM(CASE WHEN status = 'accepted' THEN 1 ELSE 0 END), 0) AS BIGINT) AS accepted \
+         FROM offers WHERE {} GROUP BY 1, 2, 3",
         buckets.case("offered_at"),
+        literal(week_start),
         buckets.since("offered_at")
     );
     diesel::sql_query(sql).load(conn)
 }
 
-/// Per dealer and bucket of the offer: accepted offers whose lead was won by that dealer,
-/// and the revenue reported for them (cents).
+/// Per dealer and bucket of the day it was won: the leads the dealer won, and the
+/// revenue reported for them (cents). Driven by the lead status index, so only won leads
+/// are read.
 pub fn wins(conn: &mut DbConnection, buckets: &Buckets) -> QueryResult<Vec<BucketCounts>> {
     let sql = format!(
-        "SELECT o.dealer_id AS dealer_id, {} AS bucket, COUNT(*) AS first, \
+        "SELECT l.dealer_id AS dealer_id, {} AS bucket, COUNT(*) AS first, \
          CAST(COALESCE(SUM(s.revenue_cents), 0) AS BIGINT) AS second \
-         FROM offers o JOIN leads l ON l.id = o.lead_id AND l.dealer_id = o.dealer_id \
-         LEFT JOIN sale_outcomes s ON s.lead_id = o.lead_id AND s.dealer_id = o.dealer_id \
-         WHERE o.status = 'accepted' AND l.status = 'won' AND {} GROUP BY 1, 2",
-        buckets.case("o.offered_at"),
-        buckets.since("o.offered_at")
+         FROM leads l LEFT JOIN sale_outcomes s ON s.lead_id = l.id \
+         WHERE l.status = 'won' AND l.dealer_id IS NOT NULL AND {} GROUP BY 1, 2",
+        buckets.case("l.status_changed_at"),
+        buckets.since("l.status_changed_at")
     );
     diesel::sql_query(sql).load(conn)
 }
@@ -179,36 +208,6 @@ pub fn funnel(conn: &mut DbConnection, buckets: &Buckets) -> QueryResult<Vec<Sta
          FROM leads l WHERE {} GROUP BY 1, 2",
         buckets.case("l.received_at"),
         buckets.since("l.received_at")
-    );
-    diesel::sql_query(sql).load(conn)
-}
-
-/// Offers per dealer and week: `week` counts whole weeks from `start`.
-#[derive(Debug, Clone, Copy, PartialEq, QueryableByName)]
-pub struct WeekCount {
-    #[diesel(sql_type = BigInt)]
-    pub dealer_id: i64,
-    #[diesel(sql_type = Integer)]
-    pub week: i32,
-    #[diesel(sql_type = BigInt)]
-    pub offers: i64,
-}
-
-pub fn offers_by_week(
-    conn: &mut DbConnection,
-    start: NaiveDateTime,
-) -> QueryResult<Vec<WeekCount>> {
-    let seconds = seconds_between(conn, &literal(start), "offered_at");
-    // Whole weeks, rounded down (the rows are never before `start`): SQLite's CAST
-    // truncates, PostgreSQL's rounds.
-    let week = match conn {
-        DbConnection::Sqlite(_) => format!("CAST({seconds} / 604800.0 AS INTEGER)"),
-        DbConnection::Postgres(_) => format!("CAST(FLOOR({seconds} / 604800.0) AS INTEGER)"),
-    };
-    let sql = format!(
-        "SELECT dealer_id, {week} AS week, COUNT(*) AS offers \
-         FROM offers WHERE offered_at >= {} GROUP BY 1, 2",
-        literal(start)
     );
     diesel::sql_query(sql).load(conn)
 }

@@ -301,6 +301,17 @@ impl DealerStatsRow {
             .execute(conn)
     }
 
+    /// Writes the override weight in force into a dealer's rows of every period.
+    pub fn set_override(
+        conn: &mut DbConnection,
+        dealer_id: i64,
+        weight: Option<f64>,
+    ) -> QueryResult<usize> {
+        diesel::update(dealer_stats::table.filter(dealer_stats::dealer_id.eq(dealer_id)))
+            .set(dealer_stats::override_weight.eq(weight))
+            .execute(conn)
+    }
+
     /// Replaces every row by `rows`, in the caller's transaction: multi-row inserts of
     /// literals (numbers, booleans, timestamps and the digits-and-commas trend only, so
     /// nothing from outside reaches the SQL text).

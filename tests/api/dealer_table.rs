@@ -178,6 +178,39 @@ async fn the_table_narrows_to_a_region_a_score_band_and_a_flag() {
 }
 
 #[tokio::test]
+async fn a_weight_set_by_hand_shows_as_a_flag_in_the_table_at_once() {
+    let app = spawn_app().await;
+    let dealer = app.create_dealer("MI-01");
+    app.create_dealer("MI-02");
+    stats::refresh_all(&mut app.conn(), dealerloop::db::now()).unwrap();
+    let mut desk = manager(&app).await;
+    let until = (Utc::now() + TimeDelta::days(10))
+        .format("%Y-%m-%d")
+        .to_string();
+    desk.get(&format!("/dealers/{dealer}/weight")).await;
+
+    let set = desk
+        .post(
+            &format!("/dealers/{dealer}/weight"),
+            &[
+                ("weight", "1.5"),
+                ("reason", "Product launch"),
+                ("until", &until),
+            ],
+        )
+        .await;
+    let flagged = desk.get("/dealers?flag=override").await;
+    desk.post(&format!("/dealers/{dealer}/weight/end"), &[])
+        .await;
+    let after_end = desk.get("/dealers?flag=override").await;
+
+    assert!(set.has_notice("notice-override-set"), "{}", set.html);
+    assert_eq!(rows(&flagged), [dealer]);
+    assert!(flagged.has("data-flag", "override"));
+    assert!(rows(&after_end).is_empty());
+}
+
+#[tokio::test]
 async fn the_csv_export_holds_every_matching_dealer_with_formulas_defused() {
     let app = spawn_app().await;
     let sly = dealer_in(

@@ -22,7 +22,8 @@ CREATE TABLE dealer_stats (
     rated_lowest_rate DOUBLE PRECISION NOT NULL,
     flag_unreached BOOLEAN NOT NULL,
     flag_rated_lowest BOOLEAN NOT NULL,
-    -- Offers made to the dealer in the period, accepted, and of those won (with revenue).
+    -- Offers made to the dealer in the period and how many it accepted; leads it won in
+    -- the period (moved to won) and the revenue reported for them.
     offered BIGINT NOT NULL,
     accepted BIGINT NOT NULL,
     won BIGINT NOT NULL,

@@ -166,6 +166,7 @@ pub fn set(
                 created_at: UtcTime::from(now),
             },
         )?;
+        crate::services::dealers::stats::follow_override(conn, dealer_id, Some(checked.weight))?;
         audit::record(
             conn,
             actor,
@@ -205,6 +206,9 @@ pub fn end(
                     dealer.code, o.id, o.weight
                 ),
             )?;
+        }
+        if ended {
+            crate::services::dealers::stats::follow_override(conn, dealer_id, None)?;
         }
         Ok(ended)
     })

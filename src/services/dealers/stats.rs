@@ -128,7 +128,21 @@ pub fn compute(conn: &mut DbConnection, now: NaiveDateTime) -> QueryResult<Figur
     for o in WeightOverride::in_force(conn, None, now)? {
         overrides.entry(o.dealer_id).or_insert(o.weight);
     }
-    let offers = by_period(&figures::offers(conn, &buckets)?);
+    // The lead share's weeks start WEEKS weeks ago; the trend's end now.
+    let week = TimeDelta::days(7);
+    let first_week = now - week * i32::try_from(WEEKS).unwrap_or(12);
+    let offer_counts = figures::offers(conn, &buckets, first_week)?;
+    let offers = by_period(
+        &offer_counts
+            .iter()
+            .map(|o| figures::BucketCounts {
+                dealer_id: o.dealer_id,
+                bucket: o.bucket,
+                first: o.offered,
+                second: o.accepted,
+            })
+            .collect::<Vec<_>>(),
+    );
     let wins = by_period(&figures::wins(conn, &buckets)?);
     let forms = by_period(&figures::forms(conn, &buckets)?);
     let overdue: FxHashMap<i64, i64> =
@@ -146,9 +160,6 @@ pub fn compute(conn: &mut DbConnection, now: NaiveDateTime) -> QueryResult<Figur
         }
     }
 
-    // Weekly scores: the trend ends now; the lead share's weeks start WEEKS weeks ago.
-    let week = TimeDelta::days(7);
-    let first_week = now - week * i32::try_from(WEEKS).unwrap_or(12);
     let week_starts: Vec<NaiveDateTime> = (0..WEEKS)
         .map(|k| first_week + week * i32::try_from(k).unwrap_or(0))
         .collect();
@@ -264,11 +275,7 @@ pub fn compute(conn: &mut DbConnection, now: NaiveDateTime) -> QueryResult<Figur
         })
         .collect();
 
-    let share = lead_share(
-        &figures::offers_by_week(conn, first_week)?,
-        &start_points,
-        &week_starts,
-    );
+    let share = lead_share(&offer_counts, &start_points, &week_starts);
     Ok(Figures {
         stats,
         funnel,
@@ -279,7 +286,7 @@ pub fn compute(conn: &mut DbConnection, now: NaiveDateTime) -> QueryResult<Figur
 /// Offers of each week by score quintile of the dealers at the week's start (dealers
 /// without a score yet are left out).
 fn lead_share(
-    offers: &[figures::WeekCount],
+    offers: &[figures::OfferCounts],
     start_points: &FxHashMap<i64, Vec<Option<f64>>>,
     week_starts: &[NaiveDateTime],
 ) -> Vec<LeadShareRow> {
@@ -304,7 +311,7 @@ fn lead_share(
             if usize::try_from(o.week).ok() == Some(w)
                 && let Some(&q) = quintile_of.get(&o.dealer_id)
             {
-                counts[q] += o.offers;
+                counts[q] += o.offered;
             }
         }
         for (q, n) in counts.into_iter().enumerate() {
@@ -357,6 +364,16 @@ pub fn follow_score(
         },
     )
     .map(drop)
+}
+
+/// Shows a manager's override (or its end) in a dealer's rows at once, rather than at the
+/// next refresh.
+pub fn follow_override(
+    conn: &mut DbConnection,
+    dealer_id: i64,
+    weight: Option<f64>,
+) -> QueryResult<()> {
+    DealerStatsRow::set_override(conn, dealer_id, weight).map(drop)
 }
 
 /// Gives a new dealer its rows (no figures yet, the network's mean score), so it is in
