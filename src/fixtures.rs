@@ -6,7 +6,8 @@
 pub mod demo;
 pub mod scale;
 
-/// A small deterministic generator, so the demo is the same every time.
+/// A small deterministic generator, so the demo and the generated network are the same
+/// every time.
 pub(crate) struct Dice(pub(crate) u64);
 
 impl Dice {
@@ -23,6 +24,11 @@ impl Dice {
 
     pub(crate) fn pick<'a, T>(&mut self, items: &'a [T]) -> &'a T {
         &items[self.below(items.len())]
+    }
+
+    /// A copy of one of `items`.
+    pub(crate) fn one_of<T: Copy>(&mut self, items: &[T]) -> T {
+        *self.pick(items)
     }
 
     /// True `percent` times in a hundred.
