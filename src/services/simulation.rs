@@ -63,13 +63,29 @@ fn epoch() -> NaiveDateTime {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 enum Event {
     /// The `n`-th lead arrives through the lead API.
-    Lead { n: u64 },
-    Accept { dealer_id: i64, offer_id: i64 },
-    Decline { dealer_id: i64, offer_id: i64 },
+    Lead {
+        n: u64,
+    },
+    Accept {
+        dealer_id: i64,
+        offer_id: i64,
+    },
+    Decline {
+        dealer_id: i64,
+        offer_id: i64,
+    },
     /// The dealer reports the accepted lead won or lost.
-    Report { dealer_id: i64, lead_id: i64, won: bool },
+    Report {
+        dealer_id: i64,
+        lead_id: i64,
+        won: bool,
+    },
     /// The dealer submits the feedback form of a request.
-    Form { request_id: i64, won: bool, fill: Fill },
+    Form {
+        request_id: i64,
+        won: bool,
+        fill: Fill,
+    },
 }
 
 /// One simulated dealer.
@@ -381,14 +397,28 @@ impl Run {
             if let Some(counts) = self.offers.get_mut(week) {
                 counts[dealer.index] += 1;
             }
-            let habit = dealer.group.habit_on(self.day_of(offered_at), self.sim.days);
+            let habit = dealer
+                .group
+                .habit_on(self.day_of(offered_at), self.sim.days);
             let (dealer_id, offer_id) = (offer.dealer_id, offer.id);
             match habit.answer_offer(&mut self.dice) {
                 OfferAnswer::Accept { after } => {
-                    self.schedule(offered_at + after, Event::Accept { dealer_id, offer_id });
+                    self.schedule(
+                        offered_at + after,
+                        Event::Accept {
+                            dealer_id,
+                            offer_id,
+                        },
+                    );
                 }
                 OfferAnswer::Decline { after } => {
-                    self.schedule(offered_at + after, Event::Decline { dealer_id, offer_id });
+                    self.schedule(
+                        offered_at + after,
+                        Event::Decline {
+                            dealer_id,
+                            offer_id,
+                        },
+                    );
                 }
                 OfferAnswer::Ignore => self.totals.ignored += 1,
             }
