@@ -460,10 +460,12 @@ impl Run {
         }
         let mean = rows.iter().map(|r| r.weight).sum::<f64>() / rows.len() as f64;
         for row in &rows {
-            self.floor.lowest_weight = self.floor.lowest_weight.min(row.weight);
+            self.floor.lowest_weight = self.floor.lowest_weight.min(steady(row.weight));
             if mean > 0.0 {
-                self.floor.lowest_weight_to_mean =
-                    self.floor.lowest_weight_to_mean.min(row.weight / mean);
+                self.floor.lowest_weight_to_mean = self
+                    .floor
+                    .lowest_weight_to_mean
+                    .min(steady(row.weight / mean));
             }
         }
         self.floor.checks += 1;
@@ -484,7 +486,9 @@ impl Run {
         if let Some(slot) = self.scores.get_mut(week) {
             *slot = sums
                 .into_iter()
-                .map(|(g, (score, weight, n))| (g, (score / n as f64, weight / n as f64)))
+                .map(|(g, (score, weight, n))| {
+                    (g, (steady(score / n as f64), steady(weight / n as f64)))
+                })
                 .collect();
         }
         Ok(())
@@ -543,6 +547,13 @@ impl Run {
             totals: self.totals,
         }
     }
+}
+
+/// `x` to nine decimals. Scores sum their observations in the order the database returns
+/// them, which PostgreSQL does not keep from run to run: the last bits of a score may
+/// differ between two runs of the same seed, and the report should not.
+fn steady(x: f64) -> f64 {
+    (x * 1e9).round() / 1e9
 }
 
 /// The `n`-th lead as the marketing system sends it: every lead in the dealers' territory,
