@@ -113,3 +113,42 @@ fn the_same_seed_gives_the_same_report_and_another_seed_a_different_one() {
     assert_eq!(first, again);
     assert_ne!(first.weeks, other.weeks);
 }
+
+#[tokio::test]
+async fn the_simulate_command_prints_the_weekly_table_and_writes_the_chart() {
+    let dir = tempfile::tempdir().unwrap();
+    let chart = dir.path().join("chart.svg");
+    let kept = dir.path().join("kept.db");
+
+    let run = crate::helpers::dealerloop(
+        None,
+        &[
+            "simulate",
+            "--days",
+            "3",
+            "--dealers",
+            "4",
+            "--leads-per-day",
+            "8",
+            "--chart",
+            chart.to_str().unwrap(),
+            "--keep",
+            kept.to_str().unwrap(),
+        ],
+        "",
+        &[],
+    )
+    .await;
+
+    assert!(run.succeeded(), "{run:?}");
+    let rows: Vec<&str> = run
+        .stdout
+        .lines()
+        .filter(|l| l.starts_with("   1  "))
+        .collect();
+    assert_eq!(rows.len(), Group::ALL.len(), "{}", run.stdout);
+    assert!(run.stdout.contains("simulated in"), "{}", run.stdout);
+    let svg = std::fs::read_to_string(&chart).unwrap();
+    assert!(svg.contains("<svg xmlns=\"http://www.w3.org/2000/svg\""));
+    assert!(kept.exists(), "--keep keeps the simulated database");
+}
