@@ -16,8 +16,8 @@ use dealerloop::error::AppError;
 use dealerloop::fixtures::{demo, scale};
 use dealerloop::models::api_token::ApiToken;
 use dealerloop::services::allocation::region_keys;
-use dealerloop::services::simulation::Simulation;
 use dealerloop::services::audit::Actor;
+use dealerloop::services::simulation::Simulation;
 use dealerloop::services::{api_tokens, users};
 use dealerloop::startup::Application;
 

@@ -63,13 +63,29 @@ fn epoch() -> NaiveDateTime {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 enum Event {
     /// The `n`-th lead arrives through the lead API.
-    Lead { n: u64 },
-    Accept { dealer_id: i64, offer_id: i64 },
-    Decline { dealer_id: i64, offer_id: i64 },
+    Lead {
+        n: u64,
+    },
+    Accept {
+        dealer_id: i64,
+        offer_id: i64,
+    },
+    Decline {
+        dealer_id: i64,
+        offer_id: i64,
+    },
     /// The dealer reports the accepted lead won or lost.
-    Report { dealer_id: i64, lead_id: i64, won: bool },
+    Report {
+        dealer_id: i64,
+        lead_id: i64,
+        won: bool,
+    },
     /// The dealer submits the feedback form of a request.
-    Form { request_id: i64, won: bool, fill: Fill },
+    Form {
+        request_id: i64,
+        won: bool,
+        fill: Fill,
+    },
 }
 
 /// One simulated dealer.
@@ -381,14 +397,28 @@ impl Run {
             if let Some(counts) = self.offers.get_mut(week) {
                 counts[dealer.index] += 1;
             }
-            let habit = dealer.group.habit_on(self.day_of(offered_at), self.sim.days);
+            let habit = dealer
+                .group
+                .habit_on(self.day_of(offered_at), self.sim.days);
             let (dealer_id, offer_id) = (offer.dealer_id, offer.id);
             match habit.answer_offer(&mut self.dice) {
                 OfferAnswer::Accept { after } => {
-                    self.schedule(offered_at + after, Event::Accept { dealer_id, offer_id });
+                    self.schedule(
+                        offered_at + after,
+                        Event::Accept {
+                            dealer_id,
+                            offer_id,
+                        },
+                    );
                 }
                 OfferAnswer::Decline { after } => {
-                    self.schedule(offered_at + after, Event::Decline { dealer_id, offer_id });
+                    self.schedule(
+                        offered_at + after,
+                        Event::Decline {
+                            dealer_id,
+                            offer_id,
+                        },
+                    );
                 }
                 OfferAnswer::Ignore => self.totals.ignored += 1,
             }
@@ -430,10 +460,12 @@ impl Run {
         }
         let mean = rows.iter().map(|r| r.weight).sum::<f64>() / rows.len() as f64;
         for row in &rows {
-            self.floor.lowest_weight = self.floor.lowest_weight.min(row.weight);
+            self.floor.lowest_weight = self.floor.lowest_weight.min(steady(row.weight));
             if mean > 0.0 {
-                self.floor.lowest_weight_to_mean =
-                    self.floor.lowest_weight_to_mean.min(row.weight / mean);
+                self.floor.lowest_weight_to_mean = self
+                    .floor
+                    .lowest_weight_to_mean
+                    .min(steady(row.weight / mean));
             }
         }
         self.floor.checks += 1;
@@ -454,7 +486,9 @@ impl Run {
         if let Some(slot) = self.scores.get_mut(week) {
             *slot = sums
                 .into_iter()
-                .map(|(g, (score, weight, n))| (g, (score / n as f64, weight / n as f64)))
+                .map(|(g, (score, weight, n))| {
+                    (g, (steady(score / n as f64), steady(weight / n as f64)))
+                })
                 .collect();
         }
         Ok(())
@@ -513,6 +547,13 @@ impl Run {
             totals: self.totals,
         }
     }
+}
+
+/// `x` to nine decimals. Scores sum their observations in the order the database returns
+/// them, which PostgreSQL does not keep from run to run: the last bits of a score may
+/// differ between two runs of the same seed, and the report should not.
+fn steady(x: f64) -> f64 {
+    (x * 1e9).round() / 1e9
 }
 
 /// The `n`-th lead as the marketing system sends it: every lead in the dealers' territory,

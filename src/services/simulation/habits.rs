@@ -112,8 +112,12 @@ pub enum Habit {
 /// A dealer's answer to an offer, `after` it was made.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum OfferAnswer {
-    Accept { after: TimeDelta },
-    Decline { after: TimeDelta },
+    Accept {
+        after: TimeDelta,
+    },
+    Decline {
+        after: TimeDelta,
+    },
     /// Left to expire at its deadline.
     Ignore,
 }
@@ -186,7 +190,12 @@ pub fn sale_outcome(dice: &mut Dice) -> Outcome {
 /// The feedback form as the dealer types it on `today`: every field that applies to
 /// `outcome` for [`Fill::Complete`]; for [`Fill::Half`] the outcome (with a loss's
 /// required reason) and each other field with even odds.
-pub fn feedback_form(outcome: Outcome, fill: Fill, today: NaiveDate, dice: &mut Dice) -> FeedbackForm {
+pub fn feedback_form(
+    outcome: Outcome,
+    fill: Fill,
+    today: NaiveDate,
+    dice: &mut Dice,
+) -> FeedbackForm {
     let keep = |dice: &mut Dice| fill == Fill::Complete || dice.chance(0.5);
     let mut form = FeedbackForm {
         outcome: outcome.as_str().to_owned(),
@@ -260,7 +269,11 @@ mod tests {
         assert_eq!(roll(7), roll(7));
         assert_ne!(roll(7), roll(8));
         let mut dice = Dice::new(1);
-        assert!((0..1000).map(|_| dice.unit()).all(|u| (0.0..1.0).contains(&u)));
+        assert!(
+            (0..1000)
+                .map(|_| dice.unit())
+                .all(|u| (0.0..1.0).contains(&u))
+        );
     }
 
     #[test]
@@ -277,7 +290,11 @@ mod tests {
         let runs = 400;
         let total: u32 = (0..runs)
             .map(|i| {
-                let outcome = if i % 2 == 0 { Outcome::Won } else { Outcome::Lost };
+                let outcome = if i % 2 == 0 {
+                    Outcome::Won
+                } else {
+                    Outcome::Lost
+                };
                 completeness(outcome, Fill::Half, &mut dice)
             })
             .sum();

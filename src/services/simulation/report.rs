@@ -171,7 +171,11 @@ impl Report {
                 "Share of offers per week by feedback habit ({} dealers, {} leads a day, seed {})",
                 self.dealers, self.leads_per_day, self.seed
             ),
-            x_labels: self.weeks.iter().map(|w| format!("W{}", w.number)).collect(),
+            x_labels: self
+                .weeks
+                .iter()
+                .map(|w| format!("W{}", w.number))
+                .collect(),
             series: Group::ALL
                 .iter()
                 .map(|&group| Series {
@@ -252,9 +256,15 @@ mod tests {
         let lines: Vec<&str> = table.lines().collect();
         assert_eq!(lines.len(), 1 + 2 * 2);
         assert!(lines[0].contains("share %"));
-        assert!(lines[3].contains("diligent") && lines[3].contains("70.0"), "{table}");
+        assert!(
+            lines[3].contains("diligent") && lines[3].contains("70.0"),
+            "{table}"
+        );
         assert!(lines[3].contains("1.40"), "{table}");
-        assert!(lines[4].contains("30.0") && lines[4].contains('–'), "{table}");
+        assert!(
+            lines[4].contains("30.0") && lines[4].contains('–'),
+            "{table}"
+        );
     }
 
     #[test]
@@ -273,7 +283,10 @@ mod tests {
     #[test]
     fn the_summary_names_the_lowest_weight_and_the_floor() {
         let summary = report().summary();
-        assert!(summary.contains("lowest weight 0.500 (floor 0.50)"), "{summary}");
+        assert!(
+            summary.contains("lowest weight 0.500 (floor 0.50)"),
+            "{summary}"
+        );
         assert!(summary.contains("fewest offers to one dealer in a full week: 10"));
     }
 }
