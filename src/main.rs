@@ -305,6 +305,10 @@ fn load_demo(settings: &Settings, lead_count: usize) -> anyhow::Result<()> {
         leads.created, leads.accepted, leads.declined, leads.expired, leads.campaigns
     );
     println!(
+        "demo feedback: {} forms submitted, {} outcomes sent to the outbox, every dealer's score recomputed {} times (weekly history)",
+        leads.forms_submitted, leads.outcome_events, leads.score_recomputations
+    );
+    println!(
         "log in at http://{}:{} with password {}",
         settings.host,
         settings.port,
