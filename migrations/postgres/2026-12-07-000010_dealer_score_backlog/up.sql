@@ -7,3 +7,6 @@ ALTER TABLE dealer_scores ADD COLUMN overdue_forms BIGINT NOT NULL DEFAULT 0;
 ALTER TABLE dealer_scores ADD COLUMN unreported_outcomes BIGINT NOT NULL DEFAULT 0;
 ALTER TABLE dealer_scores ADD COLUMN caught_up_score DOUBLE PRECISION NOT NULL DEFAULT 0;
 ALTER TABLE dealer_scores ADD COLUMN caught_up_weight DOUBLE PRECISION NOT NULL DEFAULT 1;
+-- One dealer's recorded outcomes, for recomputing its score after a submission (the
+-- score reads which of its accepted leads have an outcome from it).
+CREATE INDEX sale_outcomes_dealer ON sale_outcomes (dealer_id, lead_id);

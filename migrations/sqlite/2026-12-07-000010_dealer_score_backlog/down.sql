@@ -1,3 +1,4 @@
+DROP INDEX sale_outcomes_dealer;
 ALTER TABLE dealer_scores DROP COLUMN caught_up_weight;
 ALTER TABLE dealer_scores DROP COLUMN caught_up_score;
 ALTER TABLE dealer_scores DROP COLUMN unreported_outcomes;
