@@ -184,6 +184,23 @@ async fn screenshot(driver: &WebDriver, name: &str) {
     }
 }
 
+/// Logs in as `email` from the login page (in Italian, the default language).
+async fn log_in(driver: &WebDriver, address: &str, email: &str) -> WebDriverResult<()> {
+    driver.goto(format!("{address}/login")).await?;
+    wait_for_page(driver, "/login", "Accedi").await;
+    driver.find(By::Id("email")).await?.send_keys(email).await?;
+    driver
+        .find(By::Id("password"))
+        .await?
+        .send_keys(PASSWORD)
+        .await?;
+    driver
+        .find(By::Css("button[type='submit'].primary"))
+        .await?
+        .click()
+        .await
+}
+
 async fn button_text(driver: &WebDriver, css: &str) -> String {
     driver
         .find(By::Css(css))
@@ -538,23 +555,7 @@ async fn on_a_phone_a_dealer_reads_its_score_what_would_raise_it_and_the_chart_a
     let address = app.address.clone();
     driver
         .run_and_quit(|driver| async move {
-            driver.goto(format!("{address}/login")).await?;
-            wait_for_page(&driver, "/login", "Accedi").await;
-            driver
-                .find(By::Id("email"))
-                .await?
-                .send_keys("dealer@example.it")
-                .await?;
-            driver
-                .find(By::Id("password"))
-                .await?
-                .send_keys(PASSWORD)
-                .await?;
-            driver
-                .find(By::Css("button[type='submit'].primary"))
-                .await?
-                .click()
-                .await?;
+            log_in(&driver, &address, "dealer@example.it").await?;
             // The home: the score card, in Italian, with the open form as the lever.
             wait_for_page(&driver, "/dealer", "Il tuo punteggio").await;
             let card = driver
@@ -630,23 +631,7 @@ async fn on_a_phone_the_managers_dealer_table_scrolls_inside_its_box_only() {
     let address = app.address.clone();
     driver
         .run_and_quit(|driver| async move {
-            driver.goto(format!("{address}/login")).await?;
-            wait_for_page(&driver, "/login", "Accedi").await;
-            driver
-                .find(By::Id("email"))
-                .await?
-                .send_keys("canale@example.it")
-                .await?;
-            driver
-                .find(By::Id("password"))
-                .await?
-                .send_keys(PASSWORD)
-                .await?;
-            driver
-                .find(By::Css("button[type='submit'].primary"))
-                .await?
-                .click()
-                .await?;
+            log_in(&driver, &address, "canale@example.it").await?;
             wait_for_page(&driver, "/manager", "Officina MI-00").await;
             let rows = driver.find_all(By::Css("tr[data-dealer-row]")).await?;
             assert_eq!(rows.len(), 3);

@@ -55,7 +55,17 @@ async fn accept_win_and_report(phone: &mut Browser, lead: i64) {
         )
         .await;
     let request = phone.newest_feedback_request().await;
-    let done = phone
+    let done = submit_complete_form(phone, request).await;
+    assert!(
+        done.has_notice("notice-feedback-submitted"),
+        "{}",
+        done.html
+    );
+}
+
+/// Submits the whole feedback form of `request` (a won sale, every field answered).
+async fn submit_complete_form(phone: &mut Browser, request: i64) -> Page {
+    phone
         .post(
             &format!("/feedback/{request}"),
             &[
@@ -71,12 +81,7 @@ async fn accept_win_and_report(phone: &mut Browser, lead: i64) {
                 ("action", "submit"),
             ],
         )
-        .await;
-    assert!(
-        done.has_notice("notice-feedback-submitted"),
-        "{}",
-        done.html
-    );
+        .await
 }
 
 /// What the manager's weight page says of `dealer`: its score's weight and the override.
@@ -156,23 +161,7 @@ async fn a_complete_form_raises_the_dealers_score_and_the_weight_of_its_next_all
         .post(&format!("/dealer/leads/{won}/status"), &[("status", "won")])
         .await;
     let request = phone.newest_feedback_request().await;
-    let done = phone
-        .post(
-            &format!("/feedback/{request}"),
-            &[
-                ("outcome", "won"),
-                ("close_date", "2026-11-10"),
-                ("revenue", "48500"),
-                ("currency", "EUR"),
-                ("products", "lathes"),
-                ("decision_factors", "price"),
-                ("first_heard", "trade_fair"),
-                ("lead_quality", "4"),
-                ("notes", "Cliente soddisfatto"),
-                ("action", "submit"),
-            ],
-        )
-        .await;
+    let done = submit_complete_form(&mut phone, request).await;
     assert!(
         done.has_notice("notice-feedback-submitted"),
         "{}",
@@ -497,23 +486,7 @@ async fn a_dealer_sees_its_own_score_and_what_would_raise_it_and_filling_in_deli
 
     // Filling in the form delivers the score that was promised.
     let request = uno.newest_feedback_request().await;
-    let done = uno
-        .post(
-            &format!("/feedback/{request}"),
-            &[
-                ("outcome", "won"),
-                ("close_date", "2026-11-10"),
-                ("revenue", "48500"),
-                ("currency", "EUR"),
-                ("products", "lathes"),
-                ("decision_factors", "price"),
-                ("first_heard", "trade_fair"),
-                ("lead_quality", "4"),
-                ("notes", "Cliente soddisfatto"),
-                ("action", "submit"),
-            ],
-        )
-        .await;
+    let done = submit_complete_form(&mut uno, request).await;
     assert!(
         done.has_notice("notice-feedback-submitted"),
         "{}",
