@@ -67,9 +67,16 @@ enum Command {
         #[command(subcommand)]
         command: ImportCommand,
     },
-    /// Recompute every dealer's score and allocation weight now (the portal also does it
-    /// every hour), and print how long reading and writing took.
-    Scores,
+    /// Recompute every dealer's score and allocation weight now, and the dealer table's
+    /// figures (the portal does both on its own), printing how long each took. Without
+    /// --full: the dealers whose history changed are read again and every other score is
+    /// aged from its kept evidence (what the portal does every hour); a day after the last
+    /// full pass this reads everything, as --full does.
+    Scores {
+        /// Read every dealer's evidence from the history (what the portal does daily).
+        #[arg(long)]
+        full: bool,
+    },
     /// Run a synthetic dealer network through the real services on a simulated clock, on
     /// a throwaway SQLite database, and print per week each feedback-habit group's share
     /// of the leads and mean score (with an SVG chart).
@@ -169,7 +176,7 @@ fn main() -> ExitCode {
         Command::Import {
             command: ImportCommand::Leads { file },
         } => import_leads(&settings, &file),
-        Command::Scores => recompute_scores(&settings),
+        Command::Scores { full } => recompute_scores(&settings, full),
         Command::Simulate {
             days,
             dealers,
@@ -431,30 +438,45 @@ fn generate(settings: &Settings, dealers: usize, leads: usize) -> anyhow::Result
     Ok(())
 }
 
-fn recompute_scores(settings: &Settings) -> anyhow::Result<()> {
+fn recompute_scores(settings: &Settings, full: bool) -> anyhow::Result<()> {
     use dealerloop::services::dealer_score::{gather, store};
     let db = open(settings)?;
     let rule = settings.score_rule;
     let now = db::now();
     let started = std::time::Instant::now();
-    let evidence = {
+    let full = full || {
         let mut conn = db.read_conn()?;
-        gather::gather(&mut conn, gather::Scope::Network, &rule, now)?
+        store::full_due(&mut conn, now)?
     };
-    let read = started.elapsed();
-    let done = as_writer(&db, |conn| {
-        Ok(store::store_network(conn, &evidence, &rule, now)?)
-    })?;
-    let total = started.elapsed();
-    println!(
-        "recomputed {} dealer scores (network mean {:.1}, {} history points) in {:.0} ms: {:.0} ms reading, {:.0} ms writing",
-        done.dealers,
-        done.mean_score,
-        done.snapshots,
-        total.as_secs_f64() * 1000.0,
-        read.as_secs_f64() * 1000.0,
-        (total - read).as_secs_f64() * 1000.0
-    );
+    if full {
+        let evidence = {
+            let mut conn = db.read_conn()?;
+            gather::gather(&mut conn, gather::Scope::Network, &rule, now)?
+        };
+        let read = started.elapsed();
+        let done = as_writer(&db, |conn| {
+            Ok(store::store_network(conn, &evidence, &rule, now)?)
+        })?;
+        let total = started.elapsed();
+        println!(
+            "recomputed {} dealer scores from the history (network mean {:.1}, {} history points) in {:.0} ms: {:.0} ms reading, {:.0} ms writing",
+            done.dealers,
+            done.mean_score,
+            done.snapshots,
+            total.as_secs_f64() * 1000.0,
+            read.as_secs_f64() * 1000.0,
+            (total - read).as_secs_f64() * 1000.0
+        );
+    } else {
+        let done = as_writer(&db, |conn| Ok(store::recompute_all(conn, &rule, now)?))?;
+        println!(
+            "recomputed {} dealer scores from their kept evidence (network mean {:.1}, {} history points) in {:.0} ms",
+            done.dealers,
+            done.mean_score,
+            done.snapshots,
+            started.elapsed().as_secs_f64() * 1000.0,
+        );
+    }
     let started = std::time::Instant::now();
     let figures = {
         let mut conn = db.read_conn()?;

@@ -531,3 +531,41 @@ diesel::table! {
 }
 
 diesel::joinable!(dealer_stats -> dealers (dealer_id));
+
+diesel::table! {
+    figures_version (id) {
+        id -> Integer,
+        version -> BigInt,
+    }
+}
+
+diesel::table! {
+    dealer_evidence (dealer_id) {
+        dealer_id -> BigInt,
+        gathered_at -> Timestamp,
+        weight_completeness -> Double,
+        weight_timeliness -> Double,
+        weight_responsiveness -> Double,
+        weight_outcome_reporting -> Double,
+        value_completeness -> Double,
+        value_timeliness -> Double,
+        value_responsiveness -> Double,
+        value_outcome_reporting -> Double,
+        caught_up_weight_completeness -> Double,
+        caught_up_weight_timeliness -> Double,
+        caught_up_weight_responsiveness -> Double,
+        caught_up_weight_outcome_reporting -> Double,
+        caught_up_value_completeness -> Double,
+        caught_up_value_timeliness -> Double,
+        caught_up_value_responsiveness -> Double,
+        caught_up_value_outcome_reporting -> Double,
+        submissions -> BigInt,
+        unreached -> BigInt,
+        rated -> BigInt,
+        rated_lowest -> BigInt,
+        offers_30d -> BigInt,
+        open_forms -> BigInt,
+        overdue_forms -> BigInt,
+        unreported_outcomes -> BigInt,
+    }
+}

@@ -63,6 +63,7 @@ impl Application {
             metrics: Arc::default(),
             base_url: base_url.into(),
             settings: Arc::new(settings),
+            fragments: Arc::default(),
         };
         let workers = state.settings.workers;
         let app_state = state.clone();
@@ -252,25 +253,41 @@ fn spawn_scoring(state: &AppState, shutdown: tokio::sync::watch::Receiver<bool>)
     spawn_dealer_figures(state, shutdown.clone());
     let (db, rule) = (state.db.clone(), state.score_rule());
     let since = std::sync::Arc::new(std::sync::Mutex::new(crate::db::now()));
-    let last_full = std::sync::Arc::new(std::sync::Mutex::new(None::<std::time::Instant>));
+    let last_all = std::sync::Arc::new(std::sync::Mutex::new(None::<std::time::Instant>));
+    // Every minute, the dealers whose history changed are read again; every hour, every
+    // score is recomputed from the kept evidence (aged); once a day, from the history.
     every(Duration::from_secs(60), shutdown, move || {
-        let (db, since, last_full) = (db.clone(), since.clone(), last_full.clone());
+        let (db, since, last_all) = (db.clone(), since.clone(), last_all.clone());
         async move {
             let now = crate::db::now();
-            let full_due = last_full
+            let all_due = last_all
                 .lock()
                 .map(|l| l.is_none_or(|at| at.elapsed() >= Duration::from_secs(3600)))
                 .unwrap_or(true);
-            if full_due {
-                let evidence = db
-                    .read(move |conn| -> Result<_, AppError> {
-                        Ok(gather::gather(conn, gather::Scope::Network, &rule, now)?)
-                    })
-                    .await;
-                let stored = match evidence {
-                    Ok(evidence) => {
+            if all_due {
+                let stored = match db
+                    .read(move |conn| -> Result<_, AppError> { Ok(store::full_due(conn, now)?) })
+                    .await
+                {
+                    // The history is read on a reading connection, then written in one
+                    // short transaction.
+                    Ok(true) => match db
+                        .read(move |conn| -> Result<_, AppError> {
+                            Ok(gather::gather(conn, gather::Scope::Network, &rule, now)?)
+                        })
+                        .await
+                    {
+                        Ok(evidence) => {
+                            db.write(move |conn| -> Result<_, AppError> {
+                                Ok(store::store_network(conn, &evidence, &rule, now)?)
+                            })
+                            .await
+                        }
+                        Err(e) => Err(e),
+                    },
+                    Ok(false) => {
                         db.write(move |conn| -> Result<_, AppError> {
-                            Ok(store::store_network(conn, &evidence, &rule, now)?)
+                            Ok(store::recompute_all(conn, &rule, now)?)
                         })
                         .await
                     }
@@ -283,7 +300,7 @@ fn spawn_scoring(state: &AppState, shutdown: tokio::sync::watch::Receiver<bool>)
                             snapshots = done.snapshots,
                             "dealer scores"
                         );
-                        if let Ok(mut l) = last_full.lock() {
+                        if let Ok(mut l) = last_all.lock() {
                             *l = Some(std::time::Instant::now());
                         }
                     }
@@ -291,21 +308,21 @@ fn spawn_scoring(state: &AppState, shutdown: tokio::sync::watch::Receiver<bool>)
                 }
             }
             let from = since.lock().map(|s| *s).unwrap_or(now);
-            let closed = db
+            let changed = db
                 .write(move |conn| -> Result<_, AppError> {
-                    Ok(store::refresh_closed(conn, &rule, from, now)?)
+                    Ok(store::refresh_changed(conn, &rule, from, now)?)
                 })
                 .await;
-            match closed {
+            match changed {
                 Ok(n) => {
                     if n > 0 {
-                        tracing::info!(dealers = n, "dealer scores after closed requests");
+                        tracing::info!(dealers = n, "dealer scores after changes");
                     }
                     if let Ok(mut s) = since.lock() {
                         *s = now;
                     }
                 }
-                Err(e) => tracing::error!(error = ?e, "dealer scores after closed requests"),
+                Err(e) => tracing::error!(error = ?e, "dealer scores after changes"),
             }
         }
     });

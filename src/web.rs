@@ -5,6 +5,7 @@ pub mod assets;
 pub mod charts;
 pub mod csrf;
 pub mod error_pages;
+pub mod fragments;
 pub mod headers;
 pub mod observability;
 pub mod page;
@@ -34,6 +35,8 @@ pub struct AppState {
     pub metrics: Arc<observability::Metrics>,
     /// The address people reach the portal at, without a trailing slash.
     pub base_url: Arc<str>,
+    /// Rendered parts of the staff's dealer views, kept while their figures hold.
+    pub fragments: Arc<fragments::Fragments>,
 }
 
 impl AppState {

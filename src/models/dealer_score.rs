@@ -6,8 +6,8 @@ use diesel::prelude::*;
 
 use crate::db::{DbConnection, UtcTime, unique_row};
 use crate::schema::{
-    dealer_score_history, dealer_score_network, dealer_scores, dealer_weight_overrides,
-    feedback_exclusions,
+    dealer_evidence, dealer_score_history, dealer_score_network, dealer_scores,
+    dealer_weight_overrides, feedback_exclusions,
 };
 
 /// A dealer's current score, its parts (0..=1 after shrinkage), the evidence each part
@@ -68,6 +68,78 @@ impl DealerScoreRow {
             .execute(conn)?;
         if updated == 0 {
             diesel::insert_into(dealer_scores::table)
+                .values(row)
+                .execute(conn)?;
+        }
+        Ok(())
+    }
+}
+
+/// The evidence behind a dealer's score as last read from the history: per part the
+/// age-weighted sums of weights and of values, for the evidence and the caught-up
+/// evidence, as of `gathered_at`, and the counts read then.
+#[derive(Debug, Clone, PartialEq, Queryable, Selectable, Insertable, AsChangeset)]
+#[diesel(table_name = dealer_evidence)]
+pub struct KeptEvidence {
+    pub dealer_id: i64,
+    pub gathered_at: UtcTime,
+    pub weight_completeness: f64,
+    pub weight_timeliness: f64,
+    pub weight_responsiveness: f64,
+    pub weight_outcome_reporting: f64,
+    pub value_completeness: f64,
+    pub value_timeliness: f64,
+    pub value_responsiveness: f64,
+    pub value_outcome_reporting: f64,
+    pub caught_up_weight_completeness: f64,
+    pub caught_up_weight_timeliness: f64,
+    pub caught_up_weight_responsiveness: f64,
+    pub caught_up_weight_outcome_reporting: f64,
+    pub caught_up_value_completeness: f64,
+    pub caught_up_value_timeliness: f64,
+    pub caught_up_value_responsiveness: f64,
+    pub caught_up_value_outcome_reporting: f64,
+    pub submissions: i64,
+    pub unreached: i64,
+    pub rated: i64,
+    pub rated_lowest: i64,
+    pub offers_30d: i64,
+    pub open_forms: i64,
+    pub overdue_forms: i64,
+    pub unreported_outcomes: i64,
+}
+
+impl KeptEvidence {
+    pub fn all(conn: &mut DbConnection) -> QueryResult<Vec<KeptEvidence>> {
+        dealer_evidence::table
+            .select(KeptEvidence::as_select())
+            .order(dealer_evidence::dealer_id)
+            .load(conn)
+    }
+
+    pub fn gathered_at(conn: &mut DbConnection, dealer_id: i64) -> QueryResult<Option<UtcTime>> {
+        unique_row(
+            dealer_evidence::table
+                .find(dealer_id)
+                .select(dealer_evidence::gathered_at)
+                .load(conn),
+        )
+    }
+
+    /// When the oldest kept evidence was read; none if none is kept.
+    pub fn oldest(conn: &mut DbConnection) -> QueryResult<Option<UtcTime>> {
+        dealer_evidence::table
+            .select(diesel::dsl::min(dealer_evidence::gathered_at))
+            .get_result(conn)
+    }
+
+    /// Writes the row, creating it for a dealer that has none yet.
+    pub fn save(conn: &mut DbConnection, row: &KeptEvidence) -> QueryResult<()> {
+        let updated = diesel::update(dealer_evidence::table.find(row.dealer_id))
+            .set(row)
+            .execute(conn)?;
+        if updated == 0 {
+            diesel::insert_into(dealer_evidence::table)
                 .values(row)
                 .execute(conn)?;
         }

@@ -9,8 +9,8 @@ use diesel::prelude::*;
 
 use crate::db::{DbConnection, UtcTime, lower, unique_row};
 use crate::schema::{
-    dealer_product_lines, dealer_stats, dealer_territories, dealers, network_funnel,
-    network_lead_share,
+    dealer_product_lines, dealer_stats, dealer_territories, dealers, figures_version,
+    network_funnel, network_lead_share,
 };
 
 /// One dealer's figures over one period, as the dealer table shows them.
@@ -286,8 +286,8 @@ impl DealerStatsRow {
     pub fn insert_one(conn: &mut DbConnection, row: &DealerStatsRow) -> QueryResult<()> {
         diesel::insert_into(dealer_stats::table)
             .values(row)
-            .execute(conn)
-            .map(drop)
+            .execute(conn)?;
+        FiguresVersion::raise(conn)
     }
 
     /// Writes a dealer's new score into its rows of every period.
@@ -296,9 +296,11 @@ impl DealerStatsRow {
         dealer_id: i64,
         changes: &StatsScoreChanges,
     ) -> QueryResult<usize> {
-        diesel::update(dealer_stats::table.filter(dealer_stats::dealer_id.eq(dealer_id)))
+        let n = diesel::update(dealer_stats::table.filter(dealer_stats::dealer_id.eq(dealer_id)))
             .set(changes)
-            .execute(conn)
+            .execute(conn)?;
+        FiguresVersion::raise(conn)?;
+        Ok(n)
     }
 
     /// Writes the override weight in force into a dealer's rows of every period.
@@ -307,9 +309,11 @@ impl DealerStatsRow {
         dealer_id: i64,
         weight: Option<f64>,
     ) -> QueryResult<usize> {
-        diesel::update(dealer_stats::table.filter(dealer_stats::dealer_id.eq(dealer_id)))
+        let n = diesel::update(dealer_stats::table.filter(dealer_stats::dealer_id.eq(dealer_id)))
             .set(dealer_stats::override_weight.eq(weight))
-            .execute(conn)
+            .execute(conn)?;
+        FiguresVersion::raise(conn)?;
+        Ok(n)
     }
 
     /// Replaces every row by `rows`, in the caller's transaction: multi-row inserts of
@@ -370,7 +374,7 @@ impl DealerStatsRow {
             }
             conn.batch_execute(&sql)?;
         }
-        Ok(())
+        FiguresVersion::raise(conn)
     }
 }
 
@@ -389,6 +393,34 @@ fn real(x: f64) -> String {
 
 fn timestamp(at: NaiveDateTime) -> String {
     format!("'{}'", at.format("%Y-%m-%d %H:%M:%S%.6f"))
+}
+
+/// A number raised by every write the staff's dealer views show: the table's figures, a
+/// score, an override, a dealer's name, territories or product lines. A view rendered at
+/// one version can be shown again until the number moves. It is raised in the writing
+/// transaction, as its last statement, so a reader that sees a version also sees the
+/// data written before it.
+pub struct FiguresVersion;
+
+impl FiguresVersion {
+    const ID: i32 = 1;
+
+    pub fn current(conn: &mut DbConnection) -> QueryResult<i64> {
+        Ok(unique_row(
+            figures_version::table
+                .find(Self::ID)
+                .select(figures_version::version)
+                .load(conn),
+        )?
+        .unwrap_or(0))
+    }
+
+    pub fn raise(conn: &mut DbConnection) -> QueryResult<()> {
+        diesel::update(figures_version::table.find(Self::ID))
+            .set(figures_version::version.eq(figures_version::version + 1))
+            .execute(conn)
+            .map(drop)
+    }
 }
 
 /// How many leads received in a period reached each stage.
@@ -423,7 +455,7 @@ impl FunnelRow {
                 .values(row)
                 .execute(conn)?;
         }
-        Ok(())
+        FiguresVersion::raise(conn)
     }
 }
 

@@ -2,16 +2,19 @@
 //! manager's home) and its CSV export, a dealer's page with its score's history, and the
 //! network page (funnel, score distribution, lead share by score quintile).
 
+use std::sync::Arc;
+
 use actix_web::http::header;
 use actix_web::{HttpResponse, web};
 use askama::Template;
 
 use super::html;
 use crate::error::AppError;
+use crate::models::dealer_stats::FiguresVersion;
 use crate::services::dealer_score::Part;
 use crate::services::dealers::detail::DealerDetail;
 use crate::services::dealers::network::NetworkView;
-use crate::services::dealers::table::{DealerTable, TableLine, TableParams};
+use crate::services::dealers::table::{DealerTable, TableFilter, TableLine, TableParams};
 use crate::web::charts::{BarChart, LineChart, Series, sparkline};
 use crate::web::{AppState, Page, Staff};
 
@@ -28,8 +31,18 @@ pub fn configure(routes: &mut crate::routes::Routes) {
 #[template(path = "dealers/list.html")]
 struct DealerTablePage {
     page: Page,
-    table: DealerTable,
+    filter: TableFilter,
     heading: String,
+    /// The table with its count and pager, rendered by [`DealerTablePart`].
+    body: Arc<str>,
+}
+
+#[derive(Template)]
+#[template(path = "dealers/table_part.html")]
+struct DealerTablePart<'a> {
+    page: &'a Page,
+    table: &'a DealerTable,
+    heading: &'a str,
     labels: RowLabels,
 }
 
@@ -68,7 +81,7 @@ impl RowLabels {
     }
 }
 
-impl DealerTablePage {
+impl DealerTablePart<'_> {
     fn trend(&self, line: &TableLine) -> String {
         sparkline(&line.trend(), 0.0, 100.0, &self.labels.trend)
     }
@@ -83,6 +96,8 @@ impl DealerTablePage {
     }
 }
 
+/// The dealer table page. The table itself is rendered once per figures version,
+/// language and filter, and shown again until the figures move (`web::fragments`).
 async fn render_table(
     state: &AppState,
     page: Page,
@@ -90,17 +105,43 @@ async fn render_table(
     heading_key: &str,
 ) -> Result<HttpResponse, AppError> {
     let filter = params.check();
-    let table = state
-        .db
-        .read(move |conn| DealerTable::load(conn, filter))
-        .await?;
     let heading = page.t(heading_key);
-    let labels = RowLabels::of(&page);
+    let key = format!(
+        "{}|{}|{}|{}",
+        page.locale.as_str(),
+        page.tz,
+        heading_key,
+        filter.page_href(filter.page)
+    );
+    let version = state
+        .db
+        .read_quick(|conn| -> Result<_, AppError> { Ok(FiguresVersion::current(conn)?) })
+        .await?;
+    let body = match state.fragments.get(version, &key) {
+        Some(body) => body,
+        None => {
+            let wanted = filter.clone();
+            let table = state
+                .db
+                .read(move |conn| DealerTable::load(conn, wanted))
+                .await?;
+            let body: Arc<str> = DealerTablePart {
+                page: &page,
+                table: &table,
+                heading: &heading,
+                labels: RowLabels::of(&page),
+            }
+            .render()?
+            .into();
+            state.fragments.put(version, key, body.clone());
+            body
+        }
+    };
     html(&DealerTablePage {
         page,
-        table,
+        filter,
         heading,
-        labels,
+        body,
     })
 }
 

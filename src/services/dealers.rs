@@ -197,6 +197,8 @@ pub fn save(
             ("dealer", &dealer_id.to_string()),
             &detail,
         )?;
+        // The dealer table shows the dealer's name, territories and lines.
+        crate::models::dealer_stats::FiguresVersion::raise(conn)?;
         Ok(dealer_id)
     })
 }

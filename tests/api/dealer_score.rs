@@ -499,3 +499,87 @@ async fn a_dealer_sees_its_own_score_and_what_would_raise_it_and_filling_in_deli
     );
     assert_ne!(kind, "catch-up", "nothing is waiting any more");
 }
+
+/// Every hour every score is recomputed from the evidence kept with it, aged, after the
+/// dealers whose history changed since are read again: the scores are the ones reading
+/// the whole history gives.
+#[tokio::test]
+async fn scores_aged_from_their_kept_evidence_are_the_scores_the_history_gives() {
+    use dealerloop::models::dealer_score::{DealerScoreRow, KeptEvidence};
+    let (app, first, _) = two_dealers().await;
+    let rule = ScoreRule::default();
+    let phone_of = |dealer: i64| {
+        if dealer == first {
+            "uno@example.it"
+        } else {
+            "due@example.it"
+        }
+    };
+    // One dealer wins a lead and reports it in full; an hour later every score is read
+    // from the history.
+    let (won, to) = push(&app, "KE-1").await;
+    accept_win_and_report(&mut logged_in(&app, phone_of(to)).await, won).await;
+    let read_at = dealerloop::db::now() + TimeDelta::hours(1);
+    store::recompute_full(&mut app.conn(), &rule, read_at).unwrap();
+    // An hour after that pass, a dealer answers an offer: its history changed.
+    let (lead, to) = push(&app, "KE-3").await;
+    let offer = logged_in(&app, phone_of(to))
+        .await
+        .offer_on_lead_page(lead)
+        .await;
+    dealerloop::services::offers::accept_at(
+        &mut app.conn(),
+        to,
+        offer,
+        &dealerloop::services::audit::Actor::anonymous("127.0.0.1"),
+        read_at + TimeDelta::hours(1),
+    )
+    .unwrap();
+
+    // Two hours later, the hourly recomputation.
+    let later = read_at + TimeDelta::hours(3);
+    store::recompute_all(&mut app.conn(), &rule, later).unwrap();
+    let aged = DealerScoreRow::all(&mut app.conn()).unwrap();
+    let kept = KeptEvidence::all(&mut app.conn()).unwrap();
+    let answered = kept.iter().find(|r| r.dealer_id == to).unwrap();
+    assert!(
+        answered.gathered_at.get() > read_at,
+        "the dealer who answered is read again"
+    );
+    let untouched = kept.iter().find(|r| r.dealer_id != to).unwrap();
+    assert_eq!(untouched.gathered_at.get(), read_at, "the other is aged");
+
+    store::recompute_full(&mut app.conn(), &rule, later).unwrap();
+    let read = DealerScoreRow::all(&mut app.conn()).unwrap();
+    assert_eq!(aged.len(), read.len());
+    for (a, r) in aged.iter().zip(&read) {
+        for (what, x, y) in [
+            ("score", a.score, r.score),
+            ("weight", a.weight, r.weight),
+            ("completeness", a.completeness, r.completeness),
+            ("timeliness", a.timeliness, r.timeliness),
+            ("responsiveness", a.responsiveness, r.responsiveness),
+            (
+                "outcome reporting",
+                a.outcome_reporting,
+                r.outcome_reporting,
+            ),
+            (
+                "evidence",
+                a.evidence_responsiveness,
+                r.evidence_responsiveness,
+            ),
+            ("caught-up score", a.caught_up_score, r.caught_up_score),
+        ] {
+            assert!(
+                (x - y).abs() < 1e-9,
+                "dealer {}: {what} aged {x}, read {y}",
+                a.dealer_id
+            );
+        }
+        assert_eq!(
+            (a.open_forms, a.unreported_outcomes, a.offers_30d),
+            (r.open_forms, r.unreported_outcomes, r.offers_30d)
+        );
+    }
+}

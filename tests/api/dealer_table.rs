@@ -188,6 +188,8 @@ async fn a_weight_set_by_hand_shows_as_a_flag_in_the_table_at_once() {
         .format("%Y-%m-%d")
         .to_string();
     desk.get(&format!("/dealers/{dealer}/weight")).await;
+    // The same table seen before: it is not shown again once the weight is set.
+    let before = desk.get("/dealers?flag=override").await;
 
     let set = desk
         .post(
@@ -204,6 +206,7 @@ async fn a_weight_set_by_hand_shows_as_a_flag_in_the_table_at_once() {
         .await;
     let after_end = desk.get("/dealers?flag=override").await;
 
+    assert!(rows(&before).is_empty());
     assert!(set.has_notice("notice-override-set"), "{}", set.html);
     assert_eq!(rows(&flagged), [dealer]);
     assert!(flagged.has("data-flag", "override"));

@@ -86,6 +86,17 @@ impl DealerEvidence {
     fn could(&mut self, observation: Observation, rule: &ScoreRule) {
         self.caught_up.add(observation, rule);
     }
+
+    /// The same evidence `days` later, nothing observed meanwhile (the counts stay as
+    /// they were read). The caught-up evidence ages as a whole: its open forms count as
+    /// sent when the evidence was read, not now.
+    pub fn aged(&self, days: f64, rule: &ScoreRule) -> Self {
+        DealerEvidence {
+            evidence: self.evidence.aged(days, rule),
+            caught_up: self.caught_up.aged(days, rule),
+            ..*self
+        }
+    }
 }
 
 /// Every dealer's evidence (dealers without any observation are absent).
@@ -337,4 +348,83 @@ pub fn gather_offers(
         }
     }
     Ok(out)
+}
+
+/// The dealers whose observations changed after `since`, with the latest time of a
+/// change: a feedback request opened, withdrawn or closed without a submission (up to
+/// `now`), an offer answered or left to expire, an accepted lead whose outcome came due
+/// (up to `now`). Submissions and exclusions read the dealer again as they happen.
+pub fn changes(
+    conn: &mut DbConnection,
+    rule: &ScoreRule,
+    since: NaiveDateTime,
+    now: NaiveDateTime,
+) -> QueryResult<FxHashMap<i64, NaiveDateTime>> {
+    use crate::schema::feedback_requests as r;
+    use crate::schema::offers as o;
+
+    let mut changed = FxHashMap::<i64, NaiveDateTime>::default();
+    let mut note = |rows: Vec<(i64, UtcTime)>, later: chrono::TimeDelta| {
+        for (dealer_id, at) in rows {
+            let at = at.get() + later;
+            let latest = changed.entry(dealer_id).or_insert(at);
+            *latest = (*latest).max(at);
+        }
+    };
+    let none = chrono::TimeDelta::zero();
+    let pending = r::table
+        .filter(r::submitted_at.is_null())
+        .filter(r::revoked_at.is_null());
+    note(
+        pending
+            .filter(r::opened_at.gt(since))
+            .select((r::dealer_id, r::opened_at))
+            .load(conn)?,
+        none,
+    );
+    note(
+        pending
+            .filter(r::closes_at.gt(since))
+            .filter(r::closes_at.le(now))
+            .select((r::dealer_id, r::closes_at))
+            .load(conn)?,
+        none,
+    );
+    note(
+        r::table
+            .filter(r::submitted_at.is_null())
+            .filter(r::revoked_at.gt(since))
+            .select((r::dealer_id, r::revoked_at.assume_not_null()))
+            .load(conn)?,
+        none,
+    );
+    for status in [OfferStatus::Accepted, OfferStatus::Declined] {
+        note(
+            o::table
+                .filter(o::status.eq(status))
+                .filter(o::responded_at.gt(since))
+                .select((o::dealer_id, o::responded_at.assume_not_null()))
+                .load(conn)?,
+            none,
+        );
+    }
+    note(
+        o::table
+            .filter(o::status.eq(OfferStatus::Expired))
+            .filter(o::deadline_at.gt(since))
+            .select((o::dealer_id, o::deadline_at))
+            .load(conn)?,
+        none,
+    );
+    let due_after = chrono::TimeDelta::seconds((rule.outcome_after_days * 86_400.0) as i64);
+    note(
+        o::table
+            .filter(o::status.eq(OfferStatus::Accepted))
+            .filter(o::responded_at.gt(since - due_after))
+            .filter(o::responded_at.le(now - due_after))
+            .select((o::dealer_id, o::responded_at.assume_not_null()))
+            .load(conn)?,
+        due_after,
+    );
+    Ok(changed)
 }

@@ -186,6 +186,27 @@ impl Evidence {
         self.value[part.index()] += w * value;
     }
 
+    /// Evidence from its kept sums: per part, the sum of weights and of weighted values.
+    pub fn from_sums(weight: [f64; 4], value: [f64; 4]) -> Self {
+        Evidence { weight, value }
+    }
+
+    /// The sums to keep: per part, the sum of weights and of weighted values.
+    pub fn sums(&self) -> ([f64; 4], [f64; 4]) {
+        (self.weight, self.value)
+    }
+
+    /// The same evidence `days` later, nothing observed meanwhile. Every observation's
+    /// weight halves each half-life, so every sum is multiplied by one factor: ageing
+    /// kept evidence gives what reading the observations again would.
+    pub fn aged(&self, days: f64, rule: &ScoreRule) -> Self {
+        let factor = 0.5_f64.powf(days.max(0.0) / rule.half_life_days.max(f64::EPSILON));
+        Evidence {
+            weight: self.weight.map(|w| w * factor),
+            value: self.value.map(|v| v * factor),
+        }
+    }
+
     /// Adds another set of evidence of the same dealer (from another source).
     pub fn merge(&mut self, other: &Evidence) {
         for i in 0..4 {
@@ -349,6 +370,54 @@ mod tests {
 
     fn prior(mean: f64) -> NetworkPrior {
         NetworkPrior([mean; 4])
+    }
+
+    #[test]
+    fn kept_evidence_aged_equals_the_same_observations_read_later() {
+        let rule = ScoreRule::default();
+        let at = |later: f64| {
+            Evidence::of(
+                &[
+                    Observation::Feedback {
+                        completeness: 0.8,
+                        age_days: 3.0 + later,
+                    },
+                    Observation::Submitted {
+                        after_days: 5.0,
+                        age_days: 40.0 + later,
+                    },
+                    Observation::Offer {
+                        answered_share: Some(0.25),
+                        age_days: 0.5 + later,
+                    },
+                    Observation::Offer {
+                        answered_share: None,
+                        age_days: 200.0 + later,
+                    },
+                    Observation::Outcome {
+                        reported: true,
+                        age_days: 61.0 + later,
+                    },
+                ],
+                &rule,
+            )
+        };
+        for later in [0.0, 1.0 / 24.0, 1.0, 30.0, 365.0] {
+            let (kept, read) = (at(0.0).aged(later, &rule).sums(), at(later).sums());
+            for (k, r) in kept
+                .0
+                .iter()
+                .chain(&kept.1)
+                .zip(read.0.iter().chain(&read.1))
+            {
+                assert!(
+                    (k - r).abs() <= 1e-12 * r.abs().max(1.0),
+                    "{later}: {k} vs {r}"
+                );
+            }
+        }
+        // A clock that went back does not make evidence fresher.
+        assert_eq!(at(0.0).aged(-2.0, &rule), at(0.0));
     }
 
     #[test]

@@ -1,7 +1,16 @@
-//! Scores kept up to date: every dealer's recomputed from the gathered evidence (on a
-//! tick, for ageing), or one dealer's after its feedback was submitted or a request of
-//! its closed. Each recomputation that moves a dealer's weight or its whole-number score,
-//! and at least one a week, leaves a point in the dealer's history.
+//! Scores kept up to date. Each dealer's evidence (the age-weighted sums of its
+//! observations) is kept with its score, so:
+//! - one dealer's score is read again from its history after its feedback was submitted
+//!   or excluded, and by the minute tick for every dealer whose history changed otherwise
+//!   (a request closed or opened, an offer answered or expired, an outcome came due);
+//! - every score is recomputed from the kept evidence aged to now (one factor per dealer,
+//!   exact for the rule's exponential ageing), with the dealers changed since their
+//!   evidence was read read again first;
+//! - once a day everything is read again from the history ([`recompute_full`]), which also
+//!   moves the windowed counts (offers of the last 30 days, answers of the last 180).
+//!
+//! Each recomputation that moves a dealer's weight or its whole-number score, and at
+//! least one a week, leaves a point in the dealer's history.
 
 use chrono::{NaiveDateTime, TimeDelta};
 use diesel::prelude::*;
@@ -10,10 +19,17 @@ use rustc_hash::FxHashMap;
 use super::gather::{self, DealerEvidence, NetworkEvidence, Scope};
 use super::rule::{Evidence, NetworkPrior, Part, Score, ScoreRule, weight};
 use crate::db::DbConnection;
-use crate::models::dealer_score::{DealerScoreRow, NetworkScoreRow, ScoreHistoryRow};
+use crate::models::dealer_score::{DealerScoreRow, KeptEvidence, NetworkScoreRow, ScoreHistoryRow};
 
 /// A dealer's history gets a point at least this often.
 pub const SNAPSHOT_EVERY: TimeDelta = TimeDelta::days(7);
+
+/// Evidence older than this is read again from the history rather than aged.
+pub const FULL_EVERY: TimeDelta = TimeDelta::days(1);
+
+/// How late a change may be stored after the time it is dated (a commit after its
+/// timestamp, an expiry swept after its deadline): changes are looked for this far back.
+pub const CHANGE_MARGIN: TimeDelta = TimeDelta::minutes(15);
 
 /// What a recomputation of every dealer did.
 #[derive(Debug, Clone, Copy, Default, PartialEq)]
@@ -29,6 +45,27 @@ pub struct Recomputed {
 pub fn store_network(
     conn: &mut DbConnection,
     evidence: &NetworkEvidence,
+    rule: &ScoreRule,
+    now: NaiveDateTime,
+) -> QueryResult<Recomputed> {
+    store_scores(conn, evidence, Read::Now, rule, now)
+}
+
+/// Where the evidence a recomputation scores comes from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Read {
+    /// Read from the history now: it is kept.
+    Now,
+    /// Kept evidence aged to now.
+    Kept,
+}
+
+/// Scores every dealer from `evidence` as of `now`, keeping the evidence if it was just
+/// read.
+fn store_scores(
+    conn: &mut DbConnection,
+    evidence: &NetworkEvidence,
+    read: Read,
     rule: &ScoreRule,
     now: NaiveDateTime,
 ) -> QueryResult<Recomputed> {
@@ -97,6 +134,9 @@ pub fn store_network(
     for (dealer_id, _, score, e) in scores {
         let w = weight(score.value(), mean_score, rule);
         let caught_up = CaughtUp::of(e, &prior, mean_score, rule);
+        if read == Read::Now {
+            KeptEvidence::save(conn, &keep(dealer_id, e, now))?;
+        }
         if save(
             conn,
             dealer_id,
@@ -108,6 +148,8 @@ pub fn store_network(
             done.snapshots += 1;
         }
     }
+    // The dealer table compares each dealer with the network's rates, just written.
+    crate::models::dealer_stats::FiguresVersion::raise(conn)?;
     Ok(done)
 }
 
@@ -125,6 +167,19 @@ pub fn refresh_dealer(
         store_network(conn, &evidence, rule, now)?;
         return Ok(());
     };
+    let before = DealerScoreRow::find(conn, dealer_id)?;
+    reread_dealer(conn, dealer_id, before.as_ref(), &network, rule, now)
+}
+
+/// Reads one dealer's evidence again and scores it against `network`.
+fn reread_dealer(
+    conn: &mut DbConnection,
+    dealer_id: i64,
+    before: Option<&DealerScoreRow>,
+    network: &NetworkScoreRow,
+    rule: &ScoreRule,
+    now: NaiveDateTime,
+) -> QueryResult<()> {
     let prior = NetworkPrior::from_means([
         network.completeness,
         network.timeliness,
@@ -136,21 +191,15 @@ pub fn refresh_dealer(
     let score = Score::of(&e.evidence, &prior, rule);
     let w = weight(score.value(), network.mean_score, rule);
     let caught_up = CaughtUp::of(&e, &prior, network.mean_score, rule);
-    let before = DealerScoreRow::find(conn, dealer_id)?;
-    save(
-        conn,
-        dealer_id,
-        (&score, w, caught_up),
-        &e,
-        before.as_ref(),
-        now,
-    )?;
+    KeptEvidence::save(conn, &keep(dealer_id, &e, now))?;
+    save(conn, dealer_id, (&score, w, caught_up), &e, before, now)?;
     crate::services::dealers::stats::follow_score(conn, dealer_id, &score, w)?;
     Ok(())
 }
 
-/// Recomputes every dealer: reads, then writes, on one connection.
-pub fn recompute_all(
+/// Recomputes every dealer from the history: reads every observation, then writes, on
+/// one connection.
+pub fn recompute_full(
     conn: &mut DbConnection,
     rule: &ScoreRule,
     now: NaiveDateTime,
@@ -159,27 +208,156 @@ pub fn recompute_all(
     conn.transaction(|conn| store_network(conn, &evidence, rule, now))
 }
 
-/// Recomputes the dealers that had a feedback request close without a submission in
-/// `(since, now]`; returns how many.
-pub fn refresh_closed(
+/// Recomputes every dealer, in one transaction: the dealers whose history changed since
+/// their evidence was read are read again, and every kept evidence is aged to `now`.
+/// Reads everything again ([`recompute_full`]) when some evidence is older than
+/// [`FULL_EVERY`] or was never kept.
+pub fn recompute_all(
+    conn: &mut DbConnection,
+    rule: &ScoreRule,
+    now: NaiveDateTime,
+) -> QueryResult<Recomputed> {
+    let Some(oldest) = KeptEvidence::oldest(conn)?.filter(|at| now - at.get() < FULL_EVERY) else {
+        return recompute_full(conn, rule, now);
+    };
+    conn.transaction(|conn| {
+        refresh_changed(conn, rule, oldest.get(), now)?;
+        let evidence = kept_evidence(conn, rule, now)?;
+        store_scores(conn, &evidence, Read::Kept, rule, now)
+    })
+}
+
+/// Whether [`recompute_all`] would read everything from the history.
+pub fn full_due(conn: &mut DbConnection, now: NaiveDateTime) -> QueryResult<bool> {
+    Ok(KeptEvidence::oldest(conn)?.is_none_or(|at| now - at.get() >= FULL_EVERY))
+}
+
+/// Every dealer's kept evidence aged to `now`.
+fn kept_evidence(
+    conn: &mut DbConnection,
+    rule: &ScoreRule,
+    now: NaiveDateTime,
+) -> QueryResult<NetworkEvidence> {
+    let rows = KeptEvidence::all(conn)?;
+    let mut evidence = NetworkEvidence::default();
+    evidence.reserve(rows.len());
+    for row in &rows {
+        let days = (now - row.gathered_at.get()).num_milliseconds() as f64 / 86_400_000.0;
+        evidence.insert(row.dealer_id, kept(row).aged(days, rule));
+    }
+    Ok(evidence)
+}
+
+/// A dealer's evidence, read from the history at `now`, as kept.
+fn keep(dealer_id: i64, e: &DealerEvidence, now: NaiveDateTime) -> KeptEvidence {
+    let (weight, value) = e.evidence.sums();
+    let (up_weight, up_value) = e.caught_up.sums();
+    let count = |n: u32| i64::from(n);
+    KeptEvidence {
+        dealer_id,
+        gathered_at: now.into(),
+        weight_completeness: weight[0],
+        weight_timeliness: weight[1],
+        weight_responsiveness: weight[2],
+        weight_outcome_reporting: weight[3],
+        value_completeness: value[0],
+        value_timeliness: value[1],
+        value_responsiveness: value[2],
+        value_outcome_reporting: value[3],
+        caught_up_weight_completeness: up_weight[0],
+        caught_up_weight_timeliness: up_weight[1],
+        caught_up_weight_responsiveness: up_weight[2],
+        caught_up_weight_outcome_reporting: up_weight[3],
+        caught_up_value_completeness: up_value[0],
+        caught_up_value_timeliness: up_value[1],
+        caught_up_value_responsiveness: up_value[2],
+        caught_up_value_outcome_reporting: up_value[3],
+        submissions: count(e.answers.submissions),
+        unreached: count(e.answers.unreached),
+        rated: count(e.answers.rated),
+        rated_lowest: count(e.answers.rated_lowest),
+        offers_30d: count(e.answers.offers_30d),
+        open_forms: count(e.backlog.open_forms),
+        overdue_forms: count(e.backlog.overdue_forms),
+        unreported_outcomes: count(e.backlog.unreported_outcomes),
+    }
+}
+
+/// The evidence kept for a dealer, as of when it was read.
+fn kept(row: &KeptEvidence) -> DealerEvidence {
+    let count = |n: i64| u32::try_from(n.max(0)).unwrap_or(u32::MAX);
+    DealerEvidence {
+        evidence: Evidence::from_sums(
+            [
+                row.weight_completeness,
+                row.weight_timeliness,
+                row.weight_responsiveness,
+                row.weight_outcome_reporting,
+            ],
+            [
+                row.value_completeness,
+                row.value_timeliness,
+                row.value_responsiveness,
+                row.value_outcome_reporting,
+            ],
+        ),
+        answers: gather::Answers {
+            submissions: count(row.submissions),
+            unreached: count(row.unreached),
+            rated: count(row.rated),
+            rated_lowest: count(row.rated_lowest),
+            offers_30d: count(row.offers_30d),
+        },
+        backlog: gather::Backlog {
+            open_forms: count(row.open_forms),
+            overdue_forms: count(row.overdue_forms),
+            unreported_outcomes: count(row.unreported_outcomes),
+        },
+        caught_up: Evidence::from_sums(
+            [
+                row.caught_up_weight_completeness,
+                row.caught_up_weight_timeliness,
+                row.caught_up_weight_responsiveness,
+                row.caught_up_weight_outcome_reporting,
+            ],
+            [
+                row.caught_up_value_completeness,
+                row.caught_up_value_timeliness,
+                row.caught_up_value_responsiveness,
+                row.caught_up_value_outcome_reporting,
+            ],
+        ),
+    }
+}
+
+/// Reads again the evidence of every dealer whose history changed in `(since, now]`
+/// (looking [`CHANGE_MARGIN`] further back) unless it was read well after the change;
+/// returns how many were read. See [`gather::changes`] for what counts as a change.
+pub fn refresh_changed(
     conn: &mut DbConnection,
     rule: &ScoreRule,
     since: NaiveDateTime,
     now: NaiveDateTime,
 ) -> QueryResult<usize> {
-    use crate::schema::feedback_requests as r;
-    let dealers: Vec<i64> = r::table
-        .filter(r::closes_at.gt(since))
-        .filter(r::closes_at.le(now))
-        .filter(r::submitted_at.is_null())
-        .filter(r::revoked_at.is_null())
-        .select(r::dealer_id)
-        .distinct()
-        .load(conn)?;
-    for &dealer_id in &dealers {
-        refresh_dealer(conn, dealer_id, rule, now)?;
+    let changes = gather::changes(conn, rule, since - CHANGE_MARGIN, now)?;
+    if changes.is_empty() {
+        return Ok(0);
     }
-    Ok(dealers.len())
+    let Some(network) = NetworkScoreRow::find(conn)? else {
+        recompute_full(conn, rule, now)?;
+        return Ok(changes.len());
+    };
+    let mut read = 0;
+    for (dealer_id, changed_at) in changes {
+        let fresh = KeptEvidence::gathered_at(conn, dealer_id)?
+            .is_some_and(|at| at.get() >= changed_at + CHANGE_MARGIN);
+        if !fresh {
+            let before = DealerScoreRow::find(conn, dealer_id)?;
+            reread_dealer(conn, dealer_id, before.as_ref(), &network, rule, now)?;
+            read += 1;
+        }
+    }
+    Ok(read)
 }
 
 /// The score and weight a dealer would have with its backlog cleared now.

@@ -203,7 +203,7 @@ impl Run {
         deadlines::process_due(conn, &self.policy, now)?;
         feedback::process_due(conn, &self.feedback, now)?;
         if now > previous {
-            store::refresh_closed(conn, &self.sim.rule, previous, now)?;
+            store::refresh_changed(conn, &self.sim.rule, previous, now)?;
         }
         if daily {
             store::recompute_all(conn, &self.sim.rule, now)?;
