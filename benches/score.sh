@@ -1,13 +1,16 @@
 #!/usr/bin/env bash
 # The dealer score at scale, on SQLite with a release build, on the generated network
 # (5,000 dealers, 1,000,000 leads with their offers and feedback):
-#   1. `dealerloop scores` (every dealer recomputed: read, then write), 5 runs;
+#   1. `dealerloop scores --full` (every dealer read from the history, then written), 3
+#      runs, and `dealerloop scores` (every score aged from its kept evidence), 5 runs;
 #   2. the criterion bench of the same and of one dealer's update after a submission
 #      (benches/dealer_score.rs, rolled back each iteration);
 #   3. under wrk: the manager's dealer table (50 of 5,000, sorted by score), a dealer page
 #      with its charts, and the dealer's phone home (/dealer, with the score card) and its
 #      score page; with DEALERLOOP_BASE_BIN, the home is also measured on that build (the
 #      code before the score) in alternating rounds, as the baseline.
+# The table is measured twice: the same page over and over (rendered once, then shown
+# again until the figures move) and a different page every request (read and rendered).
 # Usage: benches/score.sh [seconds per wrk run, default 10] [connections, default 64] [rounds, default 3]
 # Needs wrk, curl, taskset, sqlite3 and python3. Set SCALE_DB=path to keep (and reuse) the
 # generated database. The server runs on core 0 and the load generator on core 1.
@@ -38,12 +41,16 @@ if [ ! -s "$db" ]; then
 fi
 
 if [ -z "${SKIP_SCORES:-}" ]; then
-  echo "== dealerloop scores: every dealer recomputed (then the dealer table's figures), 5 runs"
-  for run in 1 2 3 4 5; do taskset -c 0 "$BIN" scores; done | tee "$work/scores"
-  python3 - "$work/scores" <<'PY'
+  echo "== dealerloop scores: every dealer recomputed (then the dealer table's figures)"
+  echo "-- from the history (--full, what the portal does once a day), 3 runs"
+  for run in 1 2 3; do taskset -c 0 "$BIN" scores --full; done | tee "$work/scores-full"
+  echo "-- from the kept evidence (what the portal does every hour), 5 runs"
+  for run in 1 2 3 4 5; do taskset -c 0 "$BIN" scores; done | tee "$work/scores-kept"
+  python3 - "$work/scores-full" "$work/scores-kept" <<'PY'
 import re, statistics, sys
-text = open(sys.argv[1]).read()
-for what, pattern in [("scores", r"recomputed \d+ dealer scores .* in (\d+) ms"),
+text = open(sys.argv[1]).read() + open(sys.argv[2]).read()
+for what, pattern in [("scores from the history", r"recomputed \d+ dealer scores from the history .* in (\d+) ms"),
+                      ("scores from the kept evidence", r"recomputed \d+ dealer scores from their kept evidence.* in (\d+) ms"),
                       ("table figures", r"refreshed the dealer table's figures .* in (\d+) ms")]:
     ms = [float(m) for m in re.findall(pattern, text)]
     if ms:
@@ -85,11 +92,26 @@ login() {
     --data-urlencode "email=$1" --data-urlencode "password=Officina-Demo-2026" "$base/login"
   awk '$6 == "dl_session" { print $7 }' "$jar"
 }
-load() { # label cookie path
+load() { # label cookie path [wrk script]
   echo "-- $1 ($3)"
-  taskset -c 1 wrk -t2 -c"$CONNECTIONS" -d"${DURATION}s" --latency -H "Cookie: dl_session=$2" "$base$3" \
-    | grep -E "Requests/sec|99%|Non-2xx" | tee -a "$work/wrk-$1"
+  local script=()
+  [ -n "${4:-}" ] && script=(-s "$4")
+  taskset -c 1 wrk -t"${WRK_THREADS:-2}" -c"$CONNECTIONS" -d"${DURATION}s" --latency "${script[@]}" \
+    -H "Cookie: dl_session=$2" "$base$3" | grep -E "Requests/sec|99%|Non-2xx" | tee -a "$work/wrk-$1"
 }
+# The dealer table a different page every request: 12 sorts x 100 pages, more than the
+# rendered pages the portal keeps (512), so nearly every request reads and renders.
+cat >"$work/pages.lua" <<'LUA'
+local sorts = {"score", "name", "weight", "offered", "accepted", "won", "acceptance",
+               "win_rate", "revenue", "overdue", "answer_time", "completeness"}
+local i = 0
+request = function()
+  i = i + 1
+  local sort = sorts[(i % #sorts) + 1]
+  local page = (math.floor(i / #sorts) % 100) + 1
+  return wrk.format(nil, "/dealers?sort=" .. sort .. "&page=" .. page)
+end
+LUA
 
 for round in $(seq 1 "$ROUNDS"); do
   echo "== round $round: $CONNECTIONS connections, ${DURATION}s per page"
@@ -100,6 +122,7 @@ for round in $(seq 1 "$ROUNDS"); do
   curl -fs -H "Cookie: dl_session=$desk" "$base/dealers?sort=score" | grep -q "data-dealer-row" || { echo "dealer table check failed"; exit 1; }
   curl -fs -H "Cookie: dl_session=$phone" "$base/dealer" | grep -q "data-score" || { echo "home check failed"; exit 1; }
   load table "$desk" "/dealers?sort=score"
+  WRK_THREADS=1 load table-every-page "$desk" "/dealers" "$work/pages.lua"
   load dealer-page "$desk" "/dealers/$dealer_id"
   load home "$phone" "/dealer"
   load score-page "$phone" "/dealer/score"

@@ -470,8 +470,9 @@ fn recompute_scores(settings: &Settings, full: bool) -> anyhow::Result<()> {
     } else {
         let done = as_writer(&db, |conn| Ok(store::recompute_all(conn, &rule, now)?))?;
         println!(
-            "recomputed {} dealer scores from their kept evidence (network mean {:.1}, {} history points) in {:.0} ms",
+            "recomputed {} dealer scores from their kept evidence, {} read again from the history (network mean {:.1}, {} history points) in {:.0} ms",
             done.dealers,
+            done.reread,
             done.mean_score,
             done.snapshots,
             started.elapsed().as_secs_f64() * 1000.0,

@@ -287,7 +287,7 @@ fn spawn_scoring(state: &AppState, shutdown: tokio::sync::watch::Receiver<bool>)
                     },
                     Ok(false) => {
                         db.write(move |conn| -> Result<_, AppError> {
-                            Ok(store::recompute_all(conn, &rule, now)?)
+                            store::recompute_all(conn, &rule, now)
                         })
                         .await
                     }

@@ -45,13 +45,12 @@ pub struct DealerScoreRow {
 }
 
 impl DealerScoreRow {
+    /// On the backend's own connection: the dealer's home reads it on every visit.
     pub fn find(conn: &mut DbConnection, dealer_id: i64) -> QueryResult<Option<DealerScoreRow>> {
-        unique_row(
-            dealer_scores::table
-                .find(dealer_id)
-                .select(DealerScoreRow::as_select())
-                .load(conn),
-        )
+        unique_row(crate::on_native!(conn, |c| dealer_scores::table
+            .find(dealer_id)
+            .select(DealerScoreRow::as_select())
+            .load(c)))
     }
 
     pub fn all(conn: &mut DbConnection) -> QueryResult<Vec<DealerScoreRow>> {
@@ -182,12 +181,12 @@ impl ScoreHistoryRow {
         dealer_id: i64,
         since: NaiveDateTime,
     ) -> QueryResult<Vec<ScoreHistoryRow>> {
-        dealer_score_history::table
+        crate::on_native!(conn, |c| dealer_score_history::table
             .filter(dealer_score_history::dealer_id.eq(dealer_id))
             .filter(dealer_score_history::recorded_at.ge(since))
             .order(dealer_score_history::recorded_at)
             .select(ScoreHistoryRow::as_select())
-            .load(conn)
+            .load(c))
     }
 }
 
@@ -213,12 +212,10 @@ impl NetworkScoreRow {
     pub const ID: i32 = 1;
 
     pub fn find(conn: &mut DbConnection) -> QueryResult<Option<NetworkScoreRow>> {
-        unique_row(
-            dealer_score_network::table
-                .find(Self::ID)
-                .select(NetworkScoreRow::as_select())
-                .load(conn),
-        )
+        unique_row(crate::on_native!(conn, |c| dealer_score_network::table
+            .find(Self::ID)
+            .select(NetworkScoreRow::as_select())
+            .load(c)))
     }
 
     pub fn save(conn: &mut DbConnection, row: &NetworkScoreRow) -> QueryResult<()> {

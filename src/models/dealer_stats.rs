@@ -406,13 +406,13 @@ impl FiguresVersion {
     const ID: i32 = 1;
 
     pub fn current(conn: &mut DbConnection) -> QueryResult<i64> {
-        Ok(unique_row(
-            figures_version::table
+        Ok(
+            unique_row(crate::on_native!(conn, |c| figures_version::table
                 .find(Self::ID)
                 .select(figures_version::version)
-                .load(conn),
-        )?
-        .unwrap_or(0))
+                .load(c)))?
+            .unwrap_or(0),
+        )
     }
 
     pub fn raise(conn: &mut DbConnection) -> QueryResult<()> {

@@ -398,16 +398,21 @@ pub fn changes(
             .load(conn)?,
         none,
     );
-    for status in [OfferStatus::Accepted, OfferStatus::Declined] {
-        note(
-            o::table
-                .filter(o::status.eq(status))
-                .filter(o::responded_at.gt(since))
-                .select((o::dealer_id, o::responded_at.assume_not_null()))
-                .load(conn)?,
-            none,
-        );
-    }
+    // Offers by answer time alone (the index on it), the status checked here.
+    let answered: Vec<(i64, UtcTime, OfferStatus)> = o::table
+        .filter(o::responded_at.gt(since))
+        .select((o::dealer_id, o::responded_at.assume_not_null(), o::status))
+        .load(conn)?;
+    note(
+        answered
+            .into_iter()
+            .filter(|(_, _, status)| {
+                matches!(status, OfferStatus::Accepted | OfferStatus::Declined)
+            })
+            .map(|(dealer_id, at, _)| (dealer_id, at))
+            .collect(),
+        none,
+    );
     note(
         o::table
             .filter(o::status.eq(OfferStatus::Expired))
@@ -417,13 +422,17 @@ pub fn changes(
         none,
     );
     let due_after = chrono::TimeDelta::seconds((rule.outcome_after_days * 86_400.0) as i64);
+    let came_due: Vec<(i64, UtcTime, OfferStatus)> = o::table
+        .filter(o::responded_at.gt(since - due_after))
+        .filter(o::responded_at.le(now - due_after))
+        .select((o::dealer_id, o::responded_at.assume_not_null(), o::status))
+        .load(conn)?;
     note(
-        o::table
-            .filter(o::status.eq(OfferStatus::Accepted))
-            .filter(o::responded_at.gt(since - due_after))
-            .filter(o::responded_at.le(now - due_after))
-            .select((o::dealer_id, o::responded_at.assume_not_null()))
-            .load(conn)?,
+        came_due
+            .into_iter()
+            .filter(|(_, _, status)| *status == OfferStatus::Accepted)
+            .map(|(dealer_id, at, _)| (dealer_id, at))
+            .collect(),
         due_after,
     );
     Ok(changed)

@@ -18,7 +18,8 @@ use rustc_hash::FxHashMap;
 
 use super::gather::{self, DealerEvidence, NetworkEvidence, Scope};
 use super::rule::{Evidence, NetworkPrior, Part, Score, ScoreRule, weight};
-use crate::db::DbConnection;
+use crate::db::{DbConnection, transaction_retrying};
+use crate::error::AppError;
 use crate::models::dealer_score::{DealerScoreRow, KeptEvidence, NetworkScoreRow, ScoreHistoryRow};
 
 /// A dealer's history gets a point at least this often.
@@ -35,6 +36,9 @@ pub const CHANGE_MARGIN: TimeDelta = TimeDelta::minutes(15);
 #[derive(Debug, Clone, Copy, Default, PartialEq)]
 pub struct Recomputed {
     pub dealers: usize,
+    /// Dealers whose evidence was read again from the history (all of them when
+    /// everything was read).
+    pub reread: usize,
     /// Dealers whose history got a point.
     pub snapshots: usize,
     pub mean_score: f64,
@@ -128,6 +132,7 @@ fn store_scores(
         .collect();
     let mut done = Recomputed {
         dealers: scores.len(),
+        reread: if read == Read::Now { scores.len() } else { 0 },
         snapshots: 0,
         mean_score,
     };
@@ -203,27 +208,42 @@ pub fn recompute_full(
     conn: &mut DbConnection,
     rule: &ScoreRule,
     now: NaiveDateTime,
-) -> QueryResult<Recomputed> {
+) -> Result<Recomputed, AppError> {
     let evidence = gather::gather(conn, Scope::Network, rule, now)?;
-    conn.transaction(|conn| store_network(conn, &evidence, rule, now))
+    transaction_retrying(conn, |conn| Ok(store_network(conn, &evidence, rule, now)?))
 }
 
 /// Recomputes every dealer, in one transaction: the dealers whose history changed since
 /// their evidence was read are read again, and every kept evidence is aged to `now`.
 /// Reads everything again ([`recompute_full`]) when some evidence is older than
-/// [`FULL_EVERY`] or was never kept.
+/// [`FULL_EVERY`] or was never kept. As the writer on SQLite, it runs in the writer's
+/// own transaction (a savepoint there would make each of its thousands of updates walk
+/// the savepoint's journal).
 pub fn recompute_all(
     conn: &mut DbConnection,
     rule: &ScoreRule,
     now: NaiveDateTime,
-) -> QueryResult<Recomputed> {
+) -> Result<Recomputed, AppError> {
     let Some(oldest) = KeptEvidence::oldest(conn)?.filter(|at| now - at.get() < FULL_EVERY) else {
         return recompute_full(conn, rule, now);
     };
-    conn.transaction(|conn| {
-        refresh_changed(conn, rule, oldest.get(), now)?;
-        let evidence = kept_evidence(conn, rule, now)?;
-        store_scores(conn, &evidence, Read::Kept, rule, now)
+    transaction_retrying(conn, |conn| Ok(age_all(conn, rule, oldest.get(), now)?))
+}
+
+/// The work of [`recompute_all`] once the kept evidence is recent enough, in the caller's
+/// transaction: the dealers changed since `oldest` (the oldest kept evidence) are read
+/// again, then every score is aged.
+pub fn age_all(
+    conn: &mut DbConnection,
+    rule: &ScoreRule,
+    oldest: NaiveDateTime,
+    now: NaiveDateTime,
+) -> QueryResult<Recomputed> {
+    let reread = refresh_changed(conn, rule, oldest, now)?;
+    let evidence = kept_evidence(conn, rule, now)?;
+    Ok(Recomputed {
+        reread,
+        ..store_scores(conn, &evidence, Read::Kept, rule, now)?
     })
 }
 
@@ -344,8 +364,8 @@ pub fn refresh_changed(
         return Ok(0);
     }
     let Some(network) = NetworkScoreRow::find(conn)? else {
-        recompute_full(conn, rule, now)?;
-        return Ok(changes.len());
+        let evidence = gather::gather(conn, Scope::Network, rule, now)?;
+        return Ok(store_network(conn, &evidence, rule, now)?.dealers);
     };
     let mut read = 0;
     for (dealer_id, changed_at) in changes {
