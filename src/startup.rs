@@ -64,6 +64,7 @@ impl Application {
             base_url: base_url.into(),
             settings: Arc::new(settings),
             fragments: Arc::default(),
+            history_charts: Arc::default(),
         };
         let workers = state.settings.workers;
         let app_state = state.clone();

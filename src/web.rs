@@ -37,6 +37,8 @@ pub struct AppState {
     pub base_url: Arc<str>,
     /// Rendered parts of the staff's dealer views, kept while their figures hold.
     pub fragments: Arc<fragments::Fragments>,
+    /// Rendered score history charts, kept by dealer and latest point.
+    pub history_charts: Arc<fragments::Fragments>,
 }
 
 impl AppState {

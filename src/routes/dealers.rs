@@ -10,6 +10,7 @@ use askama::Template;
 
 use super::html;
 use crate::error::AppError;
+use crate::models::dealer_score::ScoreHistoryRow;
 use crate::models::dealer_stats::FiguresVersion;
 use crate::services::dealer_score::Part;
 use crate::services::dealers::detail::DealerDetail;
@@ -189,24 +190,24 @@ async fn dealer_csv(
 struct DealerPage {
     page: Page,
     detail: DealerDetail,
+    /// The score history's charts and table, rendered by [`HistoryPart`].
+    history: Arc<str>,
 }
 
-impl DealerPage {
+#[derive(Template)]
+#[template(path = "dealers/history_part.html")]
+struct HistoryPart<'a> {
+    page: &'a Page,
+    history: &'a [ScoreHistoryRow],
+}
+
+impl HistoryPart<'_> {
     fn percent(&self, x: &f64) -> String {
         format!("{} %", self.page.decimal(*x * 100.0, 0))
     }
 
-    /// A form's completeness in percent, or a dash before it was submitted.
-    fn permille(&self, p: &Option<i32>) -> String {
-        p.map_or_else(
-            || "—".to_owned(),
-            |p| format!("{} %", self.page.decimal(f64::from(p) / 10.0, 0)),
-        )
-    }
-
     fn dates(&self) -> Vec<String> {
-        self.detail
-            .history
+        self.history
             .iter()
             .map(|h| self.page.date(&h.recorded_at.get()))
             .collect()
@@ -218,7 +219,7 @@ impl DealerPage {
             x_labels: self.dates(),
             series: vec![Series {
                 name: self.page.t("dealers-col-score"),
-                values: self.detail.history.iter().map(|h| Some(h.score)).collect(),
+                values: self.history.iter().map(|h| Some(h.score)).collect(),
             }],
             y_min: 0.0,
             y_max: 100.0,
@@ -233,7 +234,7 @@ impl DealerPage {
             x_labels: self.dates(),
             series: vec![Series {
                 name: self.page.t("dealers-col-weight"),
-                values: self.detail.history.iter().map(|h| Some(h.weight)).collect(),
+                values: self.history.iter().map(|h| Some(h.weight)).collect(),
             }],
             y_min: 0.0,
             y_max: 2.0,
@@ -243,7 +244,7 @@ impl DealerPage {
     }
 
     fn parts_chart(&self) -> String {
-        let part = |p: Part, h: &crate::models::dealer_score::ScoreHistoryRow| match p {
+        let part = |p: Part, h: &ScoreHistoryRow| match p {
             Part::Completeness => h.completeness,
             Part::Timeliness => h.timeliness,
             Part::Responsiveness => h.responsiveness,
@@ -257,7 +258,6 @@ impl DealerPage {
                 .map(|&p| Series {
                     name: self.page.t(part_key(p)),
                     values: self
-                        .detail
                         .history
                         .iter()
                         .map(|h| Some(part(p, h) * 100.0))
@@ -269,6 +269,20 @@ impl DealerPage {
             y_unit: "%".into(),
         }
         .render()
+    }
+}
+
+impl DealerPage {
+    fn percent(&self, x: &f64) -> String {
+        format!("{} %", self.page.decimal(*x * 100.0, 0))
+    }
+
+    /// A form's completeness in percent, or a dash before it was submitted.
+    fn permille(&self, p: &Option<i32>) -> String {
+        p.map_or_else(
+            || "—".to_owned(),
+            |p| format!("{} %", self.page.decimal(f64::from(p) / 10.0, 0)),
+        )
     }
 
     /// The four parts now: (message key, value 0..=1).
@@ -293,6 +307,8 @@ fn part_key(part: Part) -> &'static str {
     }
 }
 
+/// A dealer's page. Its history charts are rendered once per language and latest point of
+/// the history, and shown again until a new point is recorded (`web::fragments`).
 async fn dealer_page(
     state: web::Data<AppState>,
     page: Page,
@@ -305,7 +321,38 @@ async fn dealer_page(
         .db
         .read(move |conn| DealerDetail::load(conn, id, now))
         .await?;
-    html(&DealerPage { page, detail })
+    let key = format!(
+        "{}|{}|{}",
+        page.locale.as_str(),
+        page.tz,
+        detail.history_key()
+    );
+    // Kept by what the key names, not by the figures version.
+    let history = match state.history_charts.get(0, &key) {
+        Some(part) => part,
+        None => {
+            let (dealer_id, since) = (id, detail.history_since());
+            let points = state
+                .db
+                .read(move |conn| -> Result<_, AppError> {
+                    Ok(ScoreHistoryRow::for_dealer(conn, dealer_id, since)?)
+                })
+                .await?;
+            let part: Arc<str> = HistoryPart {
+                page: &page,
+                history: &points,
+            }
+            .render()?
+            .into();
+            state.history_charts.put(0, key, part.clone());
+            part
+        }
+    };
+    html(&DealerPage {
+        page,
+        detail,
+        history,
+    })
 }
 
 #[derive(Debug, Clone, Default, serde::Deserialize)]

@@ -272,6 +272,18 @@ async fn a_dealers_page_charts_its_score_history_with_a_table_of_the_same_points
         "the table holds the history point"
     );
     assert!(page.has("id", "recent-leads") && page.has("id", "recent-feedback"));
+
+    // The charts are kept rendered; a new point of the history shows all the same.
+    evidence.insert(dealer, forms(0.2, 12, 0));
+    score_and_refresh(&app, &evidence);
+    let again = desk.get(&format!("/dealers/{dealer}")).await;
+    let points = again.all("data-history-score");
+    assert_eq!(points.len(), 2, "{points:?}");
+    assert_eq!(
+        points[1..],
+        again.all("data-score")[..],
+        "the newest point is the score"
+    );
 }
 
 #[tokio::test]

@@ -1,6 +1,7 @@
 //! A dealer's page for staff: the dealer's facts and team, its score card (score, the four
-//! parts, weight, override, flags with the numbers behind them), its score history and
-//! the parts over time, its recent leads and feedback — read in one call.
+//! parts, weight, override, flags with the numbers behind them), its recent leads and
+//! feedback — read in one call — and its score history and the parts over time, read apart
+//! (the page keeps their charts rendered until a new point is recorded).
 
 use chrono::{NaiveDateTime, TimeDelta};
 
@@ -8,9 +9,7 @@ use super::views::DealerProfile;
 use crate::db::DbConnection;
 use crate::error::AppError;
 use crate::models::dealer_figures::{self as figures, RecentForm, RecentOffer};
-use crate::models::dealer_score::{
-    DealerScoreRow, NetworkScoreRow, ScoreHistoryRow, WeightOverride,
-};
+use crate::models::dealer_score::{DealerScoreRow, NetworkScoreRow, WeightOverride};
 use crate::models::dealer_stats::DealerStatsRow;
 use crate::services::dealer_score::rule::{Anomaly, anomaly};
 use crate::services::dealers::stats::{ANOMALY_MIN_SUBMISSIONS, PERIODS};
@@ -29,8 +28,6 @@ pub struct DealerDetail {
     pub network: Option<NetworkScoreRow>,
     /// The override in force now, if any.
     pub override_in_force: Option<WeightOverride>,
-    /// Points of the last year, oldest first.
-    pub history: Vec<ScoreHistoryRow>,
     /// The table's figures over the shortest period.
     pub stats: Option<DealerStatsRow>,
     pub offers: Vec<RecentOffer>,
@@ -49,12 +46,30 @@ impl DealerDetail {
             override_in_force: WeightOverride::in_force(conn, Some(id), now)?
                 .into_iter()
                 .next(),
-            history: ScoreHistoryRow::for_dealer(conn, id, now - TimeDelta::days(HISTORY_DAYS))?,
             stats: DealerStatsRow::find(conn, id, PERIODS[0])?,
             offers: figures::recent_offers(conn, id, RECENT)?,
             forms: figures::recent_forms(conn, id, RECENT)?,
             now,
         })
+    }
+
+    /// Where the history chart starts.
+    pub fn history_since(&self) -> NaiveDateTime {
+        self.now - TimeDelta::days(HISTORY_DAYS)
+    }
+
+    /// What the history chart shows, for keeping it rendered: the dealer, the time of its
+    /// latest point (a new point moves it, see `dealer_score::store`) and the first day.
+    pub fn history_key(&self) -> String {
+        format!(
+            "{}|{}|{}",
+            self.profile.view.dealer.id,
+            self.score
+                .as_ref()
+                .map(|s| s.snapshot_at.get().to_string())
+                .unwrap_or_default(),
+            self.history_since().date()
+        )
     }
 
     /// The share of "never reached" answers, flagged or not, against the network's.
