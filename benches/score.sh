@@ -122,10 +122,11 @@ for round in $(seq 1 "$ROUNDS"); do
   curl -fs -H "Cookie: dl_session=$desk" "$base/dealers?sort=score" | grep -q "data-dealer-row" || { echo "dealer table check failed"; exit 1; }
   curl -fs -H "Cookie: dl_session=$phone" "$base/dealer" | grep -q "data-score" || { echo "home check failed"; exit 1; }
   load table "$desk" "/dealers?sort=score"
-  WRK_THREADS=1 load table-every-page "$desk" "/dealers" "$work/pages.lua"
   load dealer-page "$desk" "/dealers/$dealer_id"
   load home "$phone" "/dealer"
   load score-page "$phone" "/dealer/score"
+  # Last: requests queued when it stops are still being served for a second or two.
+  WRK_THREADS=1 load table-every-page "$desk" "/dealers" "$work/pages.lua"
   stop
   if [ -n "${DEALERLOOP_BASE_BIN:-}" ]; then
     start "$DEALERLOOP_BASE_BIN"
