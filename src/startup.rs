@@ -250,7 +250,7 @@ fn spawn_workers(state: &AppState, shutdown: tokio::sync::watch::Receiver<bool>)
 /// ageing. The full recomputation reads outside the writer and writes in one short
 /// transaction.
 fn spawn_scoring(state: &AppState, shutdown: tokio::sync::watch::Receiver<bool>) {
-    use crate::services::dealer_score::{gather, store};
+    use crate::services::dealer_score::store;
     spawn_dealer_figures(state, shutdown.clone());
     let (db, rule) = (state.db.clone(), state.score_rule());
     let since = std::sync::Arc::new(std::sync::Mutex::new(crate::db::now()));
@@ -266,38 +266,11 @@ fn spawn_scoring(state: &AppState, shutdown: tokio::sync::watch::Receiver<bool>)
                 .map(|l| l.is_none_or(|at| at.elapsed() >= Duration::from_secs(3600)))
                 .unwrap_or(true);
             if all_due {
-                let stored = match db
-                    .read(move |conn| -> Result<_, AppError> { Ok(store::full_due(conn, now)?) })
-                    .await
-                {
-                    // The history is read on a reading connection, then written in one
-                    // short transaction.
-                    Ok(true) => match db
-                        .read(move |conn| -> Result<_, AppError> {
-                            Ok(gather::gather(conn, gather::Scope::Network, &rule, now)?)
-                        })
-                        .await
-                    {
-                        Ok(evidence) => {
-                            db.write(move |conn| -> Result<_, AppError> {
-                                Ok(store::store_network(conn, &evidence, &rule, now)?)
-                            })
-                            .await
-                        }
-                        Err(e) => Err(e),
-                    },
-                    Ok(false) => {
-                        db.write(move |conn| -> Result<_, AppError> {
-                            store::recompute_all(conn, &rule, now)
-                        })
-                        .await
-                    }
-                    Err(e) => Err(e),
-                };
-                match stored {
+                match recompute_every_score(&db, rule, now).await {
                     Ok(done) => {
                         tracing::info!(
                             dealers = done.dealers,
+                            reread = done.reread,
                             snapshots = done.snapshots,
                             "dealer scores"
                         );
@@ -327,6 +300,34 @@ fn spawn_scoring(state: &AppState, shutdown: tokio::sync::watch::Receiver<bool>)
             }
         }
     });
+}
+
+/// Every dealer's score at `now`: from the kept evidence (the changed dealers read again)
+/// in one write, or, when the full pass is due, read from the history on a reading
+/// connection and then written in one short transaction.
+async fn recompute_every_score(
+    db: &crate::db::Db,
+    rule: crate::services::dealer_score::ScoreRule,
+    now: chrono::NaiveDateTime,
+) -> Result<crate::services::dealer_score::store::Recomputed, AppError> {
+    use crate::services::dealer_score::{gather, store};
+    let full = db
+        .read(move |conn| -> Result<_, AppError> { Ok(store::full_due(conn, now)?) })
+        .await?;
+    if !full {
+        return db
+            .write(move |conn| store::recompute_all(conn, &rule, now))
+            .await;
+    }
+    let evidence = db
+        .read(move |conn| -> Result<_, AppError> {
+            Ok(gather::gather(conn, gather::Scope::Network, &rule, now)?)
+        })
+        .await?;
+    db.write(move |conn| -> Result<_, AppError> {
+        Ok(store::store_network(conn, &evidence, &rule, now)?)
+    })
+    .await
 }
 
 /// The dealer table's figures (`services::dealers::stats`), every 10 minutes: read on a

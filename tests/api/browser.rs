@@ -188,6 +188,11 @@ async fn screenshot(driver: &WebDriver, name: &str) {
 async fn log_in(driver: &WebDriver, address: &str, email: &str) -> WebDriverResult<()> {
     driver.goto(format!("{address}/login")).await?;
     wait_for_page(driver, "/login", "Accedi").await;
+    submit_login(driver, email).await
+}
+
+/// On the login page: types `email` and the test password, and sends the form.
+async fn submit_login(driver: &WebDriver, email: &str) -> WebDriverResult<()> {
     driver.find(By::Id("email")).await?.send_keys(email).await?;
     driver
         .find(By::Id("password"))
@@ -236,21 +241,7 @@ async fn on_a_phone_a_dealer_logs_in_switches_to_english_and_logs_out() {
             assert_no_horizontal_overflow(&driver).await;
 
             // Log in as the dealer user.
-            driver
-                .find(By::Id("email"))
-                .await?
-                .send_keys("dealer@example.it")
-                .await?;
-            driver
-                .find(By::Id("password"))
-                .await?
-                .send_keys(PASSWORD)
-                .await?;
-            driver
-                .find(By::Css("button[type='submit'].primary"))
-                .await?
-                .click()
-                .await?;
+            submit_login(&driver, "dealer@example.it").await?;
             wait_for_page(&driver, "/dealer", "Officina MI-01").await;
             assert!(driver.title().await?.contains("Officina MI-01"));
             assert_eq!(button_text(&driver, "form.logout button").await, "Esci");
@@ -329,21 +320,7 @@ async fn on_a_phone_a_dealer_opens_the_offer_email_logs_in_accepts_and_sees_the_
             // The link asks to log in first, then comes back to the offer.
             driver.goto(&link).await?;
             wait_for_page(&driver, "/login", "Accedi").await;
-            driver
-                .find(By::Id("email"))
-                .await?
-                .send_keys("dealer@example.it")
-                .await?;
-            driver
-                .find(By::Id("password"))
-                .await?
-                .send_keys(PASSWORD)
-                .await?;
-            driver
-                .find(By::Css("button[type='submit'].primary"))
-                .await?
-                .click()
-                .await?;
+            submit_login(&driver, "dealer@example.it").await?;
             let offer_path = url::Url::parse(&link).unwrap().path().to_owned();
             wait_for_page(&driver, &offer_path, "Accetta questo lead").await;
             let before = driver.find(By::Tag("main")).await?.text().await?;

@@ -168,9 +168,7 @@ pub fn refresh_dealer(
     now: NaiveDateTime,
 ) -> QueryResult<()> {
     let Some(network) = NetworkScoreRow::find(conn)? else {
-        let evidence = gather::gather(conn, Scope::Network, rule, now)?;
-        store_network(conn, &evidence, rule, now)?;
-        return Ok(());
+        return read_network(conn, rule, now).map(drop);
     };
     let before = DealerScoreRow::find(conn, dealer_id)?;
     reread_dealer(conn, dealer_id, before.as_ref(), &network, rule, now)
@@ -200,6 +198,17 @@ fn reread_dealer(
     save(conn, dealer_id, (&score, w, caught_up), &e, before, now)?;
     crate::services::dealers::stats::follow_score(conn, dealer_id, &score, w)?;
     Ok(())
+}
+
+/// Reads every dealer's evidence from the history and scores it, in the caller's
+/// transaction (before the network has been scored at all).
+fn read_network(
+    conn: &mut DbConnection,
+    rule: &ScoreRule,
+    now: NaiveDateTime,
+) -> QueryResult<Recomputed> {
+    let evidence = gather::gather(conn, Scope::Network, rule, now)?;
+    store_network(conn, &evidence, rule, now)
 }
 
 /// Recomputes every dealer from the history: reads every observation, then writes, on
@@ -364,8 +373,7 @@ pub fn refresh_changed(
         return Ok(0);
     }
     let Some(network) = NetworkScoreRow::find(conn)? else {
-        let evidence = gather::gather(conn, Scope::Network, rule, now)?;
-        return Ok(store_network(conn, &evidence, rule, now)?.dealers);
+        return Ok(read_network(conn, rule, now)?.dealers);
     };
     let mut read = 0;
     for (dealer_id, changed_at) in changes {
