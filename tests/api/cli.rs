@@ -598,4 +598,25 @@ async fn generate_writes_answered_offers_feedback_and_outcomes_that_give_dealers
         (lo.min(s.1), hi.max(s.1))
     });
     assert!(highest - lowest > 30.0, "scores from {lowest} to {highest}");
+
+    // An operator recomputes every score: aged from the kept evidence, then read from the
+    // whole history. Moments after `generate`, both give the scores it left.
+    let kept = dealerloop(Some(&url), &["scores"], "", &[]).await;
+    assert!(kept.succeeded(), "{kept:?}");
+    assert!(
+        kept.stdout
+            .contains("recomputed 50 dealer scores from their kept evidence"),
+        "{kept:?}"
+    );
+    let full = dealerloop(Some(&url), &["scores", "--full"], "", &[]).await;
+    assert!(full.succeeded(), "{full:?}");
+    assert!(
+        full.stdout
+            .contains("recomputed 50 dealer scores from the history"),
+        "{full:?}"
+    );
+    let after = holdings(&url);
+    for ((code, before, _), (_, now, _)) in h.scores.iter().zip(&after.scores) {
+        assert!((before - now).abs() < 0.5, "{code}: {before} then {now}");
+    }
 }
