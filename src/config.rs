@@ -55,6 +55,11 @@ struct RawSettings {
     score_prior_observations: f64,
     weight_floor: f64,
     weight_cap: f64,
+    attribution_position_end_share: f64,
+    attribution_w_anchor_share: f64,
+    attribution_time_decay_half_life_days: f64,
+    attribution_markov_order: u32,
+    attribution_horizon_days: u32,
     hsts: Option<bool>,
     trust_proxy: bool,
     proxy_hops: u32,
@@ -93,6 +98,11 @@ impl Default for RawSettings {
             score_prior_observations: 5.0,
             weight_floor: 0.5,
             weight_cap: 2.0,
+            attribution_position_end_share: 0.4,
+            attribution_w_anchor_share: 0.3,
+            attribution_time_decay_half_life_days: 7.0,
+            attribution_markov_order: 1,
+            attribution_horizon_days: 180,
             hsts: None,
             trust_proxy: false,
             proxy_hops: 1,
@@ -175,6 +185,9 @@ pub struct Settings {
     pub max_offers_per_lead: usize,
     /// The dealer score's rule (half-life, prior, weight floor and cap, feedback timings).
     pub score_rule: crate::services::dealer_score::ScoreRule,
+    /// The attribution models' shares, the Markov order and the horizon after which an
+    /// open lead counts as not converted.
+    pub attribution: crate::services::attribution::Settings,
     pub hsts: bool,
     pub trust_proxy: bool,
     /// With `trust_proxy`, how many proxies of ours a request passes through: the client
@@ -314,6 +327,33 @@ impl RawSettings {
         if !(0.05..=1.0).contains(&self.weight_floor) {
             return Err(invalid("weight_floor", "must be between 0.05 and 1"));
         }
+        if !(0.0..=0.5).contains(&self.attribution_position_end_share) {
+            return Err(invalid(
+                "attribution_position_end_share",
+                "must be between 0 and 0.5 (the first and the last touch each get it)",
+            ));
+        }
+        if !(0.0..=1.0 / 3.0).contains(&self.attribution_w_anchor_share) {
+            return Err(invalid(
+                "attribution_w_anchor_share",
+                "must be between 0 and 0.333 (three anchors each get it)",
+            ));
+        }
+        if !(0.1..=3650.0).contains(&self.attribution_time_decay_half_life_days) {
+            return Err(invalid(
+                "attribution_time_decay_half_life_days",
+                "must be between 0.1 and 3650",
+            ));
+        }
+        if !(1..=3).contains(&self.attribution_markov_order) {
+            return Err(invalid("attribution_markov_order", "must be 1, 2 or 3"));
+        }
+        if !(1..=3650).contains(&self.attribution_horizon_days) {
+            return Err(invalid(
+                "attribution_horizon_days",
+                "must be between 1 and 3650",
+            ));
+        }
         if !(1.0..=20.0).contains(&self.weight_cap) {
             return Err(invalid("weight_cap", "must be between 1 and 20"));
         }
@@ -440,6 +480,13 @@ impl RawSettings {
                 cap: self.weight_cap,
                 outcome_after_days: f64::from(self.feedback_after_days),
                 ..crate::services::dealer_score::ScoreRule::default()
+            },
+            attribution: crate::services::attribution::Settings {
+                position_end_share: self.attribution_position_end_share,
+                w_anchor_share: self.attribution_w_anchor_share,
+                time_decay_half_life_days: self.attribution_time_decay_half_life_days,
+                markov_order: usize::try_from(self.attribution_markov_order).unwrap_or(1),
+                horizon_days: i64::from(self.attribution_horizon_days),
             },
             hsts: self.hsts.unwrap_or(https),
             trust_proxy: self.trust_proxy,

@@ -46,6 +46,7 @@ macro_rules! choices {
     };
 }
 
+pub mod attribution;
 pub mod contact;
 pub mod dealer_fields;
 pub mod email;
@@ -56,6 +57,7 @@ pub mod money;
 pub mod password;
 pub mod role;
 
+pub use attribution::{AttributionModel, DealerTouch, TouchpointOrigin};
 pub use contact::{CountryCode, PhoneNumber, Postcode};
 pub use dealer_fields::{Capacity, DealerCode, DealerName, ProductLine, Territory};
 pub use email::EmailAddress;
@@ -90,6 +92,9 @@ serialize_as_code!(
     OutcomeEventKind,
     feedback_fields::FirstHeard,
     feedback_fields::DecisionFactor,
+    AttributionModel,
+    TouchpointOrigin,
+    DealerTouch,
 );
 
 /// The key of a validation message in the translation files, e.g. `error-email-invalid`.

@@ -336,12 +336,14 @@ mod tests {
         let it = keys(concat!(
             include_str!("../templates/i18n/it/main.ftl"),
             include_str!("../templates/i18n/it/scoring.ftl"),
-            include_str!("../templates/i18n/it/dealers.ftl")
+            include_str!("../templates/i18n/it/dealers.ftl"),
+            include_str!("../templates/i18n/it/attribution.ftl")
         ));
         let en = keys(concat!(
             include_str!("../templates/i18n/en/main.ftl"),
             include_str!("../templates/i18n/en/scoring.ftl"),
-            include_str!("../templates/i18n/en/dealers.ftl")
+            include_str!("../templates/i18n/en/dealers.ftl"),
+            include_str!("../templates/i18n/en/attribution.ftl")
         ));
         assert!(it.len() > 50);
         assert_eq!(

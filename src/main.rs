@@ -77,6 +77,28 @@ enum Command {
         #[arg(long)]
         full: bool,
     },
+    /// Run the data-driven (Markov) attribution model over every decided journey now (the
+    /// portal runs it every hour), print each channel's removal effect and share, and
+    /// rewrite every won outcome's Markov credits.
+    Attribution {
+        /// First rewrite every won outcome's credits under the heuristic models (for
+        /// outcomes recorded before attribution, or after its settings changed).
+        #[arg(long)]
+        recredit: bool,
+    },
+    /// Attribute a file of journeys with the models' pure functions and print each
+    /// channel's totals as JSON (first, last and linear touch, and the Markov chain's
+    /// removal effects): the cross-check against ChannelAttribution in
+    /// `benches/attribution_reference.py` runs this.
+    Attribute {
+        /// A JSON array of journeys: `{"channels": [...], "converted": bool,
+        /// "revenue_cents": n}`.
+        #[arg(long)]
+        journeys: std::path::PathBuf,
+        /// The Markov chain's order (1 to 3).
+        #[arg(long, default_value_t = 1)]
+        order: usize,
+    },
     /// Run a synthetic dealer network through the real services on a simulated clock, on
     /// a throwaway SQLite database, and print per week each feedback-habit group's share
     /// of the leads and mean score (with an SVG chart).
@@ -177,6 +199,8 @@ fn main() -> ExitCode {
             command: ImportCommand::Leads { file },
         } => import_leads(&settings, &file),
         Command::Scores { full } => recompute_scores(&settings, full),
+        Command::Attribution { recredit } => run_attribution(&settings, recredit),
+        Command::Attribute { journeys, order } => attribute_file(&journeys, order),
         Command::Simulate {
             days,
             dealers,
@@ -435,6 +459,171 @@ fn generate(settings: &Settings, dealers: usize, leads: usize) -> anyhow::Result
         scale::LOAD_USER,
         demo::DEMO_PASSWORD
     );
+    Ok(())
+}
+
+fn attribute_file(path: &std::path::Path, order: usize) -> anyhow::Result<()> {
+    use dealerloop::services::attribution::markov::{Path, removal_effects};
+    use dealerloop::services::attribution::models::{Journey, Model, Touch, shares};
+    use dealerloop::services::attribution::split::largest_remainder;
+    #[derive(serde::Deserialize)]
+    struct Input {
+        channels: Vec<String>,
+        converted: bool,
+        revenue_cents: i64,
+    }
+    let journeys: Vec<Input> = serde_json::from_slice(&std::fs::read(path)?)?;
+    let mut names: Vec<String> = Vec::new();
+    let mut index = std::collections::HashMap::new();
+    let paths: Vec<Path> = journeys
+        .iter()
+        .map(|j| Path {
+            channels: j
+                .channels
+                .iter()
+                .map(|c| {
+                    *index.entry(c.clone()).or_insert_with(|| {
+                        names.push(c.clone());
+                        u32::try_from(names.len() - 1).unwrap_or(u32::MAX)
+                    })
+                })
+                .collect(),
+            converted: j.converted,
+        })
+        .collect();
+    let at = chrono::NaiveDateTime::default();
+    let mut heuristic = serde_json::Map::new();
+    let mut cents = serde_json::Map::new();
+    let started = std::time::Instant::now();
+    for model in [Model::FirstTouch, Model::LastTouch, Model::Linear] {
+        let mut value = vec![0.0f64; names.len()];
+        let mut credited = vec![0i64; names.len()];
+        for (j, p) in journeys.iter().zip(&paths).filter(|(j, _)| j.converted) {
+            let touches: Vec<Touch> = j
+                .channels
+                .iter()
+                .map(|c| Touch {
+                    occurred_at: at,
+                    channel: c.clone(),
+                })
+                .collect();
+            let journey = Journey {
+                touches: &touches,
+                received_at: at,
+                accepted_at: None,
+                converted_at: at,
+            };
+            let s = shares(model, &journey, &Default::default());
+            for ((share, c), part) in s
+                .iter()
+                .zip(&p.channels)
+                .zip(largest_remainder(j.revenue_cents, &s))
+            {
+                value[*c as usize] += share * j.revenue_cents as f64;
+                credited[*c as usize] += part;
+            }
+        }
+        let by_name = |v: &[f64]| -> serde_json::Value { per_channel(&names, v).into() };
+        heuristic.insert(model.as_str().into(), by_name(&value));
+        cents.insert(
+            model.as_str().into(),
+            names
+                .iter()
+                .cloned()
+                .zip(credited.iter().map(|c| serde_json::Value::from(*c)))
+                .collect::<serde_json::Map<_, _>>()
+                .into(),
+        );
+    }
+    let heuristic_seconds = started.elapsed().as_secs_f64();
+    let started = std::time::Instant::now();
+    let removal = removal_effects(&paths, names.len(), order)?;
+    let markov_seconds = started.elapsed().as_secs_f64();
+    let shares = removal.shares();
+    let out = serde_json::json!({
+        "channels": names,
+        "heuristic": heuristic,
+        "cents": cents,
+        "markov": {
+            "order": order,
+            "states": removal.states,
+            "conversion_probability": removal.conversion_probability,
+            "removal_effects": per_channel(&names, &removal.effects),
+            "shares": per_channel(&names, &shares),
+        },
+        "seconds": { "heuristic": heuristic_seconds, "markov": markov_seconds },
+    });
+    println!("{out}");
+    Ok(())
+}
+
+/// `{channel: value}` for the JSON of `dealerloop attribute`.
+fn per_channel(names: &[String], values: &[f64]) -> serde_json::Map<String, serde_json::Value> {
+    names
+        .iter()
+        .cloned()
+        .zip(values.iter().map(|v| serde_json::Value::from(*v)))
+        .collect()
+}
+
+fn run_attribution(settings: &Settings, recredit: bool) -> anyhow::Result<()> {
+    use dealerloop::services::attribution::{credits, runs};
+    let db = open(settings)?;
+    let attribution = settings.attribution;
+    if recredit {
+        let started = std::time::Instant::now();
+        let (mut after, mut done) = (0, 0usize);
+        while let Some(last) = as_writer(&db, |conn| {
+            Ok(credits::recredit_after(conn, after, 500, &attribution)?)
+        })? {
+            after = last;
+            done += 500;
+        }
+        println!(
+            "credited every won outcome under the heuristic models in {:.0} ms (about {done} outcomes)",
+            started.elapsed().as_secs_f64() * 1000.0
+        );
+    }
+    let started_at = db::now();
+    let started = std::time::Instant::now();
+    let gathered = {
+        let mut conn = db.read_conn()?;
+        runs::gather(&mut conn, &attribution, started_at)?
+    };
+    let read = started.elapsed();
+    let solved = runs::solve(&gathered, &attribution)?;
+    let id = as_writer(&db, |conn| {
+        Ok(db::transaction_retrying(conn, |conn| {
+            runs::store(conn, &solved, "command line", started_at, db::now())
+        })?)
+    })?;
+    println!(
+        "attribution run {id}: {} journeys, {} converted, {} states (order {}), conversion probability {:.4}; {:.0} ms reading, {:.0} ms solving, {:.0} ms in all",
+        solved.journeys,
+        solved.conversions,
+        solved.states,
+        solved.order,
+        solved.conversion_probability,
+        read.as_secs_f64() * 1000.0,
+        solved.seconds * 1000.0,
+        started.elapsed().as_secs_f64() * 1000.0
+    );
+    println!(
+        "{:<24} {:>9} {:>8} {:>8} {:>14}",
+        "channel", "journeys", "removal", "share", "credited EUR"
+    );
+    let mut channels = solved.channels.clone();
+    channels.sort_by(|a, b| b.share.total_cmp(&a.share));
+    for c in channels {
+        println!(
+            "{:<24} {:>9} {:>8.4} {:>7.2}% {:>14.2}",
+            c.channel,
+            c.journeys,
+            c.removal_effect,
+            c.share * 100.0,
+            c.credited_cents as f64 / 100.0
+        );
+    }
     Ok(())
 }
 

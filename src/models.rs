@@ -2,6 +2,7 @@
 //! rules here: those live in `services`.
 
 pub mod api_token;
+pub mod attribution;
 pub mod audit;
 pub mod campaign;
 pub mod dealer;

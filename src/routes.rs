@@ -2,6 +2,7 @@
 
 pub mod admin;
 pub mod api;
+pub mod attribution;
 pub mod auth;
 pub mod dealer_score;
 pub mod dealer_weights;
@@ -56,6 +57,7 @@ fn register(routes: &mut Routes) {
     auth::configure(routes);
     home::configure(routes);
     dealers::configure(routes);
+    attribution::configure(routes);
     dealer_weights::configure(routes);
     lead_import::configure(routes);
     leads::configure(routes);

@@ -154,6 +154,9 @@ diesel::allow_tables_to_appear_in_same_query!(
     dealer_stats,
     network_funnel,
     network_lead_share,
+    attribution_credits,
+    attribution_runs,
+    attribution_run_channels,
 );
 
 diesel::table! {
@@ -208,6 +211,9 @@ diesel::table! {
         campaign -> Nullable<Text>,
         content -> Nullable<Text>,
         kind -> Nullable<Text>,
+        client_key -> Nullable<Text>,
+        payload_hash -> Nullable<Text>,
+        added_by -> Text,
     }
 }
 
@@ -569,3 +575,44 @@ diesel::table! {
         unreported_outcomes -> BigInt,
     }
 }
+
+diesel::table! {
+    attribution_credits (lead_id, model, slot) {
+        lead_id -> BigInt,
+        model -> Text,
+        slot -> Integer,
+        touchpoint_id -> Nullable<BigInt>,
+        cents -> BigInt,
+    }
+}
+
+diesel::table! {
+    attribution_runs (id) {
+        id -> BigInt,
+        requested_by -> Text,
+        started_at -> Timestamp,
+        finished_at -> Timestamp,
+        markov_order -> Integer,
+        journeys -> BigInt,
+        conversions -> BigInt,
+        states -> BigInt,
+        conversion_probability -> Double,
+        credited_outcomes -> BigInt,
+        error -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    attribution_run_channels (run_id, channel) {
+        run_id -> BigInt,
+        channel -> Text,
+        journeys -> BigInt,
+        removal_effect -> Double,
+        share -> Double,
+        credited_cents -> BigInt,
+    }
+}
+
+diesel::joinable!(attribution_credits -> leads (lead_id));
+diesel::joinable!(attribution_credits -> touchpoints (touchpoint_id));
+diesel::joinable!(attribution_run_channels -> attribution_runs (run_id));

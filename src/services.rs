@@ -3,8 +3,10 @@
 
 pub mod allocation;
 pub mod api_tokens;
+pub mod attribution;
 pub mod audit;
 pub mod auth;
+pub mod csv_export;
 pub mod csv_import;
 pub mod deadlines;
 pub mod dealer_score;

@@ -231,6 +231,7 @@ fn spawn_workers(state: &AppState, shutdown: tokio::sync::watch::Receiver<bool>)
         });
     }
     spawn_scoring(state, shutdown.clone());
+    spawn_attribution(state, shutdown.clone());
     let (db, policy) = (state.db.clone(), state.session_policy());
     every(Duration::from_secs(300), shutdown, move || {
         let db = db.clone();
@@ -356,6 +357,42 @@ fn spawn_dealer_figures(state: &AppState, shutdown: tokio::sync::watch::Receiver
             match stored {
                 Ok(dealers) => tracing::info!(dealers, "dealer table figures"),
                 Err(e) => tracing::error!(error = ?e, "dealer table figures"),
+            }
+        }
+    });
+}
+
+/// The data-driven attribution model, run again every hour (checked every 10 minutes, so
+/// a restart does not run it again before it is due): read and solved on a reading
+/// connection, then stored in one transaction.
+fn spawn_attribution(state: &AppState, shutdown: tokio::sync::watch::Receiver<bool>) {
+    use crate::services::attribution::runs;
+    let (db, settings) = (state.db.clone(), state.attribution());
+    every(Duration::from_secs(600), shutdown, move || {
+        let db = db.clone();
+        async move {
+            let now = crate::db::now();
+            let due = db
+                .read(move |conn| -> Result<_, AppError> { runs::due(conn, now) })
+                .await;
+            match due {
+                Ok(false) => return,
+                Ok(true) => {}
+                Err(e) => {
+                    tracing::error!(error = ?e, "attribution run");
+                    return;
+                }
+            }
+            match runs::run(&db, settings, "schedule".into()).await {
+                Ok((id, solved)) => tracing::info!(
+                    run = id,
+                    journeys = solved.journeys,
+                    conversions = solved.conversions,
+                    states = solved.states,
+                    seconds = solved.seconds,
+                    "attribution run"
+                ),
+                Err(e) => tracing::error!(error = ?e, "attribution run"),
             }
         }
     });

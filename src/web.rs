@@ -66,6 +66,11 @@ impl AppState {
         self.settings.score_rule
     }
 
+    /// The attribution models' settings.
+    pub fn attribution(&self) -> crate::services::attribution::Settings {
+        self.settings.attribution
+    }
+
     pub fn session_policy(&self) -> SessionPolicy {
         SessionPolicy {
             idle: self.settings.session_idle,

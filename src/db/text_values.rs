@@ -17,7 +17,8 @@ use diesel::sqlite::Sqlite;
 use super::DbConnection;
 use crate::domain::feedback_fields::{Currency, FirstHeard, LostReason, Outcome};
 use crate::domain::{
-    DecisionKind, LeadEventStatus, LeadStatus, OfferStatus, OutcomeEventKind, Role, TokenPurpose,
+    AttributionModel, DealerTouch, DecisionKind, LeadEventStatus, LeadStatus, OfferStatus,
+    OutcomeEventKind, Role, TokenPurpose, TouchpointOrigin,
 };
 
 type Multi = <DbConnection as diesel::Connection>::Backend;
@@ -82,6 +83,9 @@ text_column!(
     LeadEventStatus,
     OutcomeEventKind,
     TokenPurpose,
+    AttributionModel,
+    TouchpointOrigin,
+    DealerTouch,
 );
 
 #[cfg(test)]

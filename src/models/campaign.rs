@@ -53,6 +53,23 @@ impl Campaign {
         Self::find_by_code(conn, code)?.ok_or(diesel::result::Error::NotFound)
     }
 
+    /// Sets up the campaign `code` with `channel` and `name`, or changes them.
+    pub fn save(conn: &mut DbConnection, code: &str, channel: &str, name: &str) -> QueryResult<()> {
+        let updated = diesel::update(campaigns::table.filter(campaigns::code.eq(code)))
+            .set((campaigns::channel.eq(channel), campaigns::name.eq(name)))
+            .execute(conn)?;
+        if updated == 0 {
+            diesel::insert_into(campaigns::table)
+                .values((
+                    campaigns::code.eq(code),
+                    campaigns::channel.eq(channel),
+                    campaigns::name.eq(name),
+                ))
+                .execute(conn)?;
+        }
+        Ok(())
+    }
+
     pub fn all(conn: &mut DbConnection) -> QueryResult<Vec<Campaign>> {
         campaigns::table
             .select(Campaign::as_select())
@@ -86,6 +103,19 @@ impl CampaignSpend {
             .filter(campaign_spend::campaign_id.eq(campaign_id))
             .select(CampaignSpend::as_select())
             .order(campaign_spend::month)
+            .load(conn)
+    }
+
+    /// Every campaign's spend in the months `from..=to` (`YYYY-MM`).
+    pub fn between(
+        conn: &mut DbConnection,
+        from: &str,
+        to: &str,
+    ) -> QueryResult<Vec<CampaignSpend>> {
+        campaign_spend::table
+            .filter(campaign_spend::month.ge(from))
+            .filter(campaign_spend::month.le(to))
+            .select(CampaignSpend::as_select())
             .load(conn)
     }
 }

@@ -2,7 +2,7 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
 use crate::db::{DbConnection, UtcTime, unique_row};
-use crate::domain::{LeadEventStatus, LeadStatus};
+use crate::domain::{LeadEventStatus, LeadStatus, TouchpointOrigin};
 use crate::schema::{lead_events, leads, touchpoints};
 
 #[derive(Debug, Clone, Queryable, Selectable)]
@@ -87,6 +87,24 @@ pub struct NewTouchpoint<'a> {
     pub campaign: Option<&'a str>,
     pub content: Option<&'a str>,
     pub kind: Option<&'a str>,
+}
+
+/// A touchpoint added after the lead was handed over (by the API or a dealer).
+#[derive(Debug, Insertable)]
+#[diesel(table_name = touchpoints)]
+pub struct NewAddedTouchpoint<'a> {
+    pub lead_id: i64,
+    pub position: i32,
+    pub occurred_at: NaiveDateTime,
+    pub channel: &'a str,
+    pub source: Option<&'a str>,
+    pub medium: Option<&'a str>,
+    pub campaign: Option<&'a str>,
+    pub content: Option<&'a str>,
+    pub kind: Option<&'a str>,
+    pub client_key: Option<&'a str>,
+    pub payload_hash: Option<&'a str>,
+    pub added_by: TouchpointOrigin,
 }
 
 /// One step in a lead's history (status change, offer, reassignment).
@@ -199,6 +217,44 @@ impl LeadRow {
             .select(TouchpointRow::as_select())
             .order(touchpoints::position)
             .load(conn)
+    }
+
+    /// The touchpoints that came with the lead at intake (not those added after it).
+    pub fn intake_touchpoints(
+        conn: &mut DbConnection,
+        lead_id: i64,
+    ) -> QueryResult<Vec<TouchpointRow>> {
+        touchpoints::table
+            .filter(touchpoints::lead_id.eq(lead_id))
+            .filter(touchpoints::added_by.eq(TouchpointOrigin::Intake))
+            .select(TouchpointRow::as_select())
+            .order(touchpoints::position)
+            .load(conn)
+    }
+
+    pub fn insert_added_touchpoint(
+        conn: &mut DbConnection,
+        new: &NewAddedTouchpoint,
+    ) -> QueryResult<()> {
+        diesel::insert_into(touchpoints::table)
+            .values(new)
+            .execute(conn)
+            .map(drop)
+    }
+
+    /// The content hash of the touchpoint the client sent as `key` for the lead, if any.
+    pub fn touchpoint_hash(
+        conn: &mut DbConnection,
+        lead_id: i64,
+        key: &str,
+    ) -> QueryResult<Option<String>> {
+        let found: Option<Option<String>> = touchpoints::table
+            .filter(touchpoints::lead_id.eq(lead_id))
+            .filter(touchpoints::client_key.eq(key))
+            .select(touchpoints::payload_hash)
+            .first(conn)
+            .optional()?;
+        Ok(found.flatten())
     }
 
     pub fn insert_touchpoint(conn: &mut DbConnection, new: &NewTouchpoint) -> QueryResult<()> {

@@ -15,6 +15,7 @@ use actix_web::{FromRequest, HttpRequest, HttpResponse, web};
 use crate::error::AppError;
 use crate::models::api_token::ApiToken;
 use crate::services::api_tokens;
+use crate::services::intake::added::AddedResults;
 use crate::services::intake::contract::{ApiProblem, LeadResult, LeadView, Submitted};
 use crate::services::intake::{self, IntakeError};
 use crate::web::AppState;
@@ -26,7 +27,12 @@ pub fn configure(routes: &mut crate::routes::Routes) {
     routes
         .post_up_to("/api/v1/leads", MAX_API_BODY, post_leads)
         .get("/api/v1/openapi.json", openapi::document)
-        .get("/api/v1/leads/{external_id}", get_lead);
+        .get("/api/v1/leads/{external_id}", get_lead)
+        .post_up_to(
+            "/api/v1/leads/{external_id}/touchpoints",
+            MAX_API_BODY,
+            post_touchpoints,
+        );
 }
 
 /// The answer to a request the API did not carry out: a client error as an
@@ -130,12 +136,7 @@ async fn post_leads(
     req: HttpRequest,
     body: web::Bytes,
 ) -> Result<HttpResponse, AppError> {
-    let is_json = req
-        .headers()
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.starts_with("application/json"));
-    if !is_json {
+    if !is_json(&req) {
         return refused(IntakeError::UnsupportedMediaType);
     }
     let source = client.0.source.clone();
@@ -150,6 +151,62 @@ async fn post_leads(
         Submitted::One(LeadResult::Invalid(_)) => StatusCode::UNPROCESSABLE_ENTITY,
     };
     Ok(HttpResponse::build(status).json(submitted))
+}
+
+/// Whether the request says its body is JSON.
+fn is_json(req: &HttpRequest) -> bool {
+    req.headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("application/json"))
+}
+
+/// `POST /api/v1/leads/{external_id}/touchpoints`: touchpoints after handover.
+#[utoipa::path(
+    post,
+    path = "/api/v1/leads/{external_id}/touchpoints",
+    summary = "Append touchpoints that happened after the lead was handed over",
+    description = "A webinar, a trade-fair visit, a nurturing email: appended to the lead's journey (never replacing what is there). Send one touchpoint, or `{\"touchpoints\": [...]}` with up to 200. Each carries your own `touchpoint_id`: re-sending it with the same content is harmless (`duplicate`), with different content it is a `conflict` and nothing changes. A touchpoint that reaches a lead already won re-credits its revenue under every attribution model.",
+    params(("external_id" = String, Path, description = "The lead's id at its source.")),
+    request_body(content = intake::input::RawAddedTouchpoints, content_type = "application/json"),
+    responses(
+        (status = 200, body = AddedResults, description = "Several touchpoints (one result each, good ones stored), or one already received with the same content."),
+        (status = 201, body = AddedResults, description = "The touchpoint was appended."),
+        (status = 400, body = ApiProblem, description = "Malformed JSON (with line and column)."),
+        (status = 401, body = ApiProblem, description = "Missing, wrong or revoked token."),
+        (status = 404, body = ApiProblem, description = "No lead with this external_id from this token's source."),
+        (status = 409, body = AddedResults, description = "The touchpoint_id was received before with different content."),
+        (status = 415, body = ApiProblem, description = "Not application/json."),
+        (status = 422, body = AddedResults, description = "Invalid touchpoint: every problem with its field path; or a body that is not a touchpoint or a list of them."),
+    ),
+    security(("bearer" = [])),
+)]
+async fn post_touchpoints(
+    state: web::Data<AppState>,
+    client: ApiClient,
+    req: HttpRequest,
+    external_id: web::Path<String>,
+    body: web::Bytes,
+) -> Result<HttpResponse, AppError> {
+    if !is_json(&req) {
+        return refused(IntakeError::UnsupportedMediaType);
+    }
+    let source = client.0.source.clone();
+    let added = intake::added::add(
+        &state.db,
+        source,
+        external_id.into_inner(),
+        &body,
+        state.attribution(),
+    )
+    .await;
+    match added {
+        Ok(results) => {
+            let status = StatusCode::from_u16(results.status()).unwrap_or(StatusCode::OK);
+            Ok(HttpResponse::build(status).json(results))
+        }
+        Err(error) => refused(error),
+    }
 }
 
 /// `GET /api/v1/leads/{external_id}`: status, assignment history and outcome.

@@ -381,7 +381,10 @@ async fn submit(
         }
     };
     let actor = who.actor(ctx.session.as_ref().map(|s| &s.user), &ctx.client.ip);
-    let rule = state.score_rule();
+    let rules = feedback::SubmissionRules {
+        score: state.score_rule(),
+        attribution: state.attribution(),
+    };
     let saved = state
         .db
         .write(move |conn| {
@@ -391,7 +394,7 @@ async fn submit(
                 &answers,
                 submitting,
                 &actor,
-                &rule,
+                &rules,
                 crate::db::now(),
             )
         })

@@ -7,10 +7,12 @@ use chrono::NaiveDateTime;
 use serde::Deserialize;
 
 use super::{html, see_other_with_notice};
+use crate::domain::DealerTouch;
 use crate::error::AppError;
 use crate::i18n::FluentArg;
 use crate::models::lead::{LeadEvent, LeadRow, TouchpointRow, WorkingLead};
 use crate::models::offer::{InboxOffer, Offer};
+use crate::services::attribution::dealer_touches;
 use crate::services::inbox::{self, DealerLead, DeclineForm, Inbox, OfferCard};
 use crate::services::offers::{self, Advanced, Answer, DECLINE_REASONS, Declined};
 use crate::web::score_card::ScoreCardText;
@@ -22,7 +24,8 @@ pub fn configure(routes: &mut crate::routes::Routes) {
         .get("/dealer/leads/{id}", lead_page)
         .post("/dealer/offers/{id}/accept", accept)
         .post("/dealer/offers/{id}/decline", decline)
-        .post("/dealer/leads/{id}/status", advance);
+        .post("/dealer/leads/{id}/status", advance)
+        .post("/dealer/leads/{id}/touches", log_touch);
 }
 
 /// The time left until a deadline in the page's language ("5 h 20 min left to answer").
@@ -154,6 +157,7 @@ struct LeadPage {
     events: Vec<LeadEvent>,
     next: Vec<&'static str>,
     reasons: [&'static str; 5],
+    touch_kinds: &'static [DealerTouch],
 }
 
 impl LeadPage {
@@ -199,6 +203,7 @@ async fn lead_page(
         events,
         next,
         reasons: DECLINE_REASONS,
+        touch_kinds: DealerTouch::ALL,
     })
 }
 
@@ -279,6 +284,44 @@ async fn advance(
         Advanced::InvalidStep => see_other_with_notice(&lead_page, "notice-status-invalid", secure),
         Advanced::Reassigned => see_other_with_notice("/dealer", "notice-lead-reassigned", secure),
     })
+}
+
+#[derive(Deserialize)]
+struct TouchForm {
+    #[serde(default)]
+    kind: String,
+}
+
+/// A visit, call, demo or quote the dealer logs on the lead page: one tap.
+async fn log_touch(
+    state: web::Data<AppState>,
+    dealer: DealerUser,
+    lead_id: web::Path<i64>,
+    form: web::Form<TouchForm>,
+) -> Result<HttpResponse, AppError> {
+    let (dealer_id, lead_id) = (dealer.dealer_id, lead_id.into_inner());
+    let lead_page = format!("/dealer/leads/{lead_id}");
+    let secure = state.settings.served_over_tls();
+    let kind = form.into_inner().kind.parse::<DealerTouch>().ok();
+    let settings = state.attribution();
+    let logged = state
+        .db
+        .write(move |conn| {
+            dealer_touches::log(conn, dealer_id, lead_id, kind, &settings, crate::db::now())
+        })
+        .await?;
+    if !logged {
+        return Ok(see_other_with_notice(
+            &lead_page,
+            "notice-touch-kind-invalid",
+            secure,
+        ));
+    }
+    Ok(see_other_with_notice(
+        &lead_page,
+        "notice-touch-logged",
+        secure,
+    ))
 }
 
 #[cfg(test)]

@@ -86,6 +86,14 @@ pub fn process_due(
     Ok(run)
 }
 
+/// The rules a submission feeds: the dealer's score is refreshed by the score's, and a
+/// won outcome is credited by attribution's.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct SubmissionRules {
+    pub score: ScoreRule,
+    pub attribution: crate::services::attribution::Settings,
+}
+
 /// What saving the form did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Saved {
@@ -112,7 +120,7 @@ pub fn save(
     answers: &Answers,
     submit: bool,
     actor: &Actor,
-    rule: &ScoreRule,
+    rules: &SubmissionRules,
     now: NaiveDateTime,
 ) -> Result<Saved, AppError> {
     conn.transaction(|conn| {
@@ -184,7 +192,14 @@ pub fn save(
             return Ok(Saved::Draft);
         }
         FeedbackRequest::mark_submitted(conn, request_id, now)?;
-        let event = outcomes::record(conn, &lead, request.dealer_id, answers, now)?;
+        let event = outcomes::record(
+            conn,
+            &lead,
+            request.dealer_id,
+            answers,
+            &rules.attribution,
+            now,
+        )?;
         sync_lead_status(
             conn,
             &lead,
@@ -206,7 +221,7 @@ pub fn save(
             ),
         )?;
         // The dealer's score follows its submissions at once.
-        dealer_score::store::refresh_dealer(conn, request.dealer_id, rule, now)?;
+        dealer_score::store::refresh_dealer(conn, request.dealer_id, &rules.score, now)?;
         Ok(Saved::Submitted {
             event: event.is_some(),
         })

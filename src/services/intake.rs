@@ -6,12 +6,14 @@
 //! - [`storage`]: one lead stored idempotently, the consent gate, the first offer;
 //! - [`batch`]: many leads stored in one transaction;
 //! - [`submission`]: the lead API's requests as service calls, and [`contract`] its
-//!   answers (from which the OpenAPI document is generated).
+//!   answers (from which the OpenAPI document is generated);
+//! - [`added`]: touchpoints the marketing system sends after the lead was handed over.
 //!
 //! Each lead is stored in a savepoint of its own, so in a batch the good leads are kept
 //! and the bad ones reported. Re-sending a lead with the same content is harmless; the
 //! same `external_id` with different content is a conflict naming the fields that differ.
 
+pub mod added;
 pub mod batch;
 pub mod contract;
 pub mod input;

@@ -10,8 +10,8 @@
 use std::fmt::Write;
 
 /// The series colours, in order (chosen to stay apart for common colour blindness).
-pub const PALETTE: [&str; 6] = [
-    "#1f6fb2", "#d9730d", "#2e8540", "#8e44ad", "#c0392b", "#7f8c8d",
+pub const PALETTE: [&str; 8] = [
+    "#1f6fb2", "#d9730d", "#2e8540", "#8e44ad", "#c0392b", "#7f8c8d", "#17a589", "#b7950b",
 ];
 
 /// Escapes text for SVG (XML) content and attribute values.
@@ -247,9 +247,97 @@ impl BarChart {
     }
 }
 
+/// Horizontal bars in groups: per group (a channel) one bar per series (a model), in
+/// the series' colours, with a legend.
+#[derive(Debug, Clone, PartialEq)]
+pub struct GroupedBarChart {
+    pub title: String,
+    pub series: Vec<String>,
+    /// Per group: its label and one value per series.
+    pub groups: Vec<(String, Vec<f64>)>,
+    pub unit: String,
+}
+
+impl GroupedBarChart {
+    pub fn render(&self) -> String {
+        let (bar, gap) = (11.0, 10.0);
+        let (w, label_w) = (640.0, 150.0);
+        let n = self.series.len().max(1) as f64;
+        let group_h = bar * n + gap;
+        let legend_h = 20.0 * ((self.series.len() as f64) / 3.0).ceil();
+        let h = legend_h + group_h * self.groups.len().max(1) as f64 + 8.0;
+        let max = self
+            .groups
+            .iter()
+            .flat_map(|g| g.1.iter().copied())
+            .fold(0.0_f64, f64::max)
+            .max(f64::EPSILON);
+        let bar_space = w - label_w - 90.0;
+        let mut svg = format!(
+            r#"<svg class="chart" viewBox="0 0 {w} {h}" role="img" aria-label="{}"><title>{}</title>"#,
+            escape(&self.title),
+            escape(&self.title)
+        );
+        for (s, name) in self.series.iter().enumerate() {
+            let (x, y) = (8.0 + 210.0 * (s % 3) as f64, 4.0 + 20.0 * (s / 3) as f64);
+            let _ = write!(
+                svg,
+                r##"<rect x="{x:.1}" y="{y:.1}" width="12" height="12" fill="{}"/><text x="{:.1}" y="{:.1}" font-size="12" fill="#222">{}</text>"##,
+                PALETTE[s % PALETTE.len()],
+                x + 17.0,
+                y + 10.5,
+                escape(name)
+            );
+        }
+        for (g, (label, values)) in self.groups.iter().enumerate() {
+            let top = legend_h + group_h * g as f64;
+            let _ = write!(
+                svg,
+                r##"<text x="{:.1}" y="{:.1}" font-size="12" text-anchor="end" fill="#222">{}</text>"##,
+                label_w - 8.0,
+                top + bar * n / 2.0 + 4.0,
+                escape(label)
+            );
+            for (s, value) in values.iter().enumerate() {
+                let y = top + bar * s as f64;
+                let width = (value.max(0.0) / max) * bar_space;
+                let _ = write!(
+                    svg,
+                    r##"<rect x="{label_w}" y="{y:.1}" width="{width:.1}" height="{:.1}" fill="{}"/><text x="{:.1}" y="{:.1}" font-size="10" fill="#222">{}{}</text>"##,
+                    bar - 1.0,
+                    PALETTE[s % PALETTE.len()],
+                    label_w + width + 4.0,
+                    y + bar - 2.0,
+                    num(*value),
+                    escape(&self.unit)
+                );
+            }
+        }
+        svg.push_str("</svg>");
+        svg
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_grouped_chart_draws_a_bar_per_series_in_each_group() {
+        let chart = GroupedBarChart {
+            title: "Revenue by model".into(),
+            series: vec!["first".into(), "last".into()],
+            groups: vec![
+                ("email".into(), vec![10.0, 20.0]),
+                ("<fair>".into(), vec![5.0, 0.0]),
+            ],
+            unit: " €".into(),
+        }
+        .render();
+        // Two legend squares and four bars.
+        assert_eq!(chart.matches("<rect").count(), 6);
+        assert!(chart.contains("&lt;fair&gt;"));
+    }
 
     #[test]
     fn labels_are_escaped() {

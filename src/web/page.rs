@@ -172,6 +172,26 @@ impl Page {
         code.replace('_', " ")
     }
 
+    /// A touchpoint's channel in words, with what the dealer did for the dealer's own
+    /// touches (`dealer` + `visit` → "dealer · Visit").
+    pub fn touch(&self, channel: &str, kind: Option<&str>) -> String {
+        match kind {
+            Some(k) if channel == "dealer" => {
+                format!(
+                    "{} · {}",
+                    self.channel(channel),
+                    self.t(&format!("touch-kind-{k}"))
+                )
+            }
+            _ => self.channel(channel),
+        }
+    }
+
+    /// A touch a dealer logs, as words (`touch-kind-…`).
+    pub fn touch_kind(&self, kind: &str) -> String {
+        self.t(&format!("touch-kind-{kind}"))
+    }
+
     pub fn role_name(&self, role: impl std::fmt::Display) -> String {
         self.t(&format!("role-{role}"))
     }

@@ -579,6 +579,7 @@ impl Theirs {
         let ids: Vec<i64> = match pattern {
             "/dealer/leads/{id}"
             | "/dealer/leads/{id}/status"
+            | "/dealer/leads/{id}/touches"
             | "/leads/{id}"
             | "/leads/{id}/assign" => vec![self.lead, self.offered_lead],
             "/dealer/offers/{id}/accept" | "/dealer/offers/{id}/decline" => vec![self.offer],
@@ -597,7 +598,9 @@ impl Theirs {
             | "/admin/users/{id}/enable"
             | "/admin/users/{id}/invite" => vec![self.user],
             "/admin/api-tokens/{id}/revoke" => vec![self.token],
-            "/api/v1/leads/{external_id}" => return vec![self.external_id.clone()],
+            "/api/v1/leads/{external_id}" | "/api/v1/leads/{external_id}/touchpoints" => {
+                return vec![self.external_id.clone()];
+            }
             other => panic!(
                 "the route {other} takes a parameter the isolation sweep does not know: \
                  add the other dealer's ids for it in Theirs::ids_for"

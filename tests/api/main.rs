@@ -23,6 +23,7 @@
 mod helpers;
 
 mod admin;
+mod attribution;
 mod auth;
 mod batch_allocation;
 mod browser;

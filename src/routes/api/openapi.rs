@@ -25,9 +25,9 @@ pub enum Unprocessable {
     info(
         title = "dealerloop lead API",
         version = "1.0.0",
-        description = "Push qualified leads (with their marketing touchpoints) to the dealer network and read back their status. Authenticate with `Authorization: Bearer <token>`; an admin issues tokens in the portal or with `dealerloop token add --name NAME`.",
+        description = "Push qualified leads (with their marketing touchpoints) to the dealer network, append the touchpoints that happen after handover, and read back their status. Authenticate with `Authorization: Bearer <token>`; an admin issues tokens in the portal or with `dealerloop token add --name NAME`.",
     ),
-    paths(super::post_leads, super::get_lead),
+    paths(super::post_leads, super::get_lead, super::post_touchpoints),
     security(("bearer" = [])),
     modifiers(&BearerToken, &RefuseUnknownFields),
 )]

@@ -415,15 +415,7 @@ impl DealerTable {
     }
 }
 
-/// A text cell as a spreadsheet will read it: one that would start a formula gets a
-/// leading apostrophe.
-fn cell(text: &str) -> String {
-    if text.starts_with(['=', '+', '-', '@', '\t', '\r']) {
-        format!("'{text}")
-    } else {
-        text.to_owned()
-    }
-}
+use crate::services::csv_export::cell;
 
 /// The rows with their dealers' territories and product lines (two queries).
 fn with_places(conn: &mut DbConnection, lines: Vec<StatsLine>) -> Result<Vec<TableLine>, AppError> {

@@ -13,6 +13,7 @@ use crate::error::AppError;
 use crate::models::dealer::Dealer;
 use crate::models::feedback::{NewOutcomeEvent, OutcomeEvent, SaleOutcome};
 use crate::models::lead::LeadRow;
+use crate::services::attribution::credits;
 use crate::services::intake::{contract_time, touchpoint_json};
 
 /// Event kinds in the outbox.
@@ -92,6 +93,7 @@ pub fn record(
     lead: &LeadRow,
     dealer_id: i64,
     answers: &Answers,
+    attribution: &crate::services::attribution::Settings,
     now: NaiveDateTime,
 ) -> Result<Option<String>, AppError> {
     let previous = SaleOutcome::find(conn, lead.id)?;
@@ -155,6 +157,7 @@ pub fn record(
         (Some(_), None) => SaleOutcome::delete(conn, lead.id)?,
         (None, None) => {}
     }
+    credits::rewrite_for_lead(conn, lead, attribution)?;
     Ok(Some(event_id))
 }
 

@@ -166,15 +166,7 @@ pub fn record_export(
     )?)
 }
 
-/// A text cell as a spreadsheet will read it: one that would start a formula gets a
-/// leading apostrophe.
-fn cell(text: &str) -> String {
-    if text.starts_with(['=', '+', '-', '@', '\t', '\r']) {
-        format!("'{text}")
-    } else {
-        text.to_owned()
-    }
-}
+use crate::services::csv_export::cell;
 
 fn feedback_csv(lines: &[RequestLine], answers: &[FeedbackRow]) -> Result<String, AppError> {
     let mut out = csv::Writer::from_writer(Vec::new());

@@ -120,6 +120,7 @@ accept_object!(
     RawQualification,
     RawConsent,
     RawTouchpoint,
+    RawAddedTouchpoint,
     RawBatch
 );
 
@@ -208,7 +209,7 @@ impl<'de: 'a, 'a> Deserialize<'de> for UnknownFields<'a> {
 }
 
 /// The objects of the contract that refuse fields they do not know (their schema names).
-const REFUSE_UNKNOWN_FIELDS: [&str; 7] = [
+const REFUSE_UNKNOWN_FIELDS: [&str; 9] = [
     "Lead",
     "Contact",
     "Location",
@@ -216,6 +217,8 @@ const REFUSE_UNKNOWN_FIELDS: [&str; 7] = [
     "Consent",
     "Touchpoint",
     "LeadBatch",
+    "AddedTouchpoint",
+    "AddedTouchpoints",
 ];
 
 /// Says in an OpenAPI document that the objects of [`REFUSE_UNKNOWN_FIELDS`] refuse fields
@@ -368,6 +371,70 @@ pub struct RawTouchpoint<'a> {
     #[serde(borrow, default)]
     #[schema(value_type = Option<String>, max_length = 50)]
     pub kind: Text<'a>,
+    #[serde(borrow, flatten)]
+    #[schema(ignore)]
+    pub unknown: UnknownFields<'a>,
+}
+
+/// A touchpoint that happened after the lead was handed over (a webinar, a trade-fair
+/// visit, a nurturing email), with the client's own id for it: re-sending the same id is
+/// harmless, the same id with different content is a conflict.
+#[derive(Debug, Clone, Default, Deserialize, ToSchema)]
+#[schema(as = AddedTouchpoint)]
+pub struct RawAddedTouchpoint<'a> {
+    #[serde(borrow, default)]
+    #[schema(value_type = String, required = true, max_length = 100, examples("evt-2026-11-webinar-0042"))]
+    pub touchpoint_id: Text<'a>,
+    #[serde(borrow, default)]
+    #[schema(value_type = String, format = DateTime, required = true)]
+    pub occurred_at: Text<'a>,
+    #[serde(borrow, default)]
+    #[schema(value_type = String, required = true, max_length = 50,
+        examples("webinar", "trade_fair", "email_nurturing"))]
+    pub channel: Text<'a>,
+    #[serde(borrow, default)]
+    #[schema(value_type = Option<String>, max_length = 200)]
+    pub source: Text<'a>,
+    #[serde(borrow, default)]
+    #[schema(value_type = Option<String>, max_length = 200)]
+    pub medium: Text<'a>,
+    #[serde(borrow, default)]
+    #[schema(value_type = Option<String>, max_length = 200)]
+    pub campaign: Text<'a>,
+    #[serde(borrow, default)]
+    #[schema(value_type = Option<String>, max_length = 200)]
+    pub content: Text<'a>,
+    #[serde(borrow, default)]
+    #[schema(value_type = Option<String>, max_length = 50)]
+    pub kind: Text<'a>,
+    #[serde(borrow, flatten)]
+    #[schema(ignore)]
+    pub unknown: UnknownFields<'a>,
+}
+
+impl<'a> RawAddedTouchpoint<'a> {
+    /// The touchpoint's own fields, checked as a lead's touchpoints are.
+    pub fn touchpoint(&self) -> RawTouchpoint<'a> {
+        RawTouchpoint {
+            occurred_at: self.occurred_at.clone(),
+            channel: self.channel.clone(),
+            source: self.source.clone(),
+            medium: self.medium.clone(),
+            campaign: self.campaign.clone(),
+            content: self.content.clone(),
+            kind: self.kind.clone(),
+            unknown: self.unknown.clone(),
+        }
+    }
+}
+
+/// The body of `POST /api/v1/leads/{external_id}/touchpoints`: `{"touchpoints": [...]}`.
+#[derive(Debug, Clone, Default, Deserialize, ToSchema)]
+#[schema(as = AddedTouchpoints)]
+pub struct RawAddedTouchpoints<'a> {
+    #[serde(borrow, default)]
+    #[schema(value_type = Vec<RawAddedTouchpoint>, required = true, min_items = 1, max_items = 200)]
+    pub touchpoints: Lenient<Vec<Lenient<RawAddedTouchpoint<'a>>>>,
     #[serde(borrow, flatten)]
     #[schema(ignore)]
     pub unknown: UnknownFields<'a>,

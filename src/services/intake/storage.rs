@@ -293,7 +293,8 @@ fn resend(
     if existing.payload_hash == hash {
         return Ok(IntakeOutcome::Duplicate(existing));
     }
-    let stored = LeadInput::from_stored(&existing, &LeadRow::touchpoints(conn, existing.id)?);
+    let stored =
+        LeadInput::from_stored(&existing, &LeadRow::intake_touchpoints(conn, existing.id)?);
     let fields = stored.differing_fields(input);
     if fields.is_empty() {
         Ok(IntakeOutcome::Duplicate(existing))

@@ -8,7 +8,9 @@ use serde::Serialize;
 use utoipa::ToSchema;
 
 use super::MAX_TOUCHPOINTS;
-use super::input::{Lenient, Number, RawLead, RawTouchpoint, Text, UnknownFields};
+use super::input::{
+    Lenient, Number, RawAddedTouchpoint, RawLead, RawTouchpoint, Text, UnknownFields,
+};
 use crate::domain::{CountryCode, EmailAddress, PhoneNumber, Postcode, ProductLine};
 
 /// A problem with one field, addressed by its path (`leads[3].contact.email`).
@@ -427,6 +429,46 @@ impl LeadInput {
                 score,
                 consent_share,
                 touchpoints,
+            }),
+            _ => Err(p.found),
+        }
+    }
+}
+
+/// A touchpoint added after handover, as accepted: the client's id for it and the
+/// touchpoint.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct AddedTouchpointInput {
+    pub touchpoint_id: String,
+    pub touchpoint: TouchpointInput,
+}
+
+impl AddedTouchpointInput {
+    /// Checks and normalises `touchpoints[i]` of the body, as a lead's touchpoints are.
+    pub fn parse(
+        raw: &Lenient<RawAddedTouchpoint<'_>>,
+        i: usize,
+        now: NaiveDateTime,
+    ) -> Result<Self, FieldProblems> {
+        let mut p = Problems {
+            at: "",
+            found: FieldProblems::default(),
+        };
+        let path = [Step::Key("touchpoints"), Step::Index(i)];
+        let Some(raw) = p.object(&path, raw, true) else {
+            return Err(p.found);
+        };
+        let id = p.text(
+            &[path[0], path[1], Step::Key("touchpoint_id")],
+            &raw.touchpoint_id,
+            true,
+            100,
+        );
+        let touchpoint = parse_touchpoint(&mut p, &path, &raw.touchpoint(), now);
+        match (id, touchpoint) {
+            (Some(touchpoint_id), Some(touchpoint)) if p.found.is_empty() => Ok(Self {
+                touchpoint_id,
+                touchpoint,
             }),
             _ => Err(p.found),
         }

@@ -333,7 +333,10 @@ impl Run {
             &answers,
             true,
             &self.actor,
-            &self.sim.rule,
+            &feedback::SubmissionRules {
+                score: self.sim.rule,
+                ..Default::default()
+            },
             at,
         )?;
         if matches!(saved, feedback::Saved::Submitted { .. }) {

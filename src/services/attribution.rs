@@ -1,0 +1,21 @@
+//! Attribution: every won outcome's revenue credited to the touchpoints of the journey
+//! that produced it, under eight models.
+//!
+//! - [`models`]: the seven heuristic models, pure functions from a journey to shares;
+//! - [`markov`]: the data-driven model, a Markov chain's removal effects solved exactly;
+//! - [`split`]: shares to integer cents that sum exactly to the revenue;
+//! - [`credits`]: journeys read from storage, and credits written with the outcome;
+//! - [`runs`]: the Markov model's runs over every decided journey;
+//! - [`report`]: the channel manager's report per channel, campaign or source/medium;
+//! - [`dealer_touches`]: the visits, calls, demos and quotes a dealer logs on a lead.
+
+pub mod campaigns;
+pub mod credits;
+pub mod dealer_touches;
+pub mod markov;
+pub mod models;
+pub mod report;
+pub mod runs;
+pub mod split;
+
+pub use models::{HEURISTIC, Model, Settings};

@@ -1,0 +1,546 @@
+//! The channel manager's attribution report: per channel, campaign or source/medium,
+//! for a period and a scope of leads, under one model — leads, acceptance, wins and
+//! revenue as the model credits them, against the spend, with what dealers said of the
+//! leads' quality.
+//!
+//! Every lead counts once, split over its journey's touches by the model (so a lead two
+//! channels brought counts half to each, under linear): leads, accepted and won are these
+//! shares summed. Revenue is the stored credits of won outcomes (integer cents that sum
+//! exactly to the revenue); money is in the base currency, EUR (outcomes in other
+//! currencies are listed apart). Spend counts the whole months the period touches.
+
+use chrono::{Datelike, NaiveDate, NaiveDateTime, NaiveTime};
+use rustc_hash::FxHashMap;
+
+use super::credits::{conversion_time, markov_touch_shares};
+use super::models::{Journey, Model, Settings, Touch, shares};
+use crate::db::DbConnection;
+use crate::domain::{Currency, FeedbackOutcome, LeadStatus, LostReason};
+use crate::error::AppError;
+use crate::models::attribution::{
+    self as stored, LeadScope, ReportFeedback, ReportLead, ReportTouch, RunChannelRow, RunRow,
+};
+use crate::models::campaign::{Campaign, CampaignSpend};
+
+/// What a report's rows are.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Dimension {
+    #[default]
+    Channel,
+    Campaign,
+    SourceMedium,
+}
+
+impl Dimension {
+    pub const ALL: [Dimension; 3] = [
+        Dimension::Channel,
+        Dimension::Campaign,
+        Dimension::SourceMedium,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Dimension::Channel => "channel",
+            Dimension::Campaign => "campaign",
+            Dimension::SourceMedium => "source_medium",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|d| d.as_str() == s)
+    }
+}
+
+/// The key of the touches without a value for a dimension (no campaign; or a lead
+/// without touchpoints).
+pub const NONE: &str = "(none)";
+
+/// A report's question.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ReportFilter {
+    pub model: Model,
+    pub dimension: Dimension,
+    pub scope: LeadScope,
+}
+
+/// One row of the report.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ReportRow {
+    pub key: String,
+    /// The campaign's name, for campaign rows set up with one.
+    pub label: Option<String>,
+    pub leads: f64,
+    pub lead_share: f64,
+    pub accepted: f64,
+    pub won: f64,
+    pub revenue_cents: i64,
+    pub revenue_share: f64,
+    /// `None` where spend is not known (source/medium rows, campaigns without spend).
+    pub spend_cents: Option<i64>,
+    /// Median days from lead to close over the won leads the row has a share in.
+    pub median_days_to_close: Option<f64>,
+    /// Mean 1–5 rating dealers gave, weighted by the row's share of each lead.
+    pub mean_rating: Option<f64>,
+    /// Share of the row's leads with feedback that dealers never reached.
+    pub unreached_rate: Option<f64>,
+    pub top_lost_reasons: Vec<(LostReason, f64)>,
+    pub top_competitors: Vec<(String, f64)>,
+    // Sums behind the means.
+    rated_weight: f64,
+    rating_sum: f64,
+    feedback_weight: f64,
+    unreached_weight: f64,
+    close_days: Vec<f64>,
+    lost: FxHashMap<LostReason, f64>,
+    competitors: FxHashMap<String, f64>,
+}
+
+impl ReportRow {
+    pub fn conversion_rate(&self) -> Option<f64> {
+        (self.leads > 0.0).then(|| self.won / self.leads)
+    }
+
+    /// (revenue − spend) / spend.
+    pub fn roi(&self) -> Option<f64> {
+        let spend = self.spend_cents.filter(|s| *s > 0)? as f64;
+        Some((self.revenue_cents as f64 - spend) / spend)
+    }
+
+    /// Revenue per unit of spend.
+    pub fn roas(&self) -> Option<f64> {
+        let spend = self.spend_cents.filter(|s| *s > 0)? as f64;
+        Some(self.revenue_cents as f64 / spend)
+    }
+
+    pub fn cost_per_lead_cents(&self) -> Option<i64> {
+        let spend = self.spend_cents?;
+        (self.leads > 0.0).then(|| (spend as f64 / self.leads).round() as i64)
+    }
+
+    /// Spend per won customer.
+    pub fn cac_cents(&self) -> Option<i64> {
+        let spend = self.spend_cents?;
+        (self.won > 0.0).then(|| (spend as f64 / self.won).round() as i64)
+    }
+
+    fn add_lead(&mut self, share: f64, lead: &Facts<'_>) {
+        self.leads += share;
+        if lead.accepted {
+            self.accepted += share;
+        }
+        if lead.won {
+            self.won += share;
+            if share > 0.0
+                && let Some(days) = lead.days_to_close
+            {
+                self.close_days.push(days);
+            }
+        }
+        for f in lead.feedback {
+            self.feedback_weight += share;
+            if f.outcome == Some(FeedbackOutcome::Unreached) {
+                self.unreached_weight += share;
+            }
+            if let Some(q) = f.lead_quality {
+                self.rated_weight += share;
+                self.rating_sum += share * f64::from(q);
+            }
+            if let Some(r) = f.lost_reason {
+                *self.lost.entry(r).or_default() += share;
+            }
+            let c = f.competitor.trim();
+            if !c.is_empty() {
+                *self.competitors.entry(c.to_owned()).or_default() += share;
+            }
+        }
+    }
+
+    fn finish(&mut self, leads: f64, revenue: i64) {
+        self.lead_share = if leads > 0.0 { self.leads / leads } else { 0.0 };
+        self.revenue_share = if revenue > 0 {
+            self.revenue_cents as f64 / revenue as f64
+        } else {
+            0.0
+        };
+        self.mean_rating = (self.rated_weight > 0.0).then(|| self.rating_sum / self.rated_weight);
+        self.unreached_rate =
+            (self.feedback_weight > 0.0).then(|| self.unreached_weight / self.feedback_weight);
+        self.median_days_to_close = median(&mut self.close_days);
+        self.top_lost_reasons = top(&self.lost, 3);
+        self.top_competitors = top(&self.competitors, 3);
+    }
+}
+
+fn median(values: &mut [f64]) -> Option<f64> {
+    if values.is_empty() {
+        return None;
+    }
+    values.sort_by(f64::total_cmp);
+    let n = values.len();
+    Some(if n % 2 == 1 {
+        values[n / 2]
+    } else {
+        (values[n / 2 - 1] + values[n / 2]) / 2.0
+    })
+}
+
+/// The `n` largest, largest first (ties by key, so the order is stable).
+fn top<K: Clone + std::fmt::Display>(counts: &FxHashMap<K, f64>, n: usize) -> Vec<(K, f64)> {
+    let mut all: Vec<(K, f64)> = counts.iter().map(|(k, v)| (k.clone(), *v)).collect();
+    all.sort_by(|a, b| {
+        b.1.total_cmp(&a.1)
+            .then_with(|| a.0.to_string().cmp(&b.0.to_string()))
+    });
+    all.truncate(n);
+    all
+}
+
+/// The report: its rows (largest revenue first), their totals, and what it rests on.
+#[derive(Debug, Clone, Default)]
+pub struct Report {
+    pub rows: Vec<ReportRow>,
+    pub totals: ReportRow,
+    /// Revenue of won outcomes in other currencies, not in the rows.
+    pub other_currencies: Vec<(Currency, i64)>,
+    /// The Markov run the data-driven model's credits come from.
+    pub run: Option<(RunRow, Vec<RunChannelRow>)>,
+    /// Months whose spend counts (`YYYY-MM`, first and last).
+    pub spend_months: (String, String),
+}
+
+/// One lead's facts as the rows take them.
+struct Facts<'a> {
+    accepted: bool,
+    won: bool,
+    days_to_close: Option<f64>,
+    feedback: &'a [ReportFeedback],
+}
+
+/// A touch's key in `dimension`.
+fn key_of(t: &ReportTouch, dimension: Dimension) -> String {
+    match dimension {
+        Dimension::Channel => t.channel.clone(),
+        Dimension::Campaign => t.campaign.clone().unwrap_or_else(|| NONE.to_owned()),
+        Dimension::SourceMedium => format!(
+            "{} / {}",
+            t.source.as_deref().unwrap_or(NONE),
+            t.medium.as_deref().unwrap_or(NONE)
+        ),
+    }
+}
+
+/// Reads and computes the report for `filter` at `now`.
+pub fn load(
+    conn: &mut DbConnection,
+    filter: &ReportFilter,
+    settings: &Settings,
+    now: NaiveDateTime,
+) -> Result<Report, AppError> {
+    let leads = stored::report_leads(conn, &filter.scope)?;
+    let run = RunRow::latest(conn)?;
+    let spend_months = (
+        month(filter.scope.from.date()),
+        month(
+            filter
+                .scope
+                .until
+                .date()
+                .pred_opt()
+                .unwrap_or(filter.scope.until.date()),
+        ),
+    );
+    let (Some(first), Some(last)) = (leads.first().map(|l| l.id), leads.last().map(|l| l.id))
+    else {
+        return Ok(Report {
+            run,
+            spend_months,
+            ..Report::default()
+        });
+    };
+    let touches = stored::report_touches(conn, first, last)?;
+    let accepted: FxHashMap<i64, NaiveDateTime> = stored::report_acceptances(conn, first, last)?
+        .into_iter()
+        .filter_map(|(lead, at)| at.map(|at| (lead, at.get())))
+        .collect();
+    let feedback = stored::report_feedback(conn, first, last)?;
+    let credits = stored::report_credits(conn, filter.model, first, last)?;
+    let campaigns = Campaign::all(conn)?;
+    let spend = CampaignSpend::between(conn, &spend_months.0, &spend_months.1)?;
+    let input = Input {
+        leads: &leads,
+        touches: &touches,
+        accepted: &accepted,
+        feedback: &feedback,
+        credits: &credits,
+        campaigns: &campaigns,
+        spend: &spend,
+        channel_shares: run
+            .as_ref()
+            .map(|(_, c)| c.iter().map(|c| (c.channel.clone(), c.share)).collect())
+            .unwrap_or_default(),
+    };
+    let mut report = compute(&input, filter, settings, now);
+    report.run = run;
+    report.spend_months = spend_months;
+    Ok(report)
+}
+
+fn month(d: NaiveDate) -> String {
+    format!("{:04}-{:02}", d.year(), d.month())
+}
+
+/// What [`compute`] works on, read by [`load`].
+pub struct Input<'a> {
+    pub leads: &'a [ReportLead],
+    /// By lead id, then time.
+    pub touches: &'a [ReportTouch],
+    pub accepted: &'a FxHashMap<i64, NaiveDateTime>,
+    /// By lead id.
+    pub feedback: &'a [ReportFeedback],
+    /// By lead id, then slot.
+    pub credits: &'a [crate::models::attribution::CreditRow],
+    pub campaigns: &'a [Campaign],
+    pub spend: &'a [CampaignSpend],
+    pub channel_shares: Vec<(String, f64)>,
+}
+
+/// The report over `input`: pure, so it is tested without a database.
+pub fn compute(
+    input: &Input<'_>,
+    filter: &ReportFilter,
+    settings: &Settings,
+    now: NaiveDateTime,
+) -> Report {
+    let dimension = filter.dimension;
+    let mut rows: FxHashMap<String, ReportRow> = FxHashMap::default();
+    let mut other_currencies: FxHashMap<Currency, i64> = FxHashMap::default();
+    let touch_ids: FxHashMap<i64, &ReportTouch> = input.touches.iter().map(|t| (t.id, t)).collect();
+    let (mut t_at, mut f_at, mut c_at) = (0, 0, 0);
+    for lead in input.leads {
+        let own_touches = take(input.touches, &mut t_at, lead.id, |t| t.lead_id);
+        let own_feedback = take(input.feedback, &mut f_at, lead.id, |f| f.lead_id);
+        let own_credits = take(input.credits, &mut c_at, lead.id, |c| c.lead_id);
+        let won = lead.outcome == Some(FeedbackOutcome::Won);
+        let converted_at = match (won, lead.recorded_at) {
+            (true, Some(at)) => conversion_time(lead.close_date, at.get()),
+            _ => now,
+        };
+        let journey: Vec<&ReportTouch> = own_touches
+            .iter()
+            .filter(|t| t.occurred_at.get() <= converted_at)
+            .collect();
+        let facts = Facts {
+            accepted: input.accepted.contains_key(&lead.id)
+                || matches!(
+                    lead.status,
+                    LeadStatus::Accepted
+                        | LeadStatus::Contacted
+                        | LeadStatus::QuoteSent
+                        | LeadStatus::Won
+                ),
+            won,
+            days_to_close: won
+                .then(|| (converted_at - lead.received_at.get()).num_seconds() as f64 / 86_400.0)
+                .map(|d| d.max(0.0)),
+            feedback: own_feedback,
+        };
+        // The lead, split over its journey's keys by the model.
+        if journey.is_empty() {
+            rows.entry(NONE.to_owned())
+                .or_insert_with(|| row(NONE))
+                .add_lead(1.0, &facts);
+        } else {
+            let touches: Vec<Touch> = journey
+                .iter()
+                .map(|t| Touch {
+                    occurred_at: t.occurred_at.get(),
+                    channel: t.channel.clone(),
+                })
+                .collect();
+            let lead_shares = match filter.model {
+                Model::Markov => markov_touch_shares(&touches, &input.channel_shares),
+                model => shares(
+                    model,
+                    &Journey {
+                        touches: &touches,
+                        received_at: lead.received_at.get(),
+                        accepted_at: input.accepted.get(&lead.id).copied(),
+                        converted_at,
+                    },
+                    settings,
+                ),
+            };
+            let mut by_key: Vec<(String, f64)> = Vec::new();
+            for (t, share) in journey.iter().zip(lead_shares) {
+                let k = key_of(t, dimension);
+                match by_key.iter_mut().find(|(key, _)| *key == k) {
+                    Some((_, s)) => *s += share,
+                    None => by_key.push((k, share)),
+                }
+            }
+            for (k, share) in by_key {
+                rows.entry(k.clone())
+                    .or_insert_with(|| row(&k))
+                    .add_lead(share, &facts);
+            }
+        }
+        // Revenue: the stored credits.
+        if won {
+            let currency = lead.currency.unwrap_or(Currency::Eur);
+            for c in own_credits {
+                if currency != Currency::Eur {
+                    *other_currencies.entry(currency).or_default() += c.cents;
+                    continue;
+                }
+                let k = c
+                    .touchpoint_id
+                    .and_then(|id| touch_ids.get(&id))
+                    .map_or_else(|| NONE.to_owned(), |t| key_of(t, dimension));
+                rows.entry(k.clone())
+                    .or_insert_with(|| row(&k))
+                    .revenue_cents += c.cents;
+            }
+        }
+    }
+    add_spend(&mut rows, input, dimension);
+    let mut totals = row("");
+    for r in rows.values() {
+        totals.leads += r.leads;
+        totals.accepted += r.accepted;
+        totals.won += r.won;
+        totals.revenue_cents += r.revenue_cents;
+        totals.rated_weight += r.rated_weight;
+        totals.rating_sum += r.rating_sum;
+        totals.feedback_weight += r.feedback_weight;
+        totals.unreached_weight += r.unreached_weight;
+        totals.close_days.extend(r.close_days.iter().copied());
+        for (k, v) in &r.lost {
+            *totals.lost.entry(*k).or_default() += v;
+        }
+        for (k, v) in &r.competitors {
+            *totals.competitors.entry(k.clone()).or_default() += v;
+        }
+        if let Some(s) = r.spend_cents {
+            *totals.spend_cents.get_or_insert(0) += s;
+        }
+    }
+    // Won leads are counted once in the totals' median, not once per row.
+    totals.close_days = input
+        .leads
+        .iter()
+        .filter(|l| l.outcome == Some(FeedbackOutcome::Won))
+        .filter_map(|l| {
+            let at = conversion_time(l.close_date, l.recorded_at?.get());
+            Some(((at - l.received_at.get()).num_seconds() as f64 / 86_400.0).max(0.0))
+        })
+        .collect();
+    let (all_leads, all_revenue) = (totals.leads, totals.revenue_cents);
+    let mut rows: Vec<ReportRow> = rows.into_values().collect();
+    for r in &mut rows {
+        r.finish(all_leads, all_revenue);
+        if dimension == Dimension::Campaign {
+            r.label = input
+                .campaigns
+                .iter()
+                .find(|c| c.code == r.key)
+                .map(|c| c.name.clone());
+        }
+    }
+    totals.finish(all_leads, all_revenue);
+    rows.sort_by(|a, b| {
+        b.revenue_cents
+            .cmp(&a.revenue_cents)
+            .then_with(|| b.leads.total_cmp(&a.leads))
+            .then_with(|| a.key.cmp(&b.key))
+    });
+    let mut other_currencies: Vec<(Currency, i64)> = other_currencies.into_iter().collect();
+    other_currencies.sort_by_key(|(c, _)| c.as_str());
+    Report {
+        rows,
+        totals,
+        other_currencies,
+        run: None,
+        spend_months: (String::new(), String::new()),
+    }
+}
+
+fn row(key: &str) -> ReportRow {
+    ReportRow {
+        key: key.to_owned(),
+        ..ReportRow::default()
+    }
+}
+
+/// The items of `all` (sorted by lead) for `lead`, from `at` on; moves `at` past them.
+fn take<'a, T>(all: &'a [T], at: &mut usize, lead: i64, of: impl Fn(&T) -> i64) -> &'a [T] {
+    while *at < all.len() && of(&all[*at]) < lead {
+        *at += 1;
+    }
+    let start = *at;
+    while *at < all.len() && of(&all[*at]) == lead {
+        *at += 1;
+    }
+    &all[start..*at]
+}
+
+/// Spend per row: a campaign's own; a channel's, its campaigns' (by the channel they are
+/// set up under). Only EUR spend counts.
+fn add_spend(rows: &mut FxHashMap<String, ReportRow>, input: &Input<'_>, dimension: Dimension) {
+    if dimension == Dimension::SourceMedium {
+        return;
+    }
+    for s in input.spend.iter().filter(|s| s.currency == "EUR") {
+        let Some(campaign) = input.campaigns.iter().find(|c| c.id == s.campaign_id) else {
+            continue;
+        };
+        let k = match dimension {
+            Dimension::Channel => campaign.channel.clone(),
+            _ => campaign.code.clone(),
+        };
+        let r = rows.entry(k.clone()).or_insert_with(|| row(&k));
+        *r.spend_cents.get_or_insert(0) += s.amount_cents;
+    }
+}
+
+/// The first instant of `day` and of the day after `last` (a period's bounds).
+pub fn period(first: NaiveDate, last: NaiveDate) -> (NaiveDateTime, NaiveDateTime) {
+    let midnight = NaiveTime::MIN;
+    (
+        first.and_time(midnight),
+        last.succ_opt().unwrap_or(last).and_time(midnight),
+    )
+}
+
+/// The same scope under every model: per key, the revenue each model credits (the
+/// model comparison). Rows in the order of the first model's revenue.
+pub fn compare_models(
+    conn: &mut DbConnection,
+    filter: &ReportFilter,
+    settings: &Settings,
+    now: NaiveDateTime,
+) -> Result<Vec<(String, Vec<i64>)>, AppError> {
+    let mut by_key: Vec<(String, Vec<i64>)> = Vec::new();
+    for (i, &model) in Model::ALL.iter().enumerate() {
+        let report = load(
+            conn,
+            &ReportFilter {
+                model,
+                ..filter.clone()
+            },
+            settings,
+            now,
+        )?;
+        for r in report.rows {
+            match by_key.iter_mut().find(|(k, _)| *k == r.key) {
+                Some((_, v)) => v[i] = r.revenue_cents,
+                None => {
+                    let mut v = vec![0; Model::ALL.len()];
+                    v[i] = r.revenue_cents;
+                    by_key.push((r.key, v));
+                }
+            }
+        }
+    }
+    by_key.sort_by(|a, b| b.1[0].cmp(&a.1[0]).then_with(|| a.0.cmp(&b.0)));
+    Ok(by_key)
+}

@@ -1,0 +1,351 @@
+//! Runs of the data-driven model: every decided journey (converted or not) is read on a
+//! reading connection, the chain is solved, and in one short write the run is stored and
+//! every won outcome's Markov credits are rewritten from it.
+//!
+//! A journey is decided when its lead was won (converted; its touchpoints up to the
+//! conversion), lost, never reached, or is still open `horizon_days` after it was
+//! received (not converted). Leads without touchpoints take no part in the chain.
+
+use std::time::Instant;
+
+use chrono::{NaiveDateTime, TimeDelta};
+use rustc_hash::{FxHashMap, FxHashSet};
+
+use super::credits::{StoredJourney, conversion_time, markov_touch_shares, rows_for};
+use super::markov::{Path, removal_effects, touch_shares};
+use super::models::{Model, Settings};
+use crate::db::DbConnection;
+use crate::domain::{Currency, FeedbackOutcome};
+use crate::error::AppError;
+use crate::models::attribution::{
+    self as stored, CreditRow, NewRun, RunChannelRow, RunRow, WonState,
+};
+use crate::models::feedback::SaleOutcome;
+use crate::models::lead::LeadRow;
+
+/// A won journey, kept for its credits.
+#[derive(Debug, Clone)]
+struct Won {
+    /// What the credits were computed from (compared when they are stored).
+    state: WonState,
+    lead_id: i64,
+    revenue_cents: i64,
+    currency: Currency,
+    touchpoint_ids: Vec<i64>,
+    channels: Vec<u32>,
+}
+
+/// Everything a run reads, gathered outside the writer.
+#[derive(Debug, Clone, Default)]
+pub struct Gathered {
+    /// Channel names; a path's channels index into this.
+    channels: Vec<String>,
+    paths: Vec<Path>,
+    won: Vec<Won>,
+}
+
+impl Gathered {
+    pub fn journeys(&self) -> usize {
+        self.paths.len()
+    }
+}
+
+/// Reads every decided journey at `now`.
+pub fn gather(
+    conn: &mut DbConnection,
+    settings: &Settings,
+    now: NaiveDateTime,
+) -> Result<Gathered, AppError> {
+    let leads = stored::decided_leads(conn)?;
+    let touches = stored::all_touches(conn)?;
+    let unreached: FxHashSet<i64> = stored::never_reached(conn)?.into_iter().collect();
+    let horizon = now - TimeDelta::days(settings.horizon_days);
+    let mut g = Gathered::default();
+    let mut index: FxHashMap<String, u32> = FxHashMap::default();
+    let mut at = 0;
+    for lead in leads {
+        // The lead's touchpoints, in time order (both lists are in lead order).
+        while at < touches.len() && touches[at].lead_id < lead.lead_id {
+            at += 1;
+        }
+        let start = at;
+        while at < touches.len() && touches[at].lead_id == lead.lead_id {
+            at += 1;
+        }
+        let own = &touches[start..at];
+        let won = lead.outcome == Some(FeedbackOutcome::Won);
+        let decided = won
+            || lead.outcome == Some(FeedbackOutcome::Lost)
+            || unreached.contains(&lead.lead_id)
+            || lead.received_at.get() <= horizon;
+        if !decided {
+            continue;
+        }
+        let until = match (won, lead.recorded_at) {
+            (true, Some(recorded)) => conversion_time(lead.close_date, recorded.get()),
+            _ => now,
+        };
+        let mut channels = Vec::new();
+        let mut ids = Vec::new();
+        for t in own.iter().filter(|t| t.occurred_at.get() <= until) {
+            let next = u32::try_from(index.len()).unwrap_or(u32::MAX);
+            let c = *index.entry(t.channel.clone()).or_insert_with(|| {
+                g.channels.push(t.channel.clone());
+                next
+            });
+            channels.push(c);
+            ids.push(t.touchpoint_id);
+        }
+        if won {
+            g.won.push(Won {
+                state: WonState {
+                    lead_id: lead.lead_id,
+                    last_event_id: lead.last_event_id.clone().unwrap_or_default(),
+                    touchpoints: i64::try_from(own.len()).unwrap_or(i64::MAX),
+                    newest_touchpoint: own.iter().map(|t| t.touchpoint_id).max(),
+                },
+                lead_id: lead.lead_id,
+                revenue_cents: lead.revenue_cents.unwrap_or(0),
+                currency: lead.currency.unwrap_or(Currency::Eur),
+                touchpoint_ids: ids,
+                channels: channels.clone(),
+            });
+        }
+        if !channels.is_empty() {
+            g.paths.push(Path {
+                channels,
+                converted: won,
+            });
+        }
+    }
+    Ok(g)
+}
+
+/// What a run found, ready to store.
+#[derive(Debug, Clone)]
+pub struct Solved {
+    pub journeys: usize,
+    pub conversions: usize,
+    pub states: usize,
+    pub conversion_probability: f64,
+    pub order: usize,
+    pub channels: Vec<RunChannelRow>,
+    /// Per won lead: what its Markov credits were computed from, and the credits.
+    credits: FxHashMap<i64, (WonState, Vec<CreditRow>)>,
+    pub seconds: f64,
+}
+
+/// Solves the chain over what was gathered and credits every won outcome from it.
+pub fn solve(g: &Gathered, settings: &Settings) -> Result<Solved, AppError> {
+    let started = Instant::now();
+    let removal = removal_effects(&g.paths, g.channels.len(), settings.markov_order)
+        .map_err(|e| AppError::Internal(anyhow::anyhow!(e)))?;
+    let shares = removal.shares();
+    let mut credits = FxHashMap::default();
+    let mut credited = vec![0i64; g.channels.len()];
+    let mut in_journeys = vec![0i64; g.channels.len()];
+    for p in &g.paths {
+        let mut seen: Vec<u32> = p.channels.clone();
+        seen.sort_unstable();
+        seen.dedup();
+        for c in seen {
+            in_journeys[c as usize] += 1;
+        }
+    }
+    for w in &g.won {
+        let rows = rows_for(
+            w.lead_id,
+            Model::Markov,
+            &w.touchpoint_ids,
+            &touch_shares(&w.channels, &shares),
+            w.revenue_cents,
+        );
+        if w.currency == Currency::Eur {
+            for (row, &c) in rows.iter().zip(&w.channels) {
+                credited[c as usize] += row.cents;
+            }
+        }
+        credits.insert(w.lead_id, (w.state.clone(), rows));
+    }
+    let channels = g
+        .channels
+        .iter()
+        .enumerate()
+        .map(|(i, name)| RunChannelRow {
+            run_id: 0,
+            channel: name.clone(),
+            journeys: in_journeys[i],
+            removal_effect: removal.effects[i],
+            share: shares[i],
+            credited_cents: credited[i],
+        })
+        .collect();
+    Ok(Solved {
+        journeys: removal.journeys,
+        conversions: removal.conversions,
+        states: removal.states,
+        conversion_probability: removal.conversion_probability,
+        order: removal.order,
+        channels,
+        credits,
+        seconds: started.elapsed().as_secs_f64(),
+    })
+}
+
+/// Stores a solved run and rewrites every won outcome's Markov credits from it, in the
+/// caller's transaction. A won lead whose outcome or touchpoints changed since the
+/// journeys were read is credited from its journey now. Returns the run's id.
+pub fn store(
+    conn: &mut DbConnection,
+    solved: &Solved,
+    requested_by: &str,
+    started_at: NaiveDateTime,
+    now: NaiveDateTime,
+) -> Result<i64, AppError> {
+    let channel_shares: Vec<(String, f64)> = solved
+        .channels
+        .iter()
+        .map(|c| (c.channel.clone(), c.share))
+        .collect();
+    let mut rows = Vec::new();
+    let mut credited = 0i64;
+    for now_won in stored::won_leads(conn)? {
+        credited += 1;
+        match solved.credits.get(&now_won.lead_id) {
+            Some((read, kept)) if *read == now_won => rows.extend(kept.iter().cloned()),
+            _ => rows.extend(current_markov_rows(conn, now_won.lead_id, &channel_shares)?),
+        }
+    }
+    CreditRow::replace_model(conn, Model::Markov, &rows)?;
+    let run = NewRun {
+        requested_by,
+        started_at,
+        finished_at: now,
+        markov_order: i32::try_from(solved.order).unwrap_or(1),
+        journeys: i64::try_from(solved.journeys).unwrap_or(i64::MAX),
+        conversions: i64::try_from(solved.conversions).unwrap_or(i64::MAX),
+        states: i64::try_from(solved.states).unwrap_or(i64::MAX),
+        conversion_probability: solved.conversion_probability,
+        credited_outcomes: credited,
+        error: None,
+    };
+    Ok(RunRow::insert(conn, &run, &solved.channels)?)
+}
+
+/// A won lead's Markov credits from its journey now.
+fn current_markov_rows(
+    conn: &mut DbConnection,
+    lead_id: i64,
+    channel_shares: &[(String, f64)],
+) -> Result<Vec<CreditRow>, AppError> {
+    let Some(outcome) = SaleOutcome::find(conn, lead_id)? else {
+        return Ok(Vec::new());
+    };
+    let converted_at = conversion_time(outcome.close_date, outcome.recorded_at.get());
+    let journey = StoredJourney::of(&LeadRow::touchpoints(conn, lead_id)?, converted_at);
+    Ok(rows_for(
+        lead_id,
+        Model::Markov,
+        &journey.touchpoint_ids,
+        &markov_touch_shares(&journey.touches, channel_shares),
+        outcome.revenue_cents.unwrap_or(0),
+    ))
+}
+
+/// How often the portal runs the model on its own.
+pub const EVERY: TimeDelta = TimeDelta::hours(1);
+
+/// Whether a scheduled run is due at `now`: none yet, or the latest finished `EVERY` ago.
+pub fn due(conn: &mut DbConnection, now: NaiveDateTime) -> Result<bool, AppError> {
+    Ok(RunRow::recent(conn, 1)?
+        .first()
+        .is_none_or(|r| now - r.finished_at.get() >= EVERY))
+}
+
+/// Records a run that failed (too many states, say), so managers see why.
+pub fn store_failure(
+    conn: &mut DbConnection,
+    requested_by: &str,
+    started_at: NaiveDateTime,
+    now: NaiveDateTime,
+    order: usize,
+    journeys: usize,
+    error: &str,
+) -> Result<(), AppError> {
+    let run = NewRun {
+        requested_by,
+        started_at,
+        finished_at: now,
+        markov_order: i32::try_from(order).unwrap_or(1),
+        journeys: i64::try_from(journeys).unwrap_or(i64::MAX),
+        conversions: 0,
+        states: 0,
+        conversion_probability: 0.0,
+        credited_outcomes: 0,
+        error: Some(error),
+    };
+    RunRow::insert(conn, &run, &[])?;
+    Ok(())
+}
+
+/// A whole run on one connection (the CLI, tests): gather, solve, store.
+pub fn run_on(
+    conn: &mut DbConnection,
+    settings: &Settings,
+    requested_by: &str,
+    now: NaiveDateTime,
+) -> Result<(i64, Solved), AppError> {
+    let g = gather(conn, settings, now)?;
+    let solved = solve(&g, settings)?;
+    let id = crate::db::transaction_retrying(conn, |conn| {
+        store(conn, &solved, requested_by, now, crate::db::now().max(now))
+    })?;
+    Ok((id, solved))
+}
+
+/// A run as the portal does it (on its tick, or when a manager asks): the journeys read
+/// and the chain solved on a reading connection, then stored by the writer in one
+/// transaction. A run that cannot be solved is recorded with its reason.
+pub async fn run(
+    db: &crate::db::Db,
+    settings: Settings,
+    requested_by: String,
+) -> Result<(i64, Solved), AppError> {
+    let started_at = crate::db::now();
+    let solved = db
+        .read(move |conn| -> Result<_, AppError> {
+            let g = gather(conn, &settings, started_at)?;
+            let journeys = g.journeys();
+            Ok((journeys, solve(&g, &settings)))
+        })
+        .await?;
+    match solved {
+        (_, Ok(solved)) => {
+            let by = requested_by.clone();
+            db.write(move |conn| {
+                let id = crate::db::transaction_retrying(conn, |conn| {
+                    store(conn, &solved, &by, started_at, crate::db::now())
+                })?;
+                Ok::<_, AppError>((id, solved))
+            })
+            .await
+        }
+        (journeys, Err(e)) => {
+            let reason = format!("{e:#}");
+            let order = settings.markov_order;
+            db.write(move |conn| {
+                store_failure(
+                    conn,
+                    &requested_by,
+                    started_at,
+                    crate::db::now(),
+                    order,
+                    journeys,
+                    &reason,
+                )
+            })
+            .await?;
+            Err(e)
+        }
+    }
+}
