@@ -592,9 +592,24 @@ fn run_attribution(settings: &Settings, recredit: bool) -> anyhow::Result<()> {
     };
     let read = started.elapsed();
     let solved = runs::solve(&gathered, &attribution)?;
+    let mut credited = 0;
+    for range in runs::chunks(&solved) {
+        credited += as_writer(&db, |conn| {
+            Ok(db::transaction_retrying(conn, |conn| {
+                runs::store_chunk(conn, &solved, range)
+            })?)
+        })?;
+    }
     let id = as_writer(&db, |conn| {
         Ok(db::transaction_retrying(conn, |conn| {
-            runs::store(conn, &solved, "command line", started_at, db::now())
+            runs::finish(
+                conn,
+                &solved,
+                credited,
+                "command line",
+                started_at,
+                db::now(),
+            )
         })?)
     })?;
     println!(

@@ -57,17 +57,24 @@ impl CreditRow {
             .map(drop)
     }
 
-    /// Replaces every credit under `model` with `rows`, in multi-row inserts (a run writes
-    /// hundreds of thousands). The statement holds numbers and the model's fixed code only.
-    pub fn replace_model(
+    /// Replaces the credits under `model` of the leads with ids in `[first, last]` with
+    /// `rows`, in multi-row inserts (a run writes hundreds of thousands). The statement holds
+    /// numbers and the model's fixed code only.
+    pub fn replace_model_between(
         conn: &mut DbConnection,
         model: AttributionModel,
+        first: i64,
+        last: i64,
         rows: &[CreditRow],
     ) -> QueryResult<()> {
         use diesel::connection::SimpleConnection;
         const CHUNK: usize = 1_000;
-        diesel::delete(attribution_credits::table.filter(attribution_credits::model.eq(model)))
-            .execute(conn)?;
+        diesel::delete(
+            attribution_credits::table
+                .filter(attribution_credits::model.eq(model))
+                .filter(attribution_credits::lead_id.between(first, last)),
+        )
+        .execute(conn)?;
         for chunk in rows.chunks(CHUNK) {
             let mut sql = String::from(
                 "INSERT INTO attribution_credits (lead_id, model, slot, touchpoint_id, cents) \
@@ -290,12 +297,17 @@ pub struct WonState {
     pub newest_touchpoint: Option<i64>,
 }
 
-/// Every won lead's [`WonState`], in lead order.
-pub fn won_leads(conn: &mut DbConnection) -> QueryResult<Vec<WonState>> {
+/// The [`WonState`] of every won lead with an id in `[first, last]`, in lead order.
+pub fn won_leads_between(
+    conn: &mut DbConnection,
+    first: i64,
+    last: i64,
+) -> QueryResult<Vec<WonState>> {
     use diesel::dsl::{count, max};
     sale_outcomes::table
         .left_join(touchpoints::table.on(touchpoints::lead_id.eq(sale_outcomes::lead_id)))
         .filter(sale_outcomes::outcome.eq(FeedbackOutcome::Won))
+        .filter(sale_outcomes::lead_id.between(first, last))
         .group_by((sale_outcomes::lead_id, sale_outcomes::last_event_id))
         .order(sale_outcomes::lead_id)
         .select((
@@ -452,6 +464,7 @@ pub struct ReportFeedback {
     pub lead_quality: Option<i32>,
     pub lost_reason: Option<crate::domain::LostReason>,
     pub competitor: String,
+    pub first_heard: Option<crate::domain::feedback_fields::FirstHeard>,
 }
 
 pub fn report_feedback(
@@ -470,6 +483,7 @@ pub fn report_feedback(
             feedback::lead_quality,
             feedback::lost_reason,
             feedback::competitor,
+            feedback::first_heard,
         ))
         .load(conn)
 }

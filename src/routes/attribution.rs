@@ -12,15 +12,16 @@ use chrono::{Datelike, NaiveDate, TimeDelta};
 use serde::Deserialize;
 
 use super::{html, see_other_with_notice};
+use crate::domain::feedback_fields::FirstHeard;
 use crate::domain::{Currency, RegionKey};
 use crate::error::AppError;
 use crate::models::attribution::{LeadScope, RunChannelRow, RunRow};
 use crate::models::dealer::Dealer;
 use crate::services::attribution::report::{self, Dimension, Report, ReportFilter, ReportRow};
-use crate::services::attribution::{Model, campaigns, runs};
+use crate::services::attribution::{Model, campaigns, checks, runs};
 use crate::services::audit;
 use crate::services::csv_export::cell;
-use crate::web::charts::GroupedBarChart;
+use crate::web::charts::{GroupedBarChart, LineChart, Series};
 use crate::web::{AppState, Page, Staff};
 
 pub fn configure(routes: &mut crate::routes::Routes) {
@@ -28,6 +29,7 @@ pub fn configure(routes: &mut crate::routes::Routes) {
         .get("/attribution", report_page)
         .get("/attribution.csv", report_csv)
         .get("/attribution/models", models_page)
+        .get("/attribution/checks", checks_page)
         .post("/attribution/runs", run_now)
         .get("/campaigns", campaigns_page)
         .post("/campaigns", save_campaign)
@@ -150,6 +152,10 @@ impl Checked {
 
     fn compare_href(&self) -> String {
         self.href("/attribution/models", &[])
+    }
+
+    fn checks_href(&self) -> String {
+        self.href("/attribution/checks", &[])
     }
 
     /// The address of the report with these filters and `changes` (`key=value` pairs).
@@ -473,6 +479,111 @@ async fn models_page(
         filter,
         models: Model::ALL,
         rows,
+    })
+}
+
+#[derive(Template)]
+#[template(path = "attribution/checks.html")]
+struct ChecksPage {
+    page: Page,
+    filter: Checked,
+    checks: checks::Checks,
+}
+
+impl ChecksPage {
+    fn key_label(&self, key: &str) -> String {
+        if self.filter.dimension == Dimension::Channel {
+            self.page.channel(key)
+        } else {
+            key.to_owned()
+        }
+    }
+
+    fn conversion(&self, cell: &checks::Cell) -> String {
+        cell.conversion_rate().map_or_else(
+            || "—".to_owned(),
+            |r| format!("{} %", self.page.decimal(r * 100.0, 1)),
+        )
+    }
+
+    fn per_lead(&self, cell: &checks::Cell) -> String {
+        cell.revenue_per_lead_cents()
+            .map_or_else(|| "—".to_owned(), |c| self.page.money(&c))
+    }
+
+    fn band(&self, band: &Option<i32>) -> String {
+        checks::band_label(*band)
+    }
+
+    fn roi(&self, cell: &(i64, Option<i64>)) -> String {
+        match cell.1.filter(|s| *s > 0) {
+            Some(spend) => format!(
+                "{} %",
+                self.page
+                    .decimal((cell.0 - spend) as f64 / spend as f64 * 100.0, 0)
+            ),
+            None => "—".to_owned(),
+        }
+    }
+
+    fn answer(&self, a: &FirstHeard) -> String {
+        self.page.t(&format!("feedback-heard-{}", a.as_str()))
+    }
+
+    fn trend_chart(&self) -> String {
+        LineChart {
+            title: self.page.t("attribution-trend-title"),
+            x_labels: self.checks.months.iter().map(|(m, _)| m.clone()).collect(),
+            series: self
+                .checks
+                .keys
+                .iter()
+                .enumerate()
+                .map(|(i, k)| Series {
+                    name: self.key_label(k),
+                    values: self
+                        .checks
+                        .months
+                        .iter()
+                        .map(|(_, cells)| Some(cells[i].0 as f64 / 100.0))
+                        .collect(),
+                })
+                .collect(),
+            y_min: 0.0,
+            y_max: self
+                .checks
+                .months
+                .iter()
+                .flat_map(|(_, c)| c.iter().map(|x| x.0 as f64 / 100.0))
+                .fold(1.0, f64::max),
+            y_unit: " €".into(),
+        }
+        .render()
+    }
+}
+
+/// Is the lead score right, the monthly trend, first heard against first touch.
+async fn checks_page(
+    state: web::Data<AppState>,
+    page: Page,
+    _staff: Staff,
+    query: web::Query<ReportParams>,
+) -> Result<HttpResponse, AppError> {
+    let now = crate::db::now();
+    let filter = query.into_inner().check(now.date());
+    let settings = state.attribution();
+    let wanted = filter.clone();
+    let checks = state
+        .db
+        .read(move |conn| {
+            let f = wanted.filter(conn)?;
+            checks::load(conn, &f, &settings, now)
+        })
+        .await?;
+    html(&ChecksPage {
+        page,
+        filter,
+        checks,
     })
 }
 

@@ -7,9 +7,11 @@
 //! - [`credits`]: journeys read from storage, and credits written with the outcome;
 //! - [`runs`]: the Markov model's runs over every decided journey;
 //! - [`report`]: the channel manager's report per channel, campaign or source/medium;
+//! - [`checks`]: the lead score's calibration, the monthly trend, first heard against first touch;
 //! - [`dealer_touches`]: the visits, calls, demos and quotes a dealer logs on a lead.
 
 pub mod campaigns;
+pub mod checks;
 pub mod credits;
 pub mod dealer_touches;
 pub mod markov;

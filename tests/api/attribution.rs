@@ -516,3 +516,27 @@ async fn dealers_cannot_reach_the_attribution_pages() {
         .await;
     assert!(page.status == 403 || page.status == 404, "{}", page.status);
 }
+
+#[tokio::test]
+async fn the_checks_page_sets_the_lead_score_and_the_first_contact_against_the_sales() {
+    let app = portal().await;
+    let lead = push_lead(&app, "ATT-10").await;
+    push_lead(&app, "ATT-11").await;
+    let mut phone = logged_in(&app, "uno@example.it").await;
+    win(&mut phone, lead, "2000").await;
+    let mut desk = logged_in(&app, "canale@example.it").await;
+
+    let page = desk
+        .get(&format!("/attribution/checks?model=linear&{PERIOD}"))
+        .await;
+    assert_eq!(page.status, 200, "{}", page.html);
+    // Two leads of one grade, one of them won.
+    assert_eq!(
+        page.all("data-leads").first().map(String::as_str),
+        Some("2")
+    );
+    assert_eq!(page.all("data-won").first().map(String::as_str), Some("1"));
+    // The won sale's first touch was paid search; the customer said "trade fair".
+    assert!(page.has("data-first-touch", "paid_search"), "{}", page.html);
+    assert!(page.has("data-month", "2026-11"), "{}", page.html);
+}

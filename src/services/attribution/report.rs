@@ -229,6 +229,79 @@ fn key_of(t: &ReportTouch, dimension: Dimension) -> String {
     }
 }
 
+/// Everything a report reads, owned.
+pub struct Loaded {
+    pub leads: Vec<ReportLead>,
+    pub touches: Vec<ReportTouch>,
+    pub accepted: FxHashMap<i64, NaiveDateTime>,
+    pub feedback: Vec<ReportFeedback>,
+    pub credits: Vec<crate::models::attribution::CreditRow>,
+    pub campaigns: Vec<Campaign>,
+    pub spend: Vec<CampaignSpend>,
+    pub run: Option<(RunRow, Vec<RunChannelRow>)>,
+    pub spend_months: (String, String),
+}
+
+impl Loaded {
+    /// Reads what the report for `filter` needs.
+    pub fn read(conn: &mut DbConnection, filter: &ReportFilter) -> Result<Self, AppError> {
+        let leads = stored::report_leads(conn, &filter.scope)?;
+        let run = RunRow::latest(conn)?;
+        let until = filter.scope.until.date();
+        let spend_months = (
+            month(filter.scope.from.date()),
+            month(until.pred_opt().unwrap_or(until)),
+        );
+        let campaigns = Campaign::all(conn)?;
+        let spend = CampaignSpend::between(conn, &spend_months.0, &spend_months.1)?;
+        let (Some(first), Some(last)) = (leads.first().map(|l| l.id), leads.last().map(|l| l.id))
+        else {
+            return Ok(Self {
+                leads,
+                touches: Vec::new(),
+                accepted: FxHashMap::default(),
+                feedback: Vec::new(),
+                credits: Vec::new(),
+                campaigns,
+                spend,
+                run,
+                spend_months,
+            });
+        };
+        Ok(Self {
+            touches: stored::report_touches(conn, first, last)?,
+            accepted: stored::report_acceptances(conn, first, last)?
+                .into_iter()
+                .filter_map(|(lead, at)| at.map(|at| (lead, at.get())))
+                .collect(),
+            feedback: stored::report_feedback(conn, first, last)?,
+            credits: stored::report_credits(conn, filter.model, first, last)?,
+            leads,
+            campaigns,
+            spend,
+            run,
+            spend_months,
+        })
+    }
+
+    pub fn input(&self) -> Input<'_> {
+        Input {
+            leads: &self.leads,
+            touches: &self.touches,
+            accepted: &self.accepted,
+            feedback: &self.feedback,
+            credits: &self.credits,
+            campaigns: &self.campaigns,
+            spend: &self.spend,
+            channel_shares: self
+                .run
+                .as_ref()
+                .map(|(_, c)| c.iter().map(|c| (c.channel.clone(), c.share)).collect())
+                .unwrap_or_default(),
+        }
+    }
+}
+
 /// Reads and computes the report for `filter` at `now`.
 pub fn load(
     conn: &mut DbConnection,
@@ -236,56 +309,14 @@ pub fn load(
     settings: &Settings,
     now: NaiveDateTime,
 ) -> Result<Report, AppError> {
-    let leads = stored::report_leads(conn, &filter.scope)?;
-    let run = RunRow::latest(conn)?;
-    let spend_months = (
-        month(filter.scope.from.date()),
-        month(
-            filter
-                .scope
-                .until
-                .date()
-                .pred_opt()
-                .unwrap_or(filter.scope.until.date()),
-        ),
-    );
-    let (Some(first), Some(last)) = (leads.first().map(|l| l.id), leads.last().map(|l| l.id))
-    else {
-        return Ok(Report {
-            run,
-            spend_months,
-            ..Report::default()
-        });
-    };
-    let touches = stored::report_touches(conn, first, last)?;
-    let accepted: FxHashMap<i64, NaiveDateTime> = stored::report_acceptances(conn, first, last)?
-        .into_iter()
-        .filter_map(|(lead, at)| at.map(|at| (lead, at.get())))
-        .collect();
-    let feedback = stored::report_feedback(conn, first, last)?;
-    let credits = stored::report_credits(conn, filter.model, first, last)?;
-    let campaigns = Campaign::all(conn)?;
-    let spend = CampaignSpend::between(conn, &spend_months.0, &spend_months.1)?;
-    let input = Input {
-        leads: &leads,
-        touches: &touches,
-        accepted: &accepted,
-        feedback: &feedback,
-        credits: &credits,
-        campaigns: &campaigns,
-        spend: &spend,
-        channel_shares: run
-            .as_ref()
-            .map(|(_, c)| c.iter().map(|c| (c.channel.clone(), c.share)).collect())
-            .unwrap_or_default(),
-    };
-    let mut report = compute(&input, filter, settings, now);
-    report.run = run;
-    report.spend_months = spend_months;
+    let loaded = Loaded::read(conn, filter)?;
+    let mut report = compute(&loaded.input(), filter, settings, now);
+    report.run = loaded.run;
+    report.spend_months = loaded.spend_months;
     Ok(report)
 }
 
-fn month(d: NaiveDate) -> String {
+pub fn month(d: NaiveDate) -> String {
     format!("{:04}-{:02}", d.year(), d.month())
 }
 
@@ -304,6 +335,23 @@ pub struct Input<'a> {
     pub channel_shares: Vec<(String, f64)>,
 }
 
+/// One lead as the report split it: its share of each key under the model, its revenue
+/// credited to each key (EUR), and what the checks page groups it by.
+#[derive(Debug, Clone, Default)]
+pub struct LeadSplit {
+    pub by_key: Vec<(String, f64)>,
+    pub revenue_by_key: Vec<(String, i64)>,
+    pub won: bool,
+    pub grade: Option<String>,
+    pub score: Option<i32>,
+    /// The month of the conversion (`YYYY-MM`), for won leads.
+    pub close_month: Option<String>,
+    /// The channel of the journey's first touch.
+    pub first_channel: Option<String>,
+    /// How the customer said they first heard of us (the latest submitted answer).
+    pub first_heard: Option<crate::domain::feedback_fields::FirstHeard>,
+}
+
 /// The report over `input`: pure, so it is tested without a database.
 pub fn compute(
     input: &Input<'_>,
@@ -311,7 +359,18 @@ pub fn compute(
     settings: &Settings,
     now: NaiveDateTime,
 ) -> Report {
+    compute_with_splits(input, filter, settings, now).0
+}
+
+/// The report over `input`, with each lead's split (for [`super::checks`]).
+pub fn compute_with_splits(
+    input: &Input<'_>,
+    filter: &ReportFilter,
+    settings: &Settings,
+    now: NaiveDateTime,
+) -> (Report, Vec<LeadSplit>) {
     let dimension = filter.dimension;
+    let mut splits = Vec::with_capacity(input.leads.len());
     let mut rows: FxHashMap<String, ReportRow> = FxHashMap::default();
     let mut other_currencies: FxHashMap<Currency, i64> = FxHashMap::default();
     let touch_ids: FxHashMap<i64, &ReportTouch> = input.touches.iter().map(|t| (t.id, t)).collect();
@@ -344,11 +403,21 @@ pub fn compute(
                 .map(|d| d.max(0.0)),
             feedback: own_feedback,
         };
+        let mut split = LeadSplit {
+            won,
+            grade: lead.grade.clone(),
+            score: lead.score,
+            close_month: won.then(|| month(converted_at.date())),
+            first_channel: journey.first().map(|t| t.channel.clone()),
+            first_heard: own_feedback.iter().rev().find_map(|f| f.first_heard),
+            ..LeadSplit::default()
+        };
         // The lead, split over its journey's keys by the model.
         if journey.is_empty() {
             rows.entry(NONE.to_owned())
                 .or_insert_with(|| row(NONE))
                 .add_lead(1.0, &facts);
+            split.by_key.push((NONE.to_owned(), 1.0));
         } else {
             let touches: Vec<Touch> = journey
                 .iter()
@@ -378,11 +447,12 @@ pub fn compute(
                     None => by_key.push((k, share)),
                 }
             }
-            for (k, share) in by_key {
+            for (k, share) in &by_key {
                 rows.entry(k.clone())
-                    .or_insert_with(|| row(&k))
-                    .add_lead(share, &facts);
+                    .or_insert_with(|| row(k))
+                    .add_lead(*share, &facts);
             }
+            split.by_key = by_key;
         }
         // Revenue: the stored credits.
         if won {
@@ -399,8 +469,13 @@ pub fn compute(
                 rows.entry(k.clone())
                     .or_insert_with(|| row(&k))
                     .revenue_cents += c.cents;
+                match split.revenue_by_key.iter_mut().find(|(key, _)| *key == k) {
+                    Some((_, cents)) => *cents += c.cents,
+                    None => split.revenue_by_key.push((k, c.cents)),
+                }
             }
         }
+        splits.push(split);
     }
     add_spend(&mut rows, input, dimension);
     let mut totals = row("");
@@ -455,13 +530,16 @@ pub fn compute(
     });
     let mut other_currencies: Vec<(Currency, i64)> = other_currencies.into_iter().collect();
     other_currencies.sort_by_key(|(c, _)| c.as_str());
-    Report {
-        rows,
-        totals,
-        other_currencies,
-        run: None,
-        spend_months: (String::new(), String::new()),
-    }
+    (
+        Report {
+            rows,
+            totals,
+            other_currencies,
+            run: None,
+            spend_months: (String::new(), String::new()),
+        },
+        splits,
+    )
 }
 
 fn row(key: &str) -> ReportRow {
@@ -512,24 +590,27 @@ pub fn period(first: NaiveDate, last: NaiveDate) -> (NaiveDateTime, NaiveDateTim
 }
 
 /// The same scope under every model: per key, the revenue each model credits (the
-/// model comparison). Rows in the order of the first model's revenue.
+/// model comparison), read once (the credits once per model). Rows in the order of the
+/// first model's revenue.
 pub fn compare_models(
     conn: &mut DbConnection,
     filter: &ReportFilter,
     settings: &Settings,
     now: NaiveDateTime,
 ) -> Result<Vec<(String, Vec<i64>)>, AppError> {
+    let mut loaded = Loaded::read(conn, filter)?;
+    let (first, last) = (
+        loaded.leads.first().map_or(0, |l| l.id),
+        loaded.leads.last().map_or(-1, |l| l.id),
+    );
     let mut by_key: Vec<(String, Vec<i64>)> = Vec::new();
     for (i, &model) in Model::ALL.iter().enumerate() {
-        let report = load(
-            conn,
-            &ReportFilter {
-                model,
-                ..filter.clone()
-            },
-            settings,
-            now,
-        )?;
+        loaded.credits = stored::report_credits(conn, model, first, last)?;
+        let wanted = ReportFilter {
+            model,
+            ..filter.clone()
+        };
+        let report = compute(&loaded.input(), &wanted, settings, now);
         for r in report.rows {
             match by_key.iter_mut().find(|(k, _)| *k == r.key) {
                 Some((_, v)) => v[i] = r.revenue_cents,

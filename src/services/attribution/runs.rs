@@ -192,15 +192,33 @@ pub fn solve(g: &Gathered, settings: &Settings) -> Result<Solved, AppError> {
     })
 }
 
-/// Stores a solved run and rewrites every won outcome's Markov credits from it, in the
-/// caller's transaction. A won lead whose outcome or touchpoints changed since the
-/// journeys were read is credited from its journey now. Returns the run's id.
-pub fn store(
+/// How many won leads one write rewrites: a run over hundreds of thousands of outcomes
+/// holds the writer for a moment per chunk, never for the whole run.
+pub const CHUNK: usize = 5_000;
+
+/// The lead id ranges a run's credits are rewritten in, one write each: together they
+/// cover every id, so leads won after the journeys were read are credited too.
+pub fn chunks(solved: &Solved) -> Vec<(i64, i64)> {
+    let mut won: Vec<i64> = solved.credits.keys().copied().collect();
+    won.sort_unstable();
+    let mut out = Vec::new();
+    let mut from = i64::MIN;
+    for chunk in won.chunks(CHUNK) {
+        let to = *chunk.last().unwrap_or(&from);
+        out.push((from, to));
+        from = to.saturating_add(1);
+    }
+    out.push((from, i64::MAX));
+    out
+}
+
+/// Rewrites the Markov credits of the won leads with ids in `[first, last]` from a solved
+/// run, in the caller's transaction. A won lead whose outcome or touchpoints changed since
+/// the journeys were read is credited from its journey now. Returns the leads credited.
+pub fn store_chunk(
     conn: &mut DbConnection,
     solved: &Solved,
-    requested_by: &str,
-    started_at: NaiveDateTime,
-    now: NaiveDateTime,
+    (first, last): (i64, i64),
 ) -> Result<i64, AppError> {
     let channel_shares: Vec<(String, f64)> = solved
         .channels
@@ -209,14 +227,26 @@ pub fn store(
         .collect();
     let mut rows = Vec::new();
     let mut credited = 0i64;
-    for now_won in stored::won_leads(conn)? {
+    for now_won in stored::won_leads_between(conn, first, last)? {
         credited += 1;
         match solved.credits.get(&now_won.lead_id) {
             Some((read, kept)) if *read == now_won => rows.extend(kept.iter().cloned()),
             _ => rows.extend(current_markov_rows(conn, now_won.lead_id, &channel_shares)?),
         }
     }
-    CreditRow::replace_model(conn, Model::Markov, &rows)?;
+    CreditRow::replace_model_between(conn, Model::Markov, first, last, &rows)?;
+    Ok(credited)
+}
+
+/// Stores the run itself, once every chunk is written; returns its id.
+pub fn finish(
+    conn: &mut DbConnection,
+    solved: &Solved,
+    credited: i64,
+    requested_by: &str,
+    started_at: NaiveDateTime,
+    now: NaiveDateTime,
+) -> Result<i64, AppError> {
     let run = NewRun {
         requested_by,
         started_at,
@@ -288,7 +318,7 @@ pub fn store_failure(
     Ok(())
 }
 
-/// A whole run on one connection (the CLI, tests): gather, solve, store.
+/// A whole run on one connection (tests): gather, solve, store chunk by chunk.
 pub fn run_on(
     conn: &mut DbConnection,
     settings: &Settings,
@@ -297,15 +327,28 @@ pub fn run_on(
 ) -> Result<(i64, Solved), AppError> {
     let g = gather(conn, settings, now)?;
     let solved = solve(&g, settings)?;
+    let mut credited = 0;
+    for range in chunks(&solved) {
+        credited +=
+            crate::db::transaction_retrying(conn, |conn| store_chunk(conn, &solved, range))?;
+    }
     let id = crate::db::transaction_retrying(conn, |conn| {
-        store(conn, &solved, requested_by, now, crate::db::now().max(now))
+        finish(
+            conn,
+            &solved,
+            credited,
+            requested_by,
+            now,
+            crate::db::now().max(now),
+        )
     })?;
     Ok((id, solved))
 }
 
 /// A run as the portal does it (on its tick, or when a manager asks): the journeys read
-/// and the chain solved on a reading connection, then stored by the writer in one
-/// transaction. A run that cannot be solved is recorded with its reason.
+/// and the chain solved on a reading connection, then the credits rewritten by the writer
+/// in short transactions of [`CHUNK`] won leads, and the run stored last. A run that
+/// cannot be solved is recorded with its reason.
 pub async fn run(
     db: &crate::db::Db,
     settings: Settings,
@@ -321,14 +364,28 @@ pub async fn run(
         .await?;
     match solved {
         (_, Ok(solved)) => {
-            let by = requested_by.clone();
-            db.write(move |conn| {
-                let id = crate::db::transaction_retrying(conn, |conn| {
-                    store(conn, &solved, &by, started_at, crate::db::now())
-                })?;
-                Ok::<_, AppError>((id, solved))
-            })
-            .await
+            let solved = std::sync::Arc::new(solved);
+            let mut credited = 0;
+            for range in chunks(&solved) {
+                let chunk = solved.clone();
+                credited += db
+                    .write(move |conn| {
+                        crate::db::transaction_retrying(conn, |conn| {
+                            store_chunk(conn, &chunk, range)
+                        })
+                    })
+                    .await?;
+            }
+            let (by, done) = (requested_by.clone(), solved.clone());
+            let id = db
+                .write(move |conn| {
+                    crate::db::transaction_retrying(conn, |conn| {
+                        finish(conn, &done, credited, &by, started_at, crate::db::now())
+                    })
+                })
+                .await?;
+            let solved = std::sync::Arc::try_unwrap(solved).unwrap_or_else(|s| (*s).clone());
+            Ok((id, solved))
         }
         (journeys, Err(e)) => {
             let reason = format!("{e:#}");
