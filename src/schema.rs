@@ -196,6 +196,7 @@ diesel::table! {
         unallocated_reason -> Nullable<Text>,
         status_changed_at -> Timestamp,
         region_key -> Nullable<Text>,
+        quote_cents -> Nullable<BigInt>,
     }
 }
 

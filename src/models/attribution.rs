@@ -358,6 +358,8 @@ pub struct ReportLead {
     pub currency: Option<Currency>,
     pub close_date: Option<chrono::NaiveDate>,
     pub recorded_at: Option<UtcTime>,
+    /// The quote the dealer sent, if it gave the amount (euro cents).
+    pub quote_cents: Option<i64>,
 }
 
 /// The leads in `scope`, in id order.
@@ -375,6 +377,7 @@ pub fn report_leads(conn: &mut DbConnection, scope: &LeadScope) -> QueryResult<V
             sale_outcomes::currency.nullable(),
             sale_outcomes::close_date.nullable(),
             sale_outcomes::recorded_at.nullable(),
+            leads::quote_cents,
         ))
         .order(leads::id)
         .into_boxed();

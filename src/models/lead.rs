@@ -257,6 +257,14 @@ impl LeadRow {
         Ok(found.flatten())
     }
 
+    /// Records the amount of the quote the dealer sent (euro cents).
+    pub fn set_quote(conn: &mut DbConnection, lead_id: i64, cents: i64) -> QueryResult<()> {
+        diesel::update(leads::table.find(lead_id))
+            .set(leads::quote_cents.eq(Some(cents)))
+            .execute(conn)
+            .map(drop)
+    }
+
     pub fn insert_touchpoint(conn: &mut DbConnection, new: &NewTouchpoint) -> QueryResult<()> {
         diesel::insert_into(touchpoints::table)
             .values(new)

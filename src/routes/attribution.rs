@@ -240,6 +240,15 @@ impl ReportPage {
         )
     }
 
+    /// Cents split by shares, to the nearest cent (for display).
+    fn whole(&self, cents: impl Borrow<f64>) -> i64 {
+        cents.borrow().round() as i64
+    }
+
+    fn pipeline(&self, cents: impl Borrow<f64>) -> String {
+        self.page.money(&self.whole(cents))
+    }
+
     fn ratio(&self, x: impl Borrow<Option<f64>>) -> String {
         x.borrow()
             .map_or_else(|| "—".to_owned(), |x| self.page.decimal(x, 2))
@@ -363,9 +372,11 @@ fn report_to_csv(report: &Report, filter: &Checked) -> Result<String, AppError> 
         "conversion_rate",
         "revenue_eur",
         "revenue_share",
+        "pipeline_eur",
         "spend_eur",
         "roi",
         "roas",
+        "pipeline_to_spend",
         "cost_per_lead_eur",
         "cac_eur",
         "median_days_to_close",
@@ -391,9 +402,11 @@ fn report_to_csv(report: &Report, filter: &Checked) -> Result<String, AppError> 
             opt(r.conversion_rate(), 6),
             euros(r.revenue_cents),
             format!("{:.6}", r.revenue_share),
+            format!("{:.2}", r.pipeline_cents / 100.0),
             r.spend_cents.map_or_else(String::new, euros),
             opt(r.roi(), 4),
             opt(r.roas(), 4),
+            opt(r.pipeline_ratio(), 4),
             r.cost_per_lead_cents().map_or_else(String::new, euros),
             r.cac_cents().map_or_else(String::new, euros),
             opt(r.median_days_to_close, 1),

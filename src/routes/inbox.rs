@@ -8,6 +8,7 @@ use serde::Deserialize;
 
 use super::{html, see_other_with_notice};
 use crate::domain::DealerTouch;
+use crate::domain::feedback_fields::parse_amount;
 use crate::error::AppError;
 use crate::i18n::FluentArg;
 use crate::models::lead::{LeadEvent, LeadRow, TouchpointRow, WorkingLead};
@@ -172,6 +173,11 @@ impl LeadPage {
         inbox::lead_area(&self.lead)
     }
 
+    /// Whether "quote sent" is a next step (the form then asks for the amount).
+    fn can_quote(&self) -> bool {
+        self.next.contains(&"quote_sent")
+    }
+
     /// `tel:` target: the number without spaces or punctuation other than `+`.
     fn tel(&self) -> String {
         self.lead.tel()
@@ -261,27 +267,47 @@ async fn decline(
 struct StatusForm {
     #[serde(default)]
     status: String,
+    /// The quote's amount, optional, when the lead moves to "quote sent".
+    #[serde(default)]
+    quote: String,
 }
 
 async fn advance(
     state: web::Data<AppState>,
+    page: Page,
     dealer: DealerUser,
     lead_id: web::Path<i64>,
     form: web::Form<StatusForm>,
 ) -> Result<HttpResponse, AppError> {
     let (dealer_id, lead_id) = (dealer.dealer_id, lead_id.into_inner());
     let actor = dealer.user.0.user.email.clone();
-    let status = form.into_inner().status;
+    let StatusForm { status, quote } = form.into_inner();
+    let quote = match quote.trim() {
+        "" => Ok(None),
+        typed => parse_amount(typed, page.locale).map(Some).map_err(drop),
+    };
     let feedback = state.feedback_policy();
     let advanced = state
         .db
-        .write(move |conn| offers::advance(conn, dealer_id, lead_id, &status, &actor, &feedback))
+        .write(move |conn| {
+            offers::advance_with_quote(
+                conn,
+                dealer_id,
+                lead_id,
+                (&status, quote),
+                &actor,
+                &feedback,
+            )
+        })
         .await?;
     let secure = state.settings.served_over_tls();
     let lead_page = format!("/dealer/leads/{lead_id}");
     Ok(match advanced {
         Advanced::Done => see_other_with_notice(&lead_page, "notice-saved", secure),
         Advanced::InvalidStep => see_other_with_notice(&lead_page, "notice-status-invalid", secure),
+        Advanced::InvalidQuote => {
+            see_other_with_notice(&lead_page, "notice-quote-amount-invalid", secure)
+        }
         Advanced::Reassigned => see_other_with_notice("/dealer", "notice-lead-reassigned", secure),
     })
 }

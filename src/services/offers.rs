@@ -211,6 +211,39 @@ pub enum Advanced {
     InvalidStep,
     /// The lead was this dealer's but has been reassigned: nothing was written.
     Reassigned,
+    /// The quote's amount could not be read: nothing was written.
+    InvalidQuote,
+}
+
+/// Moves an accepted lead forward now, as [`advance`] does, and when it moves to "quote
+/// sent" with an amount, records the quote's amount (euro cents) for the pipeline. The
+/// lead is checked against the dealer before anything else; an amount that could not be
+/// read (`Err`) changes nothing.
+pub fn advance_with_quote(
+    conn: &mut DbConnection,
+    dealer_id: i64,
+    lead_id: i64,
+    (to, quote): (&str, Result<Option<i64>, ()>),
+    actor: &str,
+    feedback: &crate::services::feedback::FeedbackPolicy,
+) -> Result<Advanced, AppError> {
+    conn.transaction(|conn| {
+        let Ok(quote) = quote else {
+            let lead = LeadRow::find(conn, lead_id)?;
+            return if lead.dealer_id == Some(dealer_id) {
+                Ok(Advanced::InvalidQuote)
+            } else {
+                advance(conn, dealer_id, lead_id, "", actor, feedback)
+            };
+        };
+        let done = advance(conn, dealer_id, lead_id, to, actor, feedback)?;
+        if let (Advanced::Done, Some(cents), Ok(LeadStatus::QuoteSent)) =
+            (done, quote, to.parse::<LeadStatus>())
+        {
+            LeadRow::set_quote(conn, lead_id, cents)?;
+        }
+        Ok(done)
+    })
 }
 
 /// Moves an accepted lead forward now ([`advance_at`] the current time).

@@ -540,3 +540,52 @@ async fn the_checks_page_sets_the_lead_score_and_the_first_contact_against_the_s
     assert!(page.has("data-first-touch", "paid_search"), "{}", page.html);
     assert!(page.has("data-month", "2026-11"), "{}", page.html);
 }
+
+#[tokio::test]
+async fn a_quote_amount_the_dealer_gives_is_the_open_pipeline_of_the_lead_s_channels() {
+    let app = portal().await;
+    let lead = push_lead(&app, "ATT-12").await;
+    let mut phone = logged_in(&app, "uno@example.it").await;
+    let offer = phone.offer_on_lead_page(lead).await;
+    phone
+        .post(&format!("/dealer/offers/{offer}/accept"), &[])
+        .await;
+    phone
+        .post(
+            &format!("/dealer/leads/{lead}/status"),
+            &[("status", "contacted")],
+        )
+        .await;
+
+    let refused = phone
+        .post(
+            &format!("/dealer/leads/{lead}/status"),
+            &[("status", "quote_sent"), ("quote", "about ten thousand")],
+        )
+        .await;
+    assert!(
+        refused.has_notice("notice-quote-amount-invalid"),
+        "{}",
+        refused.html
+    );
+    assert!(refused.has("data-status", "contacted"), "{}", refused.html);
+    let quoted = phone
+        .post(
+            &format!("/dealer/leads/{lead}/status"),
+            &[("status", "quote_sent"), ("quote", "12500")],
+        )
+        .await;
+    assert!(quoted.has("data-status", "quote_sent"), "{}", quoted.html);
+
+    let mut desk = logged_in(&app, "canale@example.it").await;
+    let page = desk
+        .get(&format!("/attribution?model=first_touch&{PERIOD}"))
+        .await;
+    let pipeline: Vec<i64> = page
+        .all("data-pipeline-cents")
+        .iter()
+        .map(|c| c.parse().unwrap())
+        .collect();
+    assert_eq!(pipeline.iter().sum::<i64>(), 1_250_000, "{}", page.html);
+    assert!(pipeline.contains(&1_250_000));
+}

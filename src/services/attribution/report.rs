@@ -77,6 +77,8 @@ pub struct ReportRow {
     pub revenue_share: f64,
     /// `None` where spend is not known (source/medium rows, campaigns without spend).
     pub spend_cents: Option<i64>,
+    /// Quotes sent and not yet won or lost, split by the model (euro cents).
+    pub pipeline_cents: f64,
     /// Median days from lead to close over the won leads the row has a share in.
     pub median_days_to_close: Option<f64>,
     /// Mean 1–5 rating dealers gave, weighted by the row's share of each lead.
@@ -112,6 +114,12 @@ impl ReportRow {
         Some(self.revenue_cents as f64 / spend)
     }
 
+    /// Open pipeline per unit of spend.
+    pub fn pipeline_ratio(&self) -> Option<f64> {
+        let spend = self.spend_cents.filter(|s| *s > 0)? as f64;
+        Some(self.pipeline_cents / spend)
+    }
+
     pub fn cost_per_lead_cents(&self) -> Option<i64> {
         let spend = self.spend_cents?;
         (self.leads > 0.0).then(|| (spend as f64 / self.leads).round() as i64)
@@ -125,6 +133,7 @@ impl ReportRow {
 
     fn add_lead(&mut self, share: f64, lead: &Facts<'_>) {
         self.leads += share;
+        self.pipeline_cents += share * lead.open_quote_cents as f64;
         if lead.accepted {
             self.accepted += share;
         }
@@ -211,6 +220,8 @@ pub struct Report {
 /// One lead's facts as the rows take them.
 struct Facts<'a> {
     accepted: bool,
+    /// The quote's amount while the lead waits on it (0 otherwise).
+    open_quote_cents: i64,
     won: bool,
     days_to_close: Option<f64>,
     feedback: &'a [ReportFeedback],
@@ -389,6 +400,11 @@ pub fn compute_with_splits(
             .filter(|t| t.occurred_at.get() <= converted_at)
             .collect();
         let facts = Facts {
+            open_quote_cents: if lead.status == LeadStatus::QuoteSent {
+                lead.quote_cents.unwrap_or(0)
+            } else {
+                0
+            },
             accepted: input.accepted.contains_key(&lead.id)
                 || matches!(
                     lead.status,
@@ -484,6 +500,7 @@ pub fn compute_with_splits(
         totals.accepted += r.accepted;
         totals.won += r.won;
         totals.revenue_cents += r.revenue_cents;
+        totals.pipeline_cents += r.pipeline_cents;
         totals.rated_weight += r.rated_weight;
         totals.rating_sum += r.rating_sum;
         totals.feedback_weight += r.feedback_weight;

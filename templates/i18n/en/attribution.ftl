@@ -95,3 +95,7 @@ attribution-first-heard-title = How customers say they first heard of us, agains
 attribution-first-heard-explained = Won sales: each row is the channel of the journey's first touchpoint, each column what the dealer reported the customer said.
 attribution-first-touch = First touch
 attribution-no-answer = No answer
+lead-quote-amount = Quote amount in euro (optional, for "quote sent")
+notice-quote-amount-invalid = The quote amount was not understood: type it like 12500,50. Nothing was changed.
+attribution-pipeline = Open pipeline
+attribution-pipeline-ratio = Pipeline / spend

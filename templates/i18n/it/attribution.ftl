@@ -95,3 +95,7 @@ attribution-first-heard-title = Come i clienti dicono di averci conosciuto, risp
 attribution-first-heard-explained = Vendite vinte: ogni riga è il canale del primo punto di contatto del percorso, ogni colonna quello che il concessionario ha riportato dal cliente.
 attribution-first-touch = Primo contatto
 attribution-no-answer = Nessuna risposta
+lead-quote-amount = Importo del preventivo in euro (facoltativo, per "preventivo inviato")
+notice-quote-amount-invalid = L'importo del preventivo non è stato capito: scrivilo come 12500,50. Nulla è stato cambiato.
+attribution-pipeline = Pipeline aperta
+attribution-pipeline-ratio = Pipeline / spesa
