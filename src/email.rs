@@ -181,6 +181,90 @@ impl EmailContent for OfferEmail {
     }
 }
 
+/// One line of the weekly digest: what, its figure, and a second figure (last week's).
+#[derive(Debug, Clone, PartialEq)]
+pub struct DigestLine {
+    pub label: String,
+    pub value: String,
+    pub note: String,
+}
+
+/// The weekly digest for a channel manager (figures already formatted for the reader).
+pub struct DigestEmail {
+    pub locale: Locale,
+    /// The first day of the week it covers.
+    pub week: String,
+    pub leads: String,
+    pub won: String,
+    pub revenue: String,
+    /// Per channel: revenue this week (`value`) and the week before (`note`).
+    pub channels: Vec<DigestLine>,
+    /// Dealers with overdue feedback (`value`: how many forms).
+    pub overdue: Vec<DigestLine>,
+    pub biggest_change: Option<DigestLine>,
+    pub report_link: String,
+    pub settings_link: String,
+}
+
+impl DigestEmail {
+    fn subject(&self) -> String {
+        self.locale.t_args(
+            "email-digest-subject",
+            &[("week", self.week.as_str().into())],
+        )
+    }
+
+    fn summary(&self) -> String {
+        self.locale.t_args(
+            "email-digest-summary",
+            &[
+                ("leads", self.leads.as_str().into()),
+                ("won", self.won.as_str().into()),
+                ("revenue", self.revenue.as_str().into()),
+            ],
+        )
+    }
+
+    fn change(&self, line: &DigestLine) -> String {
+        self.locale.t_args(
+            "email-digest-change",
+            &[
+                ("channel", line.label.as_str().into()),
+                ("now", line.value.as_str().into()),
+                ("before", line.note.as_str().into()),
+            ],
+        )
+    }
+}
+
+#[derive(Template)]
+#[template(path = "email/weekly_digest/subject.txt")]
+struct DigestSubject<'a> {
+    m: &'a DigestEmail,
+}
+
+#[derive(Template)]
+#[template(path = "email/weekly_digest/body.txt")]
+struct DigestText<'a> {
+    m: &'a DigestEmail,
+}
+
+#[derive(Template)]
+#[template(path = "email/weekly_digest/body.html")]
+struct DigestHtml<'a> {
+    m: &'a DigestEmail,
+}
+
+impl EmailContent for DigestEmail {
+    fn render(&self) -> askama::Result<(String, String, String)> {
+        Ok((
+            DigestSubject { m: self }.render()?.trim().to_owned(),
+            DigestText { m: self }.render()?,
+            DigestHtml { m: self }.render()?,
+        ))
+    }
+}
+
 /// Renders `content` and puts it in the queue, inside the caller's transaction. Once that
 /// write commits, the [`Db`] wakes the queue ([`db::OutboxSignal`]): callers need not.
 pub fn enqueue(

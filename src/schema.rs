@@ -45,6 +45,7 @@ diesel::table! {
         password_changed_at -> Nullable<Timestamp>,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        weekly_digest -> Bool,
     }
 }
 
@@ -157,6 +158,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     attribution_credits,
     attribution_runs,
     attribution_run_channels,
+    digest_weeks,
 );
 
 diesel::table! {
@@ -611,6 +613,14 @@ diesel::table! {
         removal_effect -> Double,
         share -> Double,
         credited_cents -> BigInt,
+    }
+}
+
+diesel::table! {
+    digest_weeks (week_start) {
+        week_start -> Date,
+        sent_at -> Timestamp,
+        recipients -> BigInt,
     }
 }
 

@@ -232,6 +232,7 @@ fn spawn_workers(state: &AppState, shutdown: tokio::sync::watch::Receiver<bool>)
     }
     spawn_scoring(state, shutdown.clone());
     spawn_attribution(state, shutdown.clone());
+    spawn_digest(state, shutdown.clone());
     let (db, policy) = (state.db.clone(), state.session_policy());
     every(Duration::from_secs(300), shutdown, move || {
         let db = db.clone();
@@ -393,6 +394,37 @@ fn spawn_attribution(state: &AppState, shutdown: tokio::sync::watch::Receiver<bo
                     "attribution run"
                 ),
                 Err(e) => tracing::error!(error = ?e, "attribution run"),
+            }
+        }
+    });
+}
+
+/// The weekly digest to channel managers: checked every 10 minutes from 10 minutes after
+/// start, sent once on Monday morning (the week is claimed in the same transaction that
+/// queues the mail).
+fn spawn_digest(state: &AppState, shutdown: tokio::sync::watch::Receiver<bool>) {
+    use crate::services::attribution::digest;
+    let (db, settings) = (state.db.clone(), state.attribution());
+    let (tz, base_url) = (state.settings.timezone, state.base_url.to_string());
+    let started = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    every(Duration::from_secs(600), shutdown, move || {
+        let (db, base_url, started) = (db.clone(), base_url.clone(), started.clone());
+        async move {
+            // Not at start: a portal restarted on Monday morning waits its first period.
+            if !started.swap(true, std::sync::atomic::Ordering::Relaxed) {
+                return;
+            }
+            let sent = db
+                .write(move |conn| {
+                    crate::db::transaction_retrying(conn, |conn| {
+                        digest::send_due(conn, &settings, tz, &base_url, crate::db::now())
+                    })
+                })
+                .await;
+            match sent {
+                Ok(0) => {}
+                Ok(n) => tracing::info!(recipients = n, "weekly digest"),
+                Err(e) => tracing::error!(error = ?e, "weekly digest"),
             }
         }
     });

@@ -525,3 +525,30 @@ pub fn unknown_campaigns(conn: &mut DbConnection) -> QueryResult<Vec<(String, i6
         .filter_map(|(c, n)| c.map(|c| (c, n)))
         .collect())
 }
+
+/// Records that the digest of the week starting `week_start` goes out now to `recipients`;
+/// false when another instance (or an earlier tick) already did. One statement per
+/// backend, so a race between instances is settled by the primary key, not an error.
+pub fn claim_digest_week(
+    conn: &mut DbConnection,
+    week_start: chrono::NaiveDate,
+    now: NaiveDateTime,
+    recipients: i64,
+) -> QueryResult<bool> {
+    use diesel::sql_types::{BigInt, Date, Timestamp};
+    let sql = match conn {
+        DbConnection::Sqlite(_) => {
+            "INSERT OR IGNORE INTO digest_weeks (week_start, sent_at, recipients) VALUES (?, ?, ?)"
+        }
+        DbConnection::Postgres(_) => {
+            "INSERT INTO digest_weeks (week_start, sent_at, recipients) VALUES ($1, $2, $3) \
+             ON CONFLICT (week_start) DO NOTHING"
+        }
+    };
+    let inserted = diesel::sql_query(sql)
+        .bind::<Date, _>(week_start)
+        .bind::<Timestamp, _>(now)
+        .bind::<BigInt, _>(recipients)
+        .execute(conn)?;
+    Ok(inserted == 1)
+}

@@ -93,6 +93,32 @@ impl User {
             .load(conn)
     }
 
+    /// Whether the user gets the weekly digest (channel managers, unless they turned it off).
+    pub fn wants_digest(conn: &mut DbConnection, id: i64) -> QueryResult<bool> {
+        users::table
+            .find(id)
+            .select(users::weekly_digest)
+            .first(conn)
+    }
+
+    pub fn set_weekly_digest(conn: &mut DbConnection, id: i64, on: bool) -> QueryResult<()> {
+        diesel::update(users::table.find(id))
+            .set(users::weekly_digest.eq(on))
+            .execute(conn)
+            .map(drop)
+    }
+
+    /// The active channel managers who get the weekly digest.
+    pub fn digest_recipients(conn: &mut DbConnection) -> QueryResult<Vec<User>> {
+        users::table
+            .filter(users::active.eq(true))
+            .filter(users::role.eq(Role::Manager))
+            .filter(users::weekly_digest.eq(true))
+            .select(User::as_select())
+            .order(users::email)
+            .load(conn)
+    }
+
     pub fn count(conn: &mut DbConnection) -> QueryResult<i64> {
         users::table.count().get_result(conn)
     }

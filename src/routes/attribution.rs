@@ -33,7 +33,9 @@ pub fn configure(routes: &mut crate::routes::Routes) {
         .post("/attribution/runs", run_now)
         .get("/campaigns", campaigns_page)
         .post("/campaigns", save_campaign)
-        .post("/campaigns/spend", save_spend);
+        .post("/campaigns/spend", save_spend)
+        .get("/account/digest", digest_page)
+        .post("/account/digest", save_digest);
 }
 
 /// The report's filters as the address carries them.
@@ -700,4 +702,48 @@ async fn save_spend(
         Ok(()) => see_other_with_notice("/campaigns", "notice-spend-saved", secure),
         Err(problem) => see_other_with_notice("/campaigns", problem, secure),
     })
+}
+
+#[derive(Template)]
+#[template(path = "attribution/digest.html")]
+struct DigestPage {
+    page: Page,
+    on: bool,
+}
+
+/// A channel manager's weekly digest setting.
+async fn digest_page(
+    state: web::Data<AppState>,
+    page: Page,
+    staff: Staff,
+) -> Result<HttpResponse, AppError> {
+    let id = staff.user.0.user.id;
+    let on = state
+        .db
+        .read(move |conn| campaigns::wants_digest(conn, id))
+        .await?;
+    html(&DigestPage { page, on })
+}
+
+#[derive(Debug, Default, Deserialize)]
+struct DigestForm {
+    #[serde(default)]
+    on: String,
+}
+
+async fn save_digest(
+    state: web::Data<AppState>,
+    staff: Staff,
+    form: web::Form<DigestForm>,
+) -> Result<HttpResponse, AppError> {
+    let (actor, id, on) = (staff.actor(), staff.user.0.user.id, form.on == "yes");
+    state
+        .db
+        .write(move |conn| campaigns::set_digest(conn, id, on, &actor))
+        .await?;
+    Ok(see_other_with_notice(
+        "/account/digest",
+        "notice-digest-saved",
+        state.settings.served_over_tls(),
+    ))
 }

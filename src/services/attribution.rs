@@ -8,12 +8,14 @@
 //! - [`runs`]: the Markov model's runs over every decided journey;
 //! - [`report`]: the channel manager's report per channel, campaign or source/medium;
 //! - [`checks`]: the lead score's calibration, the monthly trend, first heard against first touch;
+//! - [`digest`]: the weekly email to channel managers;
 //! - [`dealer_touches`]: the visits, calls, demos and quotes a dealer logs on a lead.
 
 pub mod campaigns;
 pub mod checks;
 pub mod credits;
 pub mod dealer_touches;
+pub mod digest;
 pub mod markov;
 pub mod models;
 pub mod report;

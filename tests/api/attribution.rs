@@ -589,3 +589,58 @@ async fn a_quote_amount_the_dealer_gives_is_the_open_pipeline_of_the_lead_s_chan
     assert_eq!(pipeline.iter().sum::<i64>(), 1_250_000, "{}", page.html);
     assert!(pipeline.contains(&1_250_000));
 }
+
+#[tokio::test]
+async fn channel_managers_get_the_weekly_digest_once_on_monday_unless_they_turn_it_off() {
+    use chrono::NaiveDate;
+    use dealerloop::services::attribution::{Settings, digest};
+    let app = portal().await;
+    app.create_user("altro@example.it", "manager", None);
+    let lead = push_lead(&app, "ATT-13").await;
+    let mut phone = logged_in(&app, "uno@example.it").await;
+    win(&mut phone, lead, "3000").await;
+    let mut other = logged_in(&app, "altro@example.it").await;
+    let page = other.get("/account/digest").await;
+    assert!(page.has("data-digest", "on"), "{}", page.html);
+    let page = other.post("/account/digest", &[("on", "no")]).await;
+    assert!(page.has("data-digest", "off"), "{}", page.html);
+
+    // Monday 16 November, 8:00 in Rome: the digest of the week from 9 November, in which
+    // the sale closed (on the 10th).
+    let monday = NaiveDate::from_ymd_opt(2026, 11, 16)
+        .unwrap()
+        .and_hms_opt(7, 0, 0)
+        .unwrap();
+    let send = |at| {
+        digest::send_due(
+            &mut app.conn(),
+            &Settings::default(),
+            chrono_tz::Europe::Rome,
+            &app.address,
+            at,
+        )
+        .unwrap()
+    };
+    assert_eq!(
+        send(monday - chrono::TimeDelta::hours(2)),
+        0,
+        "not before 7:00"
+    );
+    assert_eq!(send(monday), 1);
+    assert_eq!(send(monday + chrono::TimeDelta::hours(1)), 0, "once a week");
+
+    let mails = app.emails_to("canale@example.it").await;
+    let digest = mails
+        .iter()
+        .find(|m| m.subject.contains("09/11/2026"))
+        .expect("the weekly digest");
+    assert!(digest.text.contains("paid search"), "{}", digest.text);
+    assert!(digest.text.contains("3.000,00"), "{}", digest.text);
+    assert!(digest.text.contains("/account/digest"), "{}", digest.text);
+    assert!(
+        app.emails_to("altro@example.it")
+            .await
+            .iter()
+            .all(|m| !m.subject.contains("09/11/2026"))
+    );
+}
