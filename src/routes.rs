@@ -4,6 +4,7 @@ pub mod admin;
 pub mod api;
 pub mod attribution;
 pub mod auth;
+pub mod campaigns;
 pub mod dealer_score;
 pub mod dealer_weights;
 pub mod dealers;
@@ -58,6 +59,7 @@ fn register(routes: &mut Routes) {
     home::configure(routes);
     dealers::configure(routes);
     attribution::configure(routes);
+    campaigns::configure(routes);
     dealer_weights::configure(routes);
     lead_import::configure(routes);
     leads::configure(routes);

@@ -8,190 +8,31 @@ use std::borrow::Borrow;
 use actix_web::http::header;
 use actix_web::{HttpResponse, web};
 use askama::Template;
-use chrono::{Datelike, NaiveDate, TimeDelta};
-use serde::Deserialize;
 
 use super::{html, see_other_with_notice};
+use crate::domain::Currency;
 use crate::domain::feedback_fields::FirstHeard;
-use crate::domain::{Currency, RegionKey};
 use crate::error::AppError;
-use crate::models::attribution::{LeadScope, RunChannelRow, RunRow};
-use crate::models::dealer::Dealer;
-use crate::services::attribution::report::{self, Dimension, Report, ReportFilter, ReportRow};
-use crate::services::attribution::{Model, campaigns, checks, runs};
+use crate::models::attribution::{RunChannelRow, RunRow};
+use crate::services::attribution::report::{self, Dimension, Report, ReportRow};
+use crate::services::attribution::{Model, checks, exports, runs};
 use crate::services::audit;
-use crate::services::csv_export::cell;
 use crate::web::charts::{GroupedBarChart, LineChart, Series};
 use crate::web::{AppState, Page, Staff};
+
+mod filters;
+
+use filters::{Checked, ReportParams};
 
 pub fn configure(routes: &mut crate::routes::Routes) {
     routes
         .get("/attribution", report_page)
         .get("/attribution.csv", report_csv)
         .get("/attribution/models", models_page)
+        .get("/attribution/models.csv", models_csv)
         .get("/attribution/checks", checks_page)
-        .post("/attribution/runs", run_now)
-        .get("/campaigns", campaigns_page)
-        .post("/campaigns", save_campaign)
-        .post("/campaigns/spend", save_spend)
-        .get("/account/digest", digest_page)
-        .post("/account/digest", save_digest);
-}
-
-/// The report's filters as the address carries them.
-#[derive(Debug, Clone, Default, Deserialize)]
-struct ReportParams {
-    #[serde(default)]
-    model: String,
-    #[serde(default)]
-    by: String,
-    #[serde(default)]
-    from: String,
-    #[serde(default)]
-    to: String,
-    #[serde(default)]
-    basis: String,
-    #[serde(default)]
-    line: String,
-    #[serde(default)]
-    region: String,
-    #[serde(default)]
-    dealer: String,
-    #[serde(default)]
-    grade: String,
-}
-
-/// The filters, checked: what the report shows, and what the form shows again.
-#[derive(Debug, Clone)]
-struct Checked {
-    model: Model,
-    dimension: Dimension,
-    from: NaiveDate,
-    to: NaiveDate,
-    by_close_date: bool,
-    line: String,
-    region: String,
-    dealer: String,
-    grade: String,
-    /// Message keys of the filters that were not understood (the default was used).
-    problems: Vec<&'static str>,
-}
-
-impl ReportParams {
-    fn check(self, today: NaiveDate) -> Checked {
-        let mut problems = Vec::new();
-        let model = match self.model.as_str() {
-            "" => Model::Linear,
-            m => m.parse().unwrap_or_else(|_| {
-                problems.push("attribution-error-model");
-                Model::Linear
-            }),
-        };
-        let dimension = Dimension::parse(&self.by).unwrap_or_default();
-        let date = |s: &str, default: NaiveDate, problems: &mut Vec<&'static str>| {
-            if s.trim().is_empty() {
-                return default;
-            }
-            NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d").unwrap_or_else(|_| {
-                problems.push("attribution-error-date");
-                default
-            })
-        };
-        let year_ago = today - TimeDelta::days(365);
-        let mut from = date(&self.from, year_ago, &mut problems);
-        let mut to = date(&self.to, today, &mut problems);
-        if from > to {
-            problems.push("attribution-error-period");
-            (from, to) = (to, from);
-        }
-        Checked {
-            model,
-            dimension,
-            from,
-            to,
-            by_close_date: self.basis == "closed",
-            line: self.line.trim().to_owned(),
-            region: self.region.trim().to_owned(),
-            dealer: self.dealer.trim().to_owned(),
-            grade: self.grade.trim().to_owned(),
-            problems,
-        }
-    }
-}
-
-impl Checked {
-    /// The service's filter; the dealer is looked up by its code (unknown: no leads).
-    fn filter(&self, conn: &mut crate::db::DbConnection) -> Result<ReportFilter, AppError> {
-        let (from, until) = report::period(self.from, self.to);
-        let dealer_id = if self.dealer.is_empty() {
-            None
-        } else {
-            Some(Dealer::find_by_code(conn, &self.dealer.to_uppercase())?.map_or(-1, |d| d.id))
-        };
-        let text = |s: &str| (!s.is_empty()).then(|| s.to_owned());
-        Ok(ReportFilter {
-            model: self.model,
-            dimension: self.dimension,
-            scope: LeadScope {
-                from,
-                until,
-                by_close_date: self.by_close_date,
-                product_line: text(&self.line),
-                region_key: RegionKey::of(&self.region).map(|k| k.as_str().to_owned()),
-                dealer_id,
-                grade: text(&self.grade),
-            },
-        })
-    }
-
-    fn report_href(&self) -> String {
-        self.href("/attribution", &[])
-    }
-
-    fn csv_href(&self) -> String {
-        self.href("/attribution.csv", &[])
-    }
-
-    fn compare_href(&self) -> String {
-        self.href("/attribution/models", &[])
-    }
-
-    fn checks_href(&self) -> String {
-        self.href("/attribution/checks", &[])
-    }
-
-    /// The address of the report with these filters and `changes` (`key=value` pairs).
-    fn href(&self, path: &str, changes: &[(&str, &str)]) -> String {
-        let mut pairs: Vec<(&str, String)> = vec![
-            ("model", self.model.as_str().to_owned()),
-            ("by", self.dimension.as_str().to_owned()),
-            ("from", self.from.to_string()),
-            ("to", self.to.to_string()),
-            (
-                "basis",
-                if self.by_close_date {
-                    "closed"
-                } else {
-                    "received"
-                }
-                .to_owned(),
-            ),
-            ("line", self.line.clone()),
-            ("region", self.region.clone()),
-            ("dealer", self.dealer.clone()),
-            ("grade", self.grade.clone()),
-        ];
-        for (k, v) in changes {
-            if let Some(p) = pairs.iter_mut().find(|(key, _)| key == k) {
-                p.1 = (*v).to_owned();
-            }
-        }
-        let mut query = url::form_urlencoded::Serializer::new(String::new());
-        for (k, v) in pairs.iter().filter(|(_, v)| !v.is_empty()) {
-            query.append_pair(k, v);
-        }
-        format!("{path}?{}", query.finish())
-    }
+        .get("/attribution/checks.csv", checks_csv)
+        .post("/attribution/runs", run_now);
 }
 
 #[derive(Template)]
@@ -344,95 +185,8 @@ async fn report_csv(
     query: web::Query<ReportParams>,
 ) -> Result<HttpResponse, AppError> {
     let (filter, report) = load_report(&state, query.into_inner()).await?;
-    let body = report_to_csv(&report, &filter)?;
-    Ok(HttpResponse::Ok()
-        .content_type("text/csv; charset=utf-8")
-        .insert_header((
-            header::CONTENT_DISPOSITION,
-            format!(
-                "attachment; filename=\"attribution-{}-{}-{}-{}.csv\"",
-                filter.model.as_str(),
-                filter.dimension.as_str(),
-                filter.from,
-                filter.to
-            ),
-        ))
-        .body(body))
-}
-
-fn report_to_csv(report: &Report, filter: &Checked) -> Result<String, AppError> {
-    let mut out = csv::Writer::from_writer(Vec::new());
-    let fail = |e: csv::Error| AppError::Internal(e.into());
-    out.write_record([
-        filter.dimension.as_str(),
-        "name",
-        "model",
-        "leads",
-        "lead_share",
-        "accepted",
-        "won",
-        "conversion_rate",
-        "revenue_eur",
-        "revenue_share",
-        "pipeline_eur",
-        "spend_eur",
-        "roi",
-        "roas",
-        "pipeline_to_spend",
-        "cost_per_lead_eur",
-        "cac_eur",
-        "median_days_to_close",
-        "mean_lead_rating",
-        "never_reached_rate",
-        "top_lost_reasons",
-        "top_competitors",
-    ])
-    .map_err(fail)?;
-    let euros = |c: i64| format!("{:.2}", c as f64 / 100.0);
-    let opt =
-        |x: Option<f64>, places: usize| x.map_or_else(String::new, |x| format!("{x:.places$}"));
-    for r in report.rows.iter().chain(std::iter::once(&report.totals)) {
-        let key = if r.key.is_empty() { "(total)" } else { &r.key };
-        out.write_record([
-            cell(key),
-            cell(r.label.as_deref().unwrap_or("")),
-            filter.model.as_str().to_owned(),
-            format!("{:.4}", r.leads),
-            format!("{:.6}", r.lead_share),
-            format!("{:.4}", r.accepted),
-            format!("{:.4}", r.won),
-            opt(r.conversion_rate(), 6),
-            euros(r.revenue_cents),
-            format!("{:.6}", r.revenue_share),
-            format!("{:.2}", r.pipeline_cents / 100.0),
-            r.spend_cents.map_or_else(String::new, euros),
-            opt(r.roi(), 4),
-            opt(r.roas(), 4),
-            opt(r.pipeline_ratio(), 4),
-            r.cost_per_lead_cents().map_or_else(String::new, euros),
-            r.cac_cents().map_or_else(String::new, euros),
-            opt(r.median_days_to_close, 1),
-            opt(r.mean_rating, 2),
-            opt(r.unreached_rate, 4),
-            r.top_lost_reasons
-                .iter()
-                .map(|(l, _)| l.as_str())
-                .collect::<Vec<_>>()
-                .join(";"),
-            cell(
-                &r.top_competitors
-                    .iter()
-                    .map(|(c, _)| c.as_str())
-                    .collect::<Vec<_>>()
-                    .join(";"),
-            ),
-        ])
-        .map_err(fail)?;
-    }
-    let bytes = out
-        .into_inner()
-        .map_err(|e| AppError::Internal(anyhow::anyhow!("{e}")))?;
-    String::from_utf8(bytes).map_err(|e| AppError::Internal(e.into()))
+    let body = exports::report(&report, filter.model, filter.dimension)?;
+    Ok(csv_download("attribution", &filter, body))
 }
 
 #[derive(Template)]
@@ -577,15 +331,52 @@ impl ChecksPage {
     }
 }
 
-/// Is the lead score right, the monthly trend, first heard against first touch.
-async fn checks_page(
+/// A CSV download named after the report's filters.
+fn csv_download(name: &str, filter: &Checked, body: String) -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type("text/csv; charset=utf-8")
+        .insert_header((
+            header::CONTENT_DISPOSITION,
+            format!(
+                "attachment; filename=\"{name}-{}-{}-{}-{}.csv\"",
+                filter.model.as_str(),
+                filter.dimension.as_str(),
+                filter.from,
+                filter.to
+            ),
+        ))
+        .body(body)
+}
+
+async fn models_csv(
     state: web::Data<AppState>,
-    page: Page,
     _staff: Staff,
     query: web::Query<ReportParams>,
 ) -> Result<HttpResponse, AppError> {
     let now = crate::db::now();
     let filter = query.into_inner().check(now.date());
+    let settings = state.attribution();
+    let wanted = filter.clone();
+    let rows = state
+        .db
+        .read(move |conn| {
+            let f = wanted.filter(conn)?;
+            report::compare_models(conn, &f, &settings, now)
+        })
+        .await?;
+    Ok(csv_download(
+        "attribution-models",
+        &filter,
+        exports::models(&rows)?,
+    ))
+}
+
+async fn load_checks(
+    state: &AppState,
+    params: ReportParams,
+) -> Result<(Checked, checks::Checks), AppError> {
+    let now = crate::db::now();
+    let filter = params.check(now.date());
     let settings = state.attribution();
     let wanted = filter.clone();
     let checks = state
@@ -595,6 +386,30 @@ async fn checks_page(
             checks::load(conn, &f, &settings, now)
         })
         .await?;
+    Ok((filter, checks))
+}
+
+async fn checks_csv(
+    state: web::Data<AppState>,
+    _staff: Staff,
+    query: web::Query<ReportParams>,
+) -> Result<HttpResponse, AppError> {
+    let (filter, checks) = load_checks(&state, query.into_inner()).await?;
+    Ok(csv_download(
+        "attribution-checks",
+        &filter,
+        exports::checks(&checks)?,
+    ))
+}
+
+/// Is the lead score right, the monthly trend, first heard against first touch.
+async fn checks_page(
+    state: web::Data<AppState>,
+    page: Page,
+    _staff: Staff,
+    query: web::Query<ReportParams>,
+) -> Result<HttpResponse, AppError> {
+    let (filter, checks) = load_checks(&state, query.into_inner()).await?;
     html(&ChecksPage {
         page,
         filter,
@@ -634,116 +449,5 @@ async fn run_now(state: web::Data<AppState>, staff: Staff) -> Result<HttpRespons
         "/attribution?model=markov",
         notice,
         secure,
-    ))
-}
-
-#[derive(Template)]
-#[template(path = "attribution/campaigns.html")]
-struct CampaignsPage {
-    page: Page,
-    view: campaigns::CampaignsView,
-    this_month: String,
-}
-
-impl CampaignsPage {
-    fn opt_money(&self, cents: &Option<i64>) -> String {
-        cents.map_or_else(|| "—".to_owned(), |c| self.page.money(&c))
-    }
-}
-
-async fn campaigns_page(
-    state: web::Data<AppState>,
-    page: Page,
-    _staff: Staff,
-) -> Result<HttpResponse, AppError> {
-    let today = crate::db::now().date();
-    let view = state
-        .db
-        .read(move |conn| campaigns::CampaignsView::load(conn, today))
-        .await?;
-    html(&CampaignsPage {
-        page,
-        view,
-        this_month: format!("{:04}-{:02}", today.year(), today.month()),
-    })
-}
-
-async fn save_campaign(
-    state: web::Data<AppState>,
-    staff: Staff,
-    form: web::Form<campaigns::CampaignForm>,
-) -> Result<HttpResponse, AppError> {
-    let actor = staff.actor();
-    let form = form.into_inner();
-    let saved = state
-        .db
-        .write(move |conn| campaigns::save_campaign(conn, &form, &actor))
-        .await?;
-    let secure = state.settings.served_over_tls();
-    Ok(match saved {
-        Ok(()) => see_other_with_notice("/campaigns", "notice-campaign-saved", secure),
-        Err(problem) => see_other_with_notice("/campaigns", problem, secure),
-    })
-}
-
-async fn save_spend(
-    state: web::Data<AppState>,
-    staff: Staff,
-    form: web::Form<campaigns::SpendForm>,
-) -> Result<HttpResponse, AppError> {
-    let actor = staff.actor();
-    let form = form.into_inner();
-    let saved = state
-        .db
-        .write(move |conn| campaigns::save_spend(conn, &form, &actor))
-        .await?;
-    let secure = state.settings.served_over_tls();
-    Ok(match saved {
-        Ok(()) => see_other_with_notice("/campaigns", "notice-spend-saved", secure),
-        Err(problem) => see_other_with_notice("/campaigns", problem, secure),
-    })
-}
-
-#[derive(Template)]
-#[template(path = "attribution/digest.html")]
-struct DigestPage {
-    page: Page,
-    on: bool,
-}
-
-/// A channel manager's weekly digest setting.
-async fn digest_page(
-    state: web::Data<AppState>,
-    page: Page,
-    staff: Staff,
-) -> Result<HttpResponse, AppError> {
-    let id = staff.user.0.user.id;
-    let on = state
-        .db
-        .read(move |conn| campaigns::wants_digest(conn, id))
-        .await?;
-    html(&DigestPage { page, on })
-}
-
-#[derive(Debug, Default, Deserialize)]
-struct DigestForm {
-    #[serde(default)]
-    on: String,
-}
-
-async fn save_digest(
-    state: web::Data<AppState>,
-    staff: Staff,
-    form: web::Form<DigestForm>,
-) -> Result<HttpResponse, AppError> {
-    let (actor, id, on) = (staff.actor(), staff.user.0.user.id, form.on == "yes");
-    state
-        .db
-        .write(move |conn| campaigns::set_digest(conn, id, on, &actor))
-        .await?;
-    Ok(see_other_with_notice(
-        "/account/digest",
-        "notice-digest-saved",
-        state.settings.served_over_tls(),
     ))
 }

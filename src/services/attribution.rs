@@ -9,6 +9,7 @@
 //! - [`report`]: the channel manager's report per channel, campaign or source/medium;
 //! - [`checks`]: the lead score's calibration, the monthly trend, first heard against first touch;
 //! - [`digest`]: the weekly email to channel managers;
+//! - [`exports`]: every table as CSV;
 //! - [`dealer_touches`]: the visits, calls, demos and quotes a dealer logs on a lead.
 
 pub mod campaigns;
@@ -16,6 +17,7 @@ pub mod checks;
 pub mod credits;
 pub mod dealer_touches;
 pub mod digest;
+pub mod exports;
 pub mod markov;
 pub mod models;
 pub mod report;

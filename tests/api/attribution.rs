@@ -539,6 +539,22 @@ async fn the_checks_page_sets_the_lead_score_and_the_first_contact_against_the_s
     // The won sale's first touch was paid search; the customer said "trade fair".
     assert!(page.has("data-first-touch", "paid_search"), "{}", page.html);
     assert!(page.has("data-month", "2026-11"), "{}", page.html);
+
+    // Every table downloads: the checks' tables, and the models side by side.
+    let csv = |path: String| {
+        let client = desk.client.clone();
+        let url = desk.url(&path);
+        async move { client.get(url).send().await.unwrap().text().await.unwrap() }
+    };
+    let checks = csv(format!("/attribution/checks.csv?model=linear&{PERIOD}")).await;
+    assert!(checks.starts_with("grade,leads,won,"), "{checks}");
+    assert!(checks.contains("\nfirst_touch,heard_trade_fair,"), "{checks}");
+    assert!(checks.contains("\n2026-11,"), "{checks}");
+    let models = csv(format!("/attribution/models.csv?{PERIOD}")).await;
+    assert!(models.starts_with("key,first_touch_eur,"), "{models}");
+    let paid = models.lines().find(|l| l.starts_with("paid_search,")).expect(&models);
+    // First touch gives paid search everything; last touch nothing.
+    assert!(paid.starts_with("paid_search,2000.00,0.00,"), "{paid}");
 }
 
 #[tokio::test]

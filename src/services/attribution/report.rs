@@ -15,7 +15,7 @@ use rustc_hash::FxHashMap;
 use super::credits::{conversion_time, markov_touch_shares};
 use super::models::{Journey, Model, Settings, Touch, shares};
 use crate::db::DbConnection;
-use crate::domain::{Currency, FeedbackOutcome, LeadStatus, LostReason};
+use crate::domain::{Currency, FeedbackOutcome, LeadStatus};
 use crate::error::AppError;
 use crate::models::attribution::{
     self as stored, LeadScope, ReportFeedback, ReportLead, ReportTouch, RunChannelRow, RunRow,
@@ -63,146 +63,10 @@ pub struct ReportFilter {
     pub scope: LeadScope,
 }
 
-/// One row of the report.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct ReportRow {
-    pub key: String,
-    /// The campaign's name, for campaign rows set up with one.
-    pub label: Option<String>,
-    pub leads: f64,
-    pub lead_share: f64,
-    pub accepted: f64,
-    pub won: f64,
-    pub revenue_cents: i64,
-    pub revenue_share: f64,
-    /// `None` where spend is not known (source/medium rows, campaigns without spend).
-    pub spend_cents: Option<i64>,
-    /// Quotes sent and not yet won or lost, split by the model (euro cents).
-    pub pipeline_cents: f64,
-    /// Median days from lead to close over the won leads the row has a share in.
-    pub median_days_to_close: Option<f64>,
-    /// Mean 1–5 rating dealers gave, weighted by the row's share of each lead.
-    pub mean_rating: Option<f64>,
-    /// Share of the row's leads with feedback that dealers never reached.
-    pub unreached_rate: Option<f64>,
-    pub top_lost_reasons: Vec<(LostReason, f64)>,
-    pub top_competitors: Vec<(String, f64)>,
-    // Sums behind the means.
-    rated_weight: f64,
-    rating_sum: f64,
-    feedback_weight: f64,
-    unreached_weight: f64,
-    close_days: Vec<f64>,
-    lost: FxHashMap<LostReason, f64>,
-    competitors: FxHashMap<String, f64>,
-}
+mod row;
 
-impl ReportRow {
-    pub fn conversion_rate(&self) -> Option<f64> {
-        (self.leads > 0.0).then(|| self.won / self.leads)
-    }
-
-    /// (revenue − spend) / spend.
-    pub fn roi(&self) -> Option<f64> {
-        let spend = self.spend_cents.filter(|s| *s > 0)? as f64;
-        Some((self.revenue_cents as f64 - spend) / spend)
-    }
-
-    /// Revenue per unit of spend.
-    pub fn roas(&self) -> Option<f64> {
-        let spend = self.spend_cents.filter(|s| *s > 0)? as f64;
-        Some(self.revenue_cents as f64 / spend)
-    }
-
-    /// Open pipeline per unit of spend.
-    pub fn pipeline_ratio(&self) -> Option<f64> {
-        let spend = self.spend_cents.filter(|s| *s > 0)? as f64;
-        Some(self.pipeline_cents / spend)
-    }
-
-    pub fn cost_per_lead_cents(&self) -> Option<i64> {
-        let spend = self.spend_cents?;
-        (self.leads > 0.0).then(|| (spend as f64 / self.leads).round() as i64)
-    }
-
-    /// Spend per won customer.
-    pub fn cac_cents(&self) -> Option<i64> {
-        let spend = self.spend_cents?;
-        (self.won > 0.0).then(|| (spend as f64 / self.won).round() as i64)
-    }
-
-    fn add_lead(&mut self, share: f64, lead: &Facts<'_>) {
-        self.leads += share;
-        self.pipeline_cents += share * lead.open_quote_cents as f64;
-        if lead.accepted {
-            self.accepted += share;
-        }
-        if lead.won {
-            self.won += share;
-            if share > 0.0
-                && let Some(days) = lead.days_to_close
-            {
-                self.close_days.push(days);
-            }
-        }
-        for f in lead.feedback {
-            self.feedback_weight += share;
-            if f.outcome == Some(FeedbackOutcome::Unreached) {
-                self.unreached_weight += share;
-            }
-            if let Some(q) = f.lead_quality {
-                self.rated_weight += share;
-                self.rating_sum += share * f64::from(q);
-            }
-            if let Some(r) = f.lost_reason {
-                *self.lost.entry(r).or_default() += share;
-            }
-            let c = f.competitor.trim();
-            if !c.is_empty() {
-                *self.competitors.entry(c.to_owned()).or_default() += share;
-            }
-        }
-    }
-
-    fn finish(&mut self, leads: f64, revenue: i64) {
-        self.lead_share = if leads > 0.0 { self.leads / leads } else { 0.0 };
-        self.revenue_share = if revenue > 0 {
-            self.revenue_cents as f64 / revenue as f64
-        } else {
-            0.0
-        };
-        self.mean_rating = (self.rated_weight > 0.0).then(|| self.rating_sum / self.rated_weight);
-        self.unreached_rate =
-            (self.feedback_weight > 0.0).then(|| self.unreached_weight / self.feedback_weight);
-        self.median_days_to_close = median(&mut self.close_days);
-        self.top_lost_reasons = top(&self.lost, 3);
-        self.top_competitors = top(&self.competitors, 3);
-    }
-}
-
-fn median(values: &mut [f64]) -> Option<f64> {
-    if values.is_empty() {
-        return None;
-    }
-    values.sort_by(f64::total_cmp);
-    let n = values.len();
-    Some(if n % 2 == 1 {
-        values[n / 2]
-    } else {
-        (values[n / 2 - 1] + values[n / 2]) / 2.0
-    })
-}
-
-/// The `n` largest, largest first (ties by key, so the order is stable).
-fn top<K: Clone + std::fmt::Display>(counts: &FxHashMap<K, f64>, n: usize) -> Vec<(K, f64)> {
-    let mut all: Vec<(K, f64)> = counts.iter().map(|(k, v)| (k.clone(), *v)).collect();
-    all.sort_by(|a, b| {
-        b.1.total_cmp(&a.1)
-            .then_with(|| a.0.to_string().cmp(&b.0.to_string()))
-    });
-    all.truncate(n);
-    all
-}
+use row::Facts;
+pub use row::ReportRow;
 
 /// The report: its rows (largest revenue first), their totals, and what it rests on.
 #[derive(Debug, Clone, Default)]
@@ -215,16 +79,6 @@ pub struct Report {
     pub run: Option<(RunRow, Vec<RunChannelRow>)>,
     /// Months whose spend counts (`YYYY-MM`, first and last).
     pub spend_months: (String, String),
-}
-
-/// One lead's facts as the rows take them.
-struct Facts<'a> {
-    accepted: bool,
-    /// The quote's amount while the lead waits on it (0 otherwise).
-    open_quote_cents: i64,
-    won: bool,
-    days_to_close: Option<f64>,
-    feedback: &'a [ReportFeedback],
 }
 
 /// A touch's key in `dimension`.
@@ -595,6 +449,14 @@ fn add_spend(rows: &mut FxHashMap<String, ReportRow>, input: &Input<'_>, dimensi
         let r = rows.entry(k.clone()).or_insert_with(|| row(&k));
         *r.spend_cents.get_or_insert(0) += s.amount_cents;
     }
+}
+
+/// The id of the dealer with `code` (as a manager types it), if there is one.
+pub fn dealer_by_code(conn: &mut DbConnection, code: &str) -> Result<Option<i64>, AppError> {
+    Ok(
+        crate::models::dealer::Dealer::find_by_code(conn, &code.trim().to_uppercase())?
+            .map(|d| d.id),
+    )
 }
 
 /// The first instant of `day` and of the day after `last` (a period's bounds).
