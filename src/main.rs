@@ -459,7 +459,8 @@ fn generate(settings: &Settings, dealers: usize, leads: usize) -> anyhow::Result
         scale::LOAD_USER,
         demo::DEMO_PASSWORD
     );
-    Ok(())
+    // Its outcomes credited under every model, as the portal would have done at each one.
+    run_attribution(settings, true)
 }
 
 fn attribute_file(path: &std::path::Path, order: usize) -> anyhow::Result<()> {

@@ -593,6 +593,10 @@ async fn generate_writes_answered_offers_feedback_and_outcomes_that_give_dealers
     );
     assert!(h.submitted_forms > 500, "{h:?}");
     assert!(h.won_with_revenue > 100, "{h:?}");
+    assert!(
+        run.stdout.contains("attribution run 1: "),
+        "the outcomes are credited and the data-driven model has run: {run:?}"
+    );
     assert_eq!(h.scores.len(), 50, "every dealer scored");
     let (lowest, highest) = h.scores.iter().fold((f64::MAX, f64::MIN), |(lo, hi), s| {
         (lo.min(s.1), hi.max(s.1))
