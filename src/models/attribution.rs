@@ -362,9 +362,41 @@ pub struct ReportLead {
     pub quote_cents: Option<i64>,
 }
 
+/// Narrows a boxed query that joins `leads` and `sale_outcomes` to the leads of a scope:
+/// every report query reads only the leads it covers, through the indexes on
+/// `leads.received_at` and `sale_outcomes.close_date`.
+macro_rules! in_scope {
+    ($query:expr, $scope:expr) => {{
+        let scope: &LeadScope = $scope;
+        let mut q = $query;
+        if scope.by_close_date {
+            q = q
+                .filter(sale_outcomes::close_date.ge(scope.from.date()))
+                .filter(sale_outcomes::close_date.lt(scope.until.date()));
+        } else {
+            q = q
+                .filter(leads::received_at.ge(scope.from))
+                .filter(leads::received_at.lt(scope.until));
+        }
+        if let Some(line) = &scope.product_line {
+            q = q.filter(leads::product_line.eq(line.clone()));
+        }
+        if let Some(region) = &scope.region_key {
+            q = q.filter(leads::region_key.eq(region.clone()));
+        }
+        if let Some(dealer) = scope.dealer_id {
+            q = q.filter(leads::dealer_id.eq(dealer));
+        }
+        if let Some(grade) = &scope.grade {
+            q = q.filter(leads::grade.eq(grade.clone()));
+        }
+        q
+    }};
+}
+
 /// The leads in `scope`, in id order.
 pub fn report_leads(conn: &mut DbConnection, scope: &LeadScope) -> QueryResult<Vec<ReportLead>> {
-    let mut q = leads::table
+    let q = leads::table
         .left_join(sale_outcomes::table)
         .select((
             leads::id,
@@ -381,28 +413,7 @@ pub fn report_leads(conn: &mut DbConnection, scope: &LeadScope) -> QueryResult<V
         ))
         .order(leads::id)
         .into_boxed();
-    if scope.by_close_date {
-        q = q
-            .filter(sale_outcomes::close_date.ge(scope.from.date()))
-            .filter(sale_outcomes::close_date.lt(scope.until.date()));
-    } else {
-        q = q
-            .filter(leads::received_at.ge(scope.from))
-            .filter(leads::received_at.lt(scope.until));
-    }
-    if let Some(line) = &scope.product_line {
-        q = q.filter(leads::product_line.eq(line.clone()));
-    }
-    if let Some(region) = &scope.region_key {
-        q = q.filter(leads::region_key.eq(region.clone()));
-    }
-    if let Some(dealer) = scope.dealer_id {
-        q = q.filter(leads::dealer_id.eq(dealer));
-    }
-    if let Some(grade) = &scope.grade {
-        q = q.filter(leads::grade.eq(grade.clone()));
-    }
-    q.load(conn)
+    in_scope!(q, scope).load(conn)
 }
 
 /// A touchpoint as a report reads it.
@@ -418,14 +429,10 @@ pub struct ReportTouch {
     pub campaign: Option<String>,
 }
 
-/// The touchpoints of the leads with ids in `[first, last]`, by lead, then time.
-pub fn report_touches(
-    conn: &mut DbConnection,
-    first: i64,
-    last: i64,
-) -> QueryResult<Vec<ReportTouch>> {
-    touchpoints::table
-        .filter(touchpoints::lead_id.between(first, last))
+/// The touchpoints of the leads in `scope`, by lead, then time.
+pub fn report_touches(conn: &mut DbConnection, scope: &LeadScope) -> QueryResult<Vec<ReportTouch>> {
+    let q = touchpoints::table
+        .inner_join(leads::table.left_join(sale_outcomes::table))
         .order((
             touchpoints::lead_id,
             touchpoints::occurred_at,
@@ -442,24 +449,24 @@ pub fn report_touches(
             touchpoints::medium,
             touchpoints::campaign,
         ))
-        .load(conn)
+        .into_boxed();
+    in_scope!(q, scope).load(conn)
 }
 
-/// When each lead with an id in `[first, last]` was accepted (its latest acceptance).
+/// When each lead in `scope` was accepted (every acceptance; the report keeps the latest).
 pub fn report_acceptances(
     conn: &mut DbConnection,
-    first: i64,
-    last: i64,
+    scope: &LeadScope,
 ) -> QueryResult<Vec<(i64, Option<UtcTime>)>> {
-    offers::table
-        .filter(offers::lead_id.between(first, last))
+    let q = offers::table
+        .inner_join(leads::table.left_join(sale_outcomes::table))
         .filter(offers::status.eq(OfferStatus::Accepted))
-        .group_by(offers::lead_id)
-        .select((offers::lead_id, diesel::dsl::max(offers::responded_at)))
-        .load(conn)
+        .select((offers::lead_id, offers::responded_at))
+        .into_boxed();
+    in_scope!(q, scope).load(conn)
 }
 
-/// What dealers said of the leads with ids in `[first, last]` in submitted feedback.
+/// What dealers said of the leads in `scope` in submitted feedback.
 #[derive(Debug, Clone, Queryable)]
 pub struct ReportFeedback {
     pub lead_id: i64,
@@ -472,12 +479,12 @@ pub struct ReportFeedback {
 
 pub fn report_feedback(
     conn: &mut DbConnection,
-    first: i64,
-    last: i64,
+    scope: &LeadScope,
 ) -> QueryResult<Vec<ReportFeedback>> {
-    feedback::table
-        .inner_join(feedback_requests::table)
-        .filter(feedback_requests::lead_id.between(first, last))
+    let q = feedback::table
+        .inner_join(
+            feedback_requests::table.inner_join(leads::table.left_join(sale_outcomes::table)),
+        )
         .filter(feedback::submitted_at.is_not_null())
         .order((feedback_requests::lead_id, feedback::submitted_at))
         .select((
@@ -488,22 +495,23 @@ pub fn report_feedback(
             feedback::competitor,
             feedback::first_heard,
         ))
-        .load(conn)
+        .into_boxed();
+    in_scope!(q, scope).load(conn)
 }
 
-/// The credits under `model` of the leads with ids in `[first, last]`.
+/// The credits under `model` of the leads in `scope`.
 pub fn report_credits(
     conn: &mut DbConnection,
     model: AttributionModel,
-    first: i64,
-    last: i64,
+    scope: &LeadScope,
 ) -> QueryResult<Vec<CreditRow>> {
-    attribution_credits::table
+    let q = attribution_credits::table
+        .inner_join(leads::table.left_join(sale_outcomes::table))
         .filter(attribution_credits::model.eq(model))
-        .filter(attribution_credits::lead_id.between(first, last))
         .order((attribution_credits::lead_id, attribution_credits::slot))
         .select(CreditRow::as_select())
-        .load(conn)
+        .into_boxed();
+    in_scope!(q, scope).load(conn)
 }
 
 /// Campaign codes touchpoints carry that no campaign is set up for, with how many

@@ -548,11 +548,17 @@ async fn the_checks_page_sets_the_lead_score_and_the_first_contact_against_the_s
     };
     let checks = csv(format!("/attribution/checks.csv?model=linear&{PERIOD}")).await;
     assert!(checks.starts_with("grade,leads,won,"), "{checks}");
-    assert!(checks.contains("\nfirst_touch,heard_trade_fair,"), "{checks}");
+    assert!(
+        checks.contains("\nfirst_touch,heard_trade_fair,"),
+        "{checks}"
+    );
     assert!(checks.contains("\n2026-11,"), "{checks}");
     let models = csv(format!("/attribution/models.csv?{PERIOD}")).await;
     assert!(models.starts_with("key,first_touch_eur,"), "{models}");
-    let paid = models.lines().find(|l| l.starts_with("paid_search,")).expect(&models);
+    let paid = models
+        .lines()
+        .find(|l| l.starts_with("paid_search,"))
+        .expect(&models);
     // First touch gives paid search everything; last touch nothing.
     assert!(paid.starts_with("paid_search,2000.00,0.00,"), "{paid}");
 }

@@ -119,28 +119,19 @@ impl Loaded {
         );
         let campaigns = Campaign::all(conn)?;
         let spend = CampaignSpend::between(conn, &spend_months.0, &spend_months.1)?;
-        let (Some(first), Some(last)) = (leads.first().map(|l| l.id), leads.last().map(|l| l.id))
-        else {
-            return Ok(Self {
-                leads,
-                touches: Vec::new(),
-                accepted: FxHashMap::default(),
-                feedback: Vec::new(),
-                credits: Vec::new(),
-                campaigns,
-                spend,
-                run,
-                spend_months,
-            });
-        };
+        let scope = &filter.scope;
+        let mut accepted: FxHashMap<i64, NaiveDateTime> = FxHashMap::default();
+        for (lead, at) in stored::report_acceptances(conn, scope)? {
+            if let Some(at) = at {
+                let latest = accepted.entry(lead).or_insert(at.get());
+                *latest = (*latest).max(at.get());
+            }
+        }
         Ok(Self {
-            touches: stored::report_touches(conn, first, last)?,
-            accepted: stored::report_acceptances(conn, first, last)?
-                .into_iter()
-                .filter_map(|(lead, at)| at.map(|at| (lead, at.get())))
-                .collect(),
-            feedback: stored::report_feedback(conn, first, last)?,
-            credits: stored::report_credits(conn, filter.model, first, last)?,
+            touches: stored::report_touches(conn, scope)?,
+            accepted,
+            feedback: stored::report_feedback(conn, scope)?,
+            credits: stored::report_credits(conn, filter.model, scope)?,
             leads,
             campaigns,
             spend,
@@ -238,7 +229,6 @@ pub fn compute_with_splits(
     let mut splits = Vec::with_capacity(input.leads.len());
     let mut rows: FxHashMap<String, ReportRow> = FxHashMap::default();
     let mut other_currencies: FxHashMap<Currency, i64> = FxHashMap::default();
-    let touch_ids: FxHashMap<i64, &ReportTouch> = input.touches.iter().map(|t| (t.id, t)).collect();
     let (mut t_at, mut f_at, mut c_at) = (0, 0, 0);
     for lead in input.leads {
         let own_touches = take(input.touches, &mut t_at, lead.id, |t| t.lead_id);
@@ -334,7 +324,7 @@ pub fn compute_with_splits(
                 }
                 let k = c
                     .touchpoint_id
-                    .and_then(|id| touch_ids.get(&id))
+                    .and_then(|id| own_touches.iter().find(|t| t.id == id))
                     .map_or_else(|| NONE.to_owned(), |t| key_of(t, dimension));
                 rows.entry(k.clone())
                     .or_insert_with(|| row(&k))
@@ -478,13 +468,9 @@ pub fn compare_models(
     now: NaiveDateTime,
 ) -> Result<Vec<(String, Vec<i64>)>, AppError> {
     let mut loaded = Loaded::read(conn, filter)?;
-    let (first, last) = (
-        loaded.leads.first().map_or(0, |l| l.id),
-        loaded.leads.last().map_or(-1, |l| l.id),
-    );
     let mut by_key: Vec<(String, Vec<i64>)> = Vec::new();
     for (i, &model) in Model::ALL.iter().enumerate() {
-        loaded.credits = stored::report_credits(conn, model, first, last)?;
+        loaded.credits = stored::report_credits(conn, model, &filter.scope)?;
         let wanted = ReportFilter {
             model,
             ..filter.clone()

@@ -1,0 +1,2 @@
+DROP INDEX sale_outcomes_close_date;
+DROP INDEX leads_received;
