@@ -362,41 +362,9 @@ pub struct ReportLead {
     pub quote_cents: Option<i64>,
 }
 
-/// Narrows a boxed query that joins `leads` and `sale_outcomes` to the leads of a scope:
-/// every report query reads only the leads it covers, through the indexes on
-/// `leads.received_at` and `sale_outcomes.close_date`.
-macro_rules! in_scope {
-    ($query:expr, $scope:expr) => {{
-        let scope: &LeadScope = $scope;
-        let mut q = $query;
-        if scope.by_close_date {
-            q = q
-                .filter(sale_outcomes::close_date.ge(scope.from.date()))
-                .filter(sale_outcomes::close_date.lt(scope.until.date()));
-        } else {
-            q = q
-                .filter(leads::received_at.ge(scope.from))
-                .filter(leads::received_at.lt(scope.until));
-        }
-        if let Some(line) = &scope.product_line {
-            q = q.filter(leads::product_line.eq(line.clone()));
-        }
-        if let Some(region) = &scope.region_key {
-            q = q.filter(leads::region_key.eq(region.clone()));
-        }
-        if let Some(dealer) = scope.dealer_id {
-            q = q.filter(leads::dealer_id.eq(dealer));
-        }
-        if let Some(grade) = &scope.grade {
-            q = q.filter(leads::grade.eq(grade.clone()));
-        }
-        q
-    }};
-}
-
 /// The leads in `scope`, in id order.
 pub fn report_leads(conn: &mut DbConnection, scope: &LeadScope) -> QueryResult<Vec<ReportLead>> {
-    let q = leads::table
+    let mut q = leads::table
         .left_join(sale_outcomes::table)
         .select((
             leads::id,
@@ -413,7 +381,28 @@ pub fn report_leads(conn: &mut DbConnection, scope: &LeadScope) -> QueryResult<V
         ))
         .order(leads::id)
         .into_boxed();
-    in_scope!(q, scope).load(conn)
+    if scope.by_close_date {
+        q = q
+            .filter(sale_outcomes::close_date.ge(scope.from.date()))
+            .filter(sale_outcomes::close_date.lt(scope.until.date()));
+    } else {
+        q = q
+            .filter(leads::received_at.ge(scope.from))
+            .filter(leads::received_at.lt(scope.until));
+    }
+    if let Some(line) = &scope.product_line {
+        q = q.filter(leads::product_line.eq(line.clone()));
+    }
+    if let Some(region) = &scope.region_key {
+        q = q.filter(leads::region_key.eq(region.clone()));
+    }
+    if let Some(dealer) = scope.dealer_id {
+        q = q.filter(leads::dealer_id.eq(dealer));
+    }
+    if let Some(grade) = &scope.grade {
+        q = q.filter(leads::grade.eq(grade.clone()));
+    }
+    q.load(conn)
 }
 
 /// A touchpoint as a report reads it.
@@ -429,10 +418,14 @@ pub struct ReportTouch {
     pub campaign: Option<String>,
 }
 
-/// The touchpoints of the leads in `scope`, by lead, then time.
-pub fn report_touches(conn: &mut DbConnection, scope: &LeadScope) -> QueryResult<Vec<ReportTouch>> {
-    let q = touchpoints::table
-        .inner_join(leads::table.left_join(sale_outcomes::table))
+/// The touchpoints of the leads with ids in `[first, last]`, by lead, then time.
+pub fn report_touches(
+    conn: &mut DbConnection,
+    first: i64,
+    last: i64,
+) -> QueryResult<Vec<ReportTouch>> {
+    touchpoints::table
+        .filter(touchpoints::lead_id.between(first, last))
         .order((
             touchpoints::lead_id,
             touchpoints::occurred_at,
@@ -449,24 +442,24 @@ pub fn report_touches(conn: &mut DbConnection, scope: &LeadScope) -> QueryResult
             touchpoints::medium,
             touchpoints::campaign,
         ))
-        .into_boxed();
-    in_scope!(q, scope).load(conn)
+        .load(conn)
 }
 
-/// When each lead in `scope` was accepted (every acceptance; the report keeps the latest).
+/// When each lead with an id in `[first, last]` was accepted (its latest acceptance).
 pub fn report_acceptances(
     conn: &mut DbConnection,
-    scope: &LeadScope,
+    first: i64,
+    last: i64,
 ) -> QueryResult<Vec<(i64, Option<UtcTime>)>> {
-    let q = offers::table
-        .inner_join(leads::table.left_join(sale_outcomes::table))
+    offers::table
+        .filter(offers::lead_id.between(first, last))
         .filter(offers::status.eq(OfferStatus::Accepted))
-        .select((offers::lead_id, offers::responded_at))
-        .into_boxed();
-    in_scope!(q, scope).load(conn)
+        .group_by(offers::lead_id)
+        .select((offers::lead_id, diesel::dsl::max(offers::responded_at)))
+        .load(conn)
 }
 
-/// What dealers said of the leads in `scope` in submitted feedback.
+/// What dealers said of the leads with ids in `[first, last]` in submitted feedback.
 #[derive(Debug, Clone, Queryable)]
 pub struct ReportFeedback {
     pub lead_id: i64,
@@ -479,12 +472,12 @@ pub struct ReportFeedback {
 
 pub fn report_feedback(
     conn: &mut DbConnection,
-    scope: &LeadScope,
+    first: i64,
+    last: i64,
 ) -> QueryResult<Vec<ReportFeedback>> {
-    let q = feedback::table
-        .inner_join(
-            feedback_requests::table.inner_join(leads::table.left_join(sale_outcomes::table)),
-        )
+    feedback::table
+        .inner_join(feedback_requests::table)
+        .filter(feedback_requests::lead_id.between(first, last))
         .filter(feedback::submitted_at.is_not_null())
         .order((feedback_requests::lead_id, feedback::submitted_at))
         .select((
@@ -495,23 +488,22 @@ pub fn report_feedback(
             feedback::competitor,
             feedback::first_heard,
         ))
-        .into_boxed();
-    in_scope!(q, scope).load(conn)
+        .load(conn)
 }
 
-/// The credits under `model` of the leads in `scope`.
+/// The credits under `model` of the leads with ids in `[first, last]`.
 pub fn report_credits(
     conn: &mut DbConnection,
     model: AttributionModel,
-    scope: &LeadScope,
+    first: i64,
+    last: i64,
 ) -> QueryResult<Vec<CreditRow>> {
-    let q = attribution_credits::table
-        .inner_join(leads::table.left_join(sale_outcomes::table))
+    attribution_credits::table
         .filter(attribution_credits::model.eq(model))
+        .filter(attribution_credits::lead_id.between(first, last))
         .order((attribution_credits::lead_id, attribution_credits::slot))
         .select(CreditRow::as_select())
-        .into_boxed();
-    in_scope!(q, scope).load(conn)
+        .load(conn)
 }
 
 /// Campaign codes touchpoints carry that no campaign is set up for, with how many

@@ -119,19 +119,28 @@ impl Loaded {
         );
         let campaigns = Campaign::all(conn)?;
         let spend = CampaignSpend::between(conn, &spend_months.0, &spend_months.1)?;
-        let scope = &filter.scope;
-        let mut accepted: FxHashMap<i64, NaiveDateTime> = FxHashMap::default();
-        for (lead, at) in stored::report_acceptances(conn, scope)? {
-            if let Some(at) = at {
-                let latest = accepted.entry(lead).or_insert(at.get());
-                *latest = (*latest).max(at.get());
-            }
-        }
+        let (Some(first), Some(last)) = (leads.first().map(|l| l.id), leads.last().map(|l| l.id))
+        else {
+            return Ok(Self {
+                leads,
+                touches: Vec::new(),
+                accepted: FxHashMap::default(),
+                feedback: Vec::new(),
+                credits: Vec::new(),
+                campaigns,
+                spend,
+                run,
+                spend_months,
+            });
+        };
         Ok(Self {
-            touches: stored::report_touches(conn, scope)?,
-            accepted,
-            feedback: stored::report_feedback(conn, scope)?,
-            credits: stored::report_credits(conn, filter.model, scope)?,
+            touches: stored::report_touches(conn, first, last)?,
+            accepted: stored::report_acceptances(conn, first, last)?
+                .into_iter()
+                .filter_map(|(lead, at)| at.map(|at| (lead, at.get())))
+                .collect(),
+            feedback: stored::report_feedback(conn, first, last)?,
+            credits: stored::report_credits(conn, filter.model, first, last)?,
             leads,
             campaigns,
             spend,
@@ -468,9 +477,13 @@ pub fn compare_models(
     now: NaiveDateTime,
 ) -> Result<Vec<(String, Vec<i64>)>, AppError> {
     let mut loaded = Loaded::read(conn, filter)?;
+    let (first, last) = (
+        loaded.leads.first().map_or(0, |l| l.id),
+        loaded.leads.last().map_or(-1, |l| l.id),
+    );
     let mut by_key: Vec<(String, Vec<i64>)> = Vec::new();
     for (i, &model) in Model::ALL.iter().enumerate() {
-        loaded.credits = stored::report_credits(conn, model, &filter.scope)?;
+        loaded.credits = stored::report_credits(conn, model, first, last)?;
         let wanted = ReportFilter {
             model,
             ..filter.clone()
