@@ -14,8 +14,8 @@ use crate::domain::Currency;
 use crate::domain::feedback_fields::FirstHeard;
 use crate::error::AppError;
 use crate::models::attribution::{RunChannelRow, RunRow};
-use crate::services::attribution::report::{self, Dimension, Report, ReportRow};
-use crate::services::attribution::{Model, checks, exports, runs};
+use crate::services::attribution::report::{self, Dimension, Report, ReportFilter, ReportRow};
+use crate::services::attribution::{Model, Settings, checks, exports, runs};
 use crate::services::audit;
 use crate::web::charts::{GroupedBarChart, LineChart, Series};
 use crate::web::{AppState, Page, Staff};
@@ -144,22 +144,37 @@ impl ReportPage {
     }
 }
 
-async fn load_report(
+/// The filters of `params`, checked, and what `read` makes of them on a reading
+/// connection (the report, the model comparison, the checks).
+async fn load_with<T: Send + 'static>(
     state: &AppState,
     params: ReportParams,
-) -> Result<(Checked, Report), AppError> {
+    read: fn(
+        &mut crate::db::DbConnection,
+        &ReportFilter,
+        &Settings,
+        chrono::NaiveDateTime,
+    ) -> Result<T, AppError>,
+) -> Result<(Checked, T), AppError> {
     let now = crate::db::now();
     let checked = params.check(now.date());
     let settings = state.attribution();
     let wanted = checked.clone();
-    let report = state
+    let found = state
         .db
         .read(move |conn| {
             let filter = wanted.filter(conn)?;
-            report::load(conn, &filter, &settings, now)
+            read(conn, &filter, &settings, now)
         })
         .await?;
-    Ok((checked, report))
+    Ok((checked, found))
+}
+
+async fn load_report(
+    state: &AppState,
+    params: ReportParams,
+) -> Result<(Checked, Report), AppError> {
+    load_with(state, params, report::load).await
 }
 
 async fn report_page(
@@ -232,17 +247,7 @@ async fn models_page(
     _staff: Staff,
     query: web::Query<ReportParams>,
 ) -> Result<HttpResponse, AppError> {
-    let now = crate::db::now();
-    let filter = query.into_inner().check(now.date());
-    let settings = state.attribution();
-    let wanted = filter.clone();
-    let rows = state
-        .db
-        .read(move |conn| {
-            let f = wanted.filter(conn)?;
-            report::compare_models(conn, &f, &settings, now)
-        })
-        .await?;
+    let (filter, rows) = load_with(&state, query.into_inner(), report::compare_models).await?;
     html(&ModelsPage {
         page,
         filter,
@@ -353,17 +358,7 @@ async fn models_csv(
     _staff: Staff,
     query: web::Query<ReportParams>,
 ) -> Result<HttpResponse, AppError> {
-    let now = crate::db::now();
-    let filter = query.into_inner().check(now.date());
-    let settings = state.attribution();
-    let wanted = filter.clone();
-    let rows = state
-        .db
-        .read(move |conn| {
-            let f = wanted.filter(conn)?;
-            report::compare_models(conn, &f, &settings, now)
-        })
-        .await?;
+    let (filter, rows) = load_with(&state, query.into_inner(), report::compare_models).await?;
     Ok(csv_download(
         "attribution-models",
         &filter,
@@ -375,18 +370,7 @@ async fn load_checks(
     state: &AppState,
     params: ReportParams,
 ) -> Result<(Checked, checks::Checks), AppError> {
-    let now = crate::db::now();
-    let filter = params.check(now.date());
-    let settings = state.attribution();
-    let wanted = filter.clone();
-    let checks = state
-        .db
-        .read(move |conn| {
-            let f = wanted.filter(conn)?;
-            checks::load(conn, &f, &settings, now)
-        })
-        .await?;
-    Ok((filter, checks))
+    load_with(state, params, checks::load).await
 }
 
 async fn checks_csv(
