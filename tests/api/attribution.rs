@@ -264,6 +264,23 @@ async fn touchpoints_after_handover_are_appended_once_and_a_changed_resend_is_a_
 
     let (status, _) = post_touchpoints(&app, "NOPE", &webinar).await;
     assert_eq!(status, 404);
+    // Another source's token does not reach this source's lead.
+    let other_source = dealerloop::services::api_tokens::issue(
+        &mut app.conn(),
+        &dealerloop::services::audit::Actor::cli(),
+        "trade-fair-app",
+        "fairs",
+    )
+    .unwrap()
+    .secret;
+    let foreign = reqwest::Client::new()
+        .post(format!("{}/api/v1/leads/ATT-3/touchpoints", app.address))
+        .bearer_auth(other_source)
+        .json(&webinar)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(foreign.status().as_u16(), 404);
     let unauthenticated = reqwest::Client::new()
         .post(format!("{}/api/v1/leads/ATT-3/touchpoints", app.address))
         .json(&webinar)
