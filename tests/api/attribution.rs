@@ -21,7 +21,7 @@ const MODELS: [&str; 8] = [
 
 /// The portal with one Milan dealer (`uno@`), a second one (`due@`, for another lead) and
 /// a channel manager.
-async fn portal() -> TestApp {
+pub(crate) async fn portal() -> TestApp {
     let app = spawn_app().await;
     app.create_dealer("MI-01");
     app.create_user("uno@example.it", "dealer", Some("MI-01"));
@@ -29,7 +29,7 @@ async fn portal() -> TestApp {
     app
 }
 
-async fn logged_in(app: &TestApp, email: &str) -> Browser {
+pub(crate) async fn logged_in(app: &TestApp, email: &str) -> Browser {
     let mut browser = app.browser_with_language("en");
     browser.login(email, PASSWORD).await;
     browser
@@ -37,7 +37,7 @@ async fn logged_in(app: &TestApp, email: &str) -> Browser {
 
 /// A lead with three touchpoints: paid search, an email of the campaign `autumn-26`, and
 /// direct (the visit that made the lead). Returns its id.
-async fn push_lead(app: &TestApp, external_id: &str) -> i64 {
+pub(crate) async fn push_lead(app: &TestApp, external_id: &str) -> i64 {
     let lead = LeadBody::new(external_id)
         .received_at("2026-10-01T09:30:00Z")
         .region("Lombardia")
@@ -50,7 +50,7 @@ async fn push_lead(app: &TestApp, external_id: &str) -> i64 {
 
 /// The dealer accepts `lead`, marks it won and reports `revenue` (as typed) closed on
 /// 10 November.
-async fn win(phone: &mut Browser, lead: i64, revenue: &str) {
+pub(crate) async fn win(phone: &mut Browser, lead: i64, revenue: &str) {
     let offer = phone.offer_on_lead_page(lead).await;
     phone
         .post(&format!("/dealer/offers/{offer}/accept"), &[])

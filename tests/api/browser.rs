@@ -638,3 +638,73 @@ async fn on_a_phone_the_managers_dealer_table_scrolls_inside_its_box_only() {
         .await
         .unwrap_or_else(|e| panic!("browser step failed: {e:?}"));
 }
+
+#[tokio::test]
+async fn on_a_phone_the_attribution_report_fits_the_screen_and_its_table_scrolls_in_its_box() {
+    const PHONE: (i64, i64) = (390, 844);
+    if chromedriver_available().is_none() {
+        return;
+    }
+    let app = crate::attribution::portal().await;
+    let lead = crate::attribution::push_lead(&app, "PHONE-ATT").await;
+    let mut phone = crate::attribution::logged_in(&app, "uno@example.it").await;
+    crate::attribution::win(&mut phone, lead, "48500").await;
+    let scratch = tempfile::tempdir().unwrap();
+    let profile = tempfile::tempdir().unwrap();
+    let chromedriver = Chromedriver::start(&scratch.path().join("chromedriver.log"));
+    chromedriver.wait_until_ready().await;
+    let driver = WebDriver::new(
+        &chromedriver.url,
+        chromium_sized(profile.path(), PHONE.0, PHONE.1),
+    )
+    .await
+    .unwrap_or_else(|e| panic!("no browser session: {e}"));
+
+    let address = app.address.clone();
+    driver
+        .run_and_quit(|driver| async move {
+            log_in(&driver, &address, "canale@example.it").await?;
+            wait_for_page(&driver, "/manager", "Officina MI-01").await;
+            driver
+                .goto(format!(
+                    "{address}/attribution?model=linear&from=2026-01-01&to=2026-12-31"
+                ))
+                .await?;
+            let rows = driver
+                .find_all(By::Css("#attribution-table tbody tr[data-key]"))
+                .await?;
+            assert_eq!(rows.len(), 3, "paid search, email and direct");
+            let (page_width, box_width, table_width): (i64, i64, i64) = driver
+                .execute(
+                    "const box = document.querySelector('#attribution-table').parentElement; \
+                     return [document.documentElement.scrollWidth, box.clientWidth, \
+                             box.scrollWidth];",
+                    Vec::new(),
+                )
+                .await?
+                .convert()?;
+            assert!(
+                page_width <= PHONE.0,
+                "the page is {page_width}px wide on a {}px screen",
+                PHONE.0
+            );
+            assert!(
+                table_width > box_width,
+                "the table scrolls inside its box ({table_width}px in {box_width}px)"
+            );
+            // The model comparison's chart and table fit too.
+            driver.goto(format!("{address}/attribution/models")).await?;
+            driver.find(By::Css("svg.chart")).await?;
+            let page_width: i64 = driver
+                .execute("return document.documentElement.scrollWidth;", Vec::new())
+                .await?
+                .convert()?;
+            assert!(
+                page_width <= PHONE.0,
+                "the comparison is {page_width}px wide"
+            );
+            Ok::<(), WebDriverError>(())
+        })
+        .await
+        .unwrap_or_else(|e| panic!("browser step failed: {e:?}"));
+}
