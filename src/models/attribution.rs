@@ -26,28 +26,11 @@ pub struct CreditRow {
 }
 
 impl CreditRow {
-    /// A lead's credits, by model and slot.
-    pub fn for_lead(conn: &mut DbConnection, lead_id: i64) -> QueryResult<Vec<CreditRow>> {
-        attribution_credits::table
-            .filter(attribution_credits::lead_id.eq(lead_id))
-            .select(CreditRow::as_select())
-            .order((attribution_credits::model, attribution_credits::slot))
-            .load(conn)
-    }
-
-    /// Removes a lead's credits under `models` (all of them when `models` is `None`).
-    pub fn delete_for_lead(
-        conn: &mut DbConnection,
-        lead_id: i64,
-        models: Option<&[AttributionModel]>,
-    ) -> QueryResult<()> {
-        let rows = attribution_credits::table.filter(attribution_credits::lead_id.eq(lead_id));
-        match models {
-            None => diesel::delete(rows).execute(conn)?,
-            Some(models) => diesel::delete(rows.filter(attribution_credits::model.eq_any(models)))
-                .execute(conn)?,
-        };
-        Ok(())
+    /// Removes every credit of a lead.
+    pub fn delete_for_lead(conn: &mut DbConnection, lead_id: i64) -> QueryResult<()> {
+        diesel::delete(attribution_credits::table.filter(attribution_credits::lead_id.eq(lead_id)))
+            .execute(conn)
+            .map(drop)
     }
 
     pub fn insert(conn: &mut DbConnection, row: &CreditRow) -> QueryResult<()> {

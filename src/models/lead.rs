@@ -242,6 +242,15 @@ impl LeadRow {
             .map(drop)
     }
 
+    /// The position the lead's next touchpoint takes (after every one it has).
+    pub fn next_touchpoint_position(conn: &mut DbConnection, lead_id: i64) -> QueryResult<i32> {
+        let last: Option<i32> = touchpoints::table
+            .filter(touchpoints::lead_id.eq(lead_id))
+            .select(diesel::dsl::max(touchpoints::position))
+            .first(conn)?;
+        Ok(last.map_or(0, |p| p + 1))
+    }
+
     /// The content hash of the touchpoint the client sent as `key` for the lead, if any.
     pub fn touchpoint_hash(
         conn: &mut DbConnection,

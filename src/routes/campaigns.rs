@@ -8,7 +8,7 @@ use serde::Deserialize;
 
 use super::{html, see_other_with_notice};
 use crate::error::AppError;
-use crate::services::attribution::campaigns;
+use crate::services::attribution::{campaigns, digest};
 use crate::web::{AppState, Page, Staff};
 
 pub fn configure(routes: &mut crate::routes::Routes) {
@@ -103,7 +103,7 @@ async fn digest_page(
     let id = staff.user.0.user.id;
     let on = state
         .db
-        .read(move |conn| campaigns::wants_digest(conn, id))
+        .read(move |conn| digest::wants_digest(conn, id))
         .await?;
     html(&DigestPage { page, on })
 }
@@ -122,7 +122,7 @@ async fn save_digest(
     let (actor, id, on) = (staff.actor(), staff.user.0.user.id, form.on == "yes");
     state
         .db
-        .write(move |conn| campaigns::set_digest(conn, id, on, &actor))
+        .write(move |conn| digest::set_digest(conn, id, on, &actor))
         .await?;
     Ok(see_other_with_notice(
         "/account/digest",

@@ -48,19 +48,29 @@ pub(crate) async fn push_lead(app: &TestApp, external_id: &str) -> i64 {
     body["id"].as_i64().expect("a lead id")
 }
 
-/// The dealer accepts `lead`, marks it won and reports `revenue` (as typed) closed on
-/// 10 November.
-pub(crate) async fn win(phone: &mut Browser, lead: i64, revenue: &str) {
+/// The dealer accepts its offer of `lead` from the phone.
+async fn accept(phone: &mut Browser, lead: i64) {
     let offer = phone.offer_on_lead_page(lead).await;
     phone
         .post(&format!("/dealer/offers/{offer}/accept"), &[])
         .await;
+}
+
+/// The dealer moves `lead` to `status` from the lead page.
+async fn move_to(phone: &mut Browser, lead: i64, status: &str) -> Page {
     phone
         .post(
             &format!("/dealer/leads/{lead}/status"),
-            &[("status", "won")],
+            &[("status", status)],
         )
-        .await;
+        .await
+}
+
+/// The dealer accepts `lead`, marks it won and reports `revenue` (as typed) closed on
+/// 10 November.
+pub(crate) async fn win(phone: &mut Browser, lead: i64, revenue: &str) {
+    accept(phone, lead).await;
+    move_to(phone, lead, "won").await;
     let request = phone.newest_feedback_request().await;
     let done = report(phone, request, "won", revenue).await;
     assert!(
@@ -321,10 +331,7 @@ async fn a_dealer_logs_a_visit_in_one_tap_and_only_on_its_own_leads() {
     app.create_user("due@example.it", "dealer", Some("MI-02"));
     let lead = push_lead(&app, "ATT-5").await;
     let mut phone = logged_in(&app, "uno@example.it").await;
-    let offer = phone.offer_on_lead_page(lead).await;
-    phone
-        .post(&format!("/dealer/offers/{offer}/accept"), &[])
-        .await;
+    accept(&mut phone, lead).await;
 
     let page = phone
         .post(
@@ -375,16 +382,8 @@ async fn the_data_driven_model_runs_on_request_and_credits_by_removal_effect() {
     let lost = app.push_lead(&app.api_token(), &lost).await["id"]
         .as_i64()
         .unwrap();
-    let offer = phone.offer_on_lead_page(lost).await;
-    phone
-        .post(&format!("/dealer/offers/{offer}/accept"), &[])
-        .await;
-    phone
-        .post(
-            &format!("/dealer/leads/{lost}/status"),
-            &[("status", "lost")],
-        )
-        .await;
+    accept(&mut phone, lost).await;
+    move_to(&mut phone, lost, "lost").await;
     let request = phone.newest_feedback_request().await;
     let reported = phone
         .post(
@@ -585,16 +584,8 @@ async fn a_quote_amount_the_dealer_gives_is_the_open_pipeline_of_the_lead_s_chan
     let app = portal().await;
     let lead = push_lead(&app, "ATT-12").await;
     let mut phone = logged_in(&app, "uno@example.it").await;
-    let offer = phone.offer_on_lead_page(lead).await;
-    phone
-        .post(&format!("/dealer/offers/{offer}/accept"), &[])
-        .await;
-    phone
-        .post(
-            &format!("/dealer/leads/{lead}/status"),
-            &[("status", "contacted")],
-        )
-        .await;
+    accept(&mut phone, lead).await;
+    move_to(&mut phone, lead, "contacted").await;
 
     let refused = phone
         .post(

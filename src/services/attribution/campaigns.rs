@@ -154,26 +154,3 @@ pub fn save_spend(
     )?;
     Ok(Ok(()))
 }
-
-/// Whether the user gets the weekly digest.
-pub fn wants_digest(conn: &mut DbConnection, user_id: i64) -> Result<bool, AppError> {
-    Ok(crate::models::user::User::wants_digest(conn, user_id)?)
-}
-
-/// Turns the user's weekly digest on or off (audited).
-pub fn set_digest(
-    conn: &mut DbConnection,
-    user_id: i64,
-    on: bool,
-    actor: &Actor,
-) -> Result<(), AppError> {
-    crate::models::user::User::set_weekly_digest(conn, user_id, on)?;
-    audit::record(
-        conn,
-        actor,
-        if on { "digest_on" } else { "digest_off" },
-        ("user", &user_id.to_string()),
-        "",
-    )?;
-    Ok(())
-}

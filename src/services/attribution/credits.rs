@@ -119,7 +119,7 @@ pub fn rewrite_for_lead(
     lead: &LeadRow,
     settings: &Settings,
 ) -> Result<usize, AppError> {
-    CreditRow::delete_for_lead(conn, lead.id, None)?;
+    CreditRow::delete_for_lead(conn, lead.id)?;
     let Some(outcome) = SaleOutcome::find(conn, lead.id)? else {
         return Ok(0);
     };

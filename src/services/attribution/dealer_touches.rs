@@ -34,12 +34,7 @@ pub fn log(
         let Some(kind) = kind else {
             return Ok(false);
         };
-        let position = LeadRow::touchpoints(conn, lead_id)?
-            .iter()
-            .map(|t| t.position)
-            .max()
-            .unwrap_or(-1)
-            + 1;
+        let position = LeadRow::next_touchpoint_position(conn, lead_id)?;
         LeadRow::insert_added_touchpoint(
             conn,
             &NewAddedTouchpoint {

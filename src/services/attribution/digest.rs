@@ -15,6 +15,7 @@ use crate::models::attribution::{LeadScope, claim_digest_week};
 use crate::models::dealer::Dealer;
 use crate::models::dealer_figures;
 use crate::models::user::User;
+use crate::services::audit::{self, Actor};
 use crate::services::feedback::views::OVERDUE_AFTER_DAYS;
 
 /// The model the digest credits revenue with (the one that needs no run, and the one a
@@ -179,6 +180,29 @@ fn digest_email(f: &WeekFigures, locale: Locale, base_url: &str) -> DigestEmail 
         report_link: format!("{base_url}/attribution"),
         settings_link: format!("{base_url}/account/digest"),
     }
+}
+
+/// Whether the user gets the weekly digest.
+pub fn wants_digest(conn: &mut DbConnection, user_id: i64) -> Result<bool, AppError> {
+    Ok(User::wants_digest(conn, user_id)?)
+}
+
+/// Turns the user's weekly digest on or off (audited).
+pub fn set_digest(
+    conn: &mut DbConnection,
+    user_id: i64,
+    on: bool,
+    actor: &Actor,
+) -> Result<(), AppError> {
+    User::set_weekly_digest(conn, user_id, on)?;
+    audit::record(
+        conn,
+        actor,
+        if on { "digest_on" } else { "digest_off" },
+        ("user", &user_id.to_string()),
+        "",
+    )?;
+    Ok(())
 }
 
 #[cfg(test)]

@@ -318,33 +318,6 @@ pub fn store_failure(
     Ok(())
 }
 
-/// A whole run on one connection (tests): gather, solve, store chunk by chunk.
-pub fn run_on(
-    conn: &mut DbConnection,
-    settings: &Settings,
-    requested_by: &str,
-    now: NaiveDateTime,
-) -> Result<(i64, Solved), AppError> {
-    let g = gather(conn, settings, now)?;
-    let solved = solve(&g, settings)?;
-    let mut credited = 0;
-    for range in chunks(&solved) {
-        credited +=
-            crate::db::transaction_retrying(conn, |conn| store_chunk(conn, &solved, range))?;
-    }
-    let id = crate::db::transaction_retrying(conn, |conn| {
-        finish(
-            conn,
-            &solved,
-            credited,
-            requested_by,
-            now,
-            crate::db::now().max(now),
-        )
-    })?;
-    Ok((id, solved))
-}
-
 /// A run as the portal does it (on its tick, or when a manager asks): the journeys read
 /// and the chain solved on a reading connection, then the credits rewritten by the writer
 /// in short transactions of [`CHUNK`] won leads, and the run stored last. A run that

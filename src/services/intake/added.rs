@@ -197,11 +197,7 @@ fn store_in(
     let Some(lead) = LeadRow::find_by_external_id(conn, source, external_id)? else {
         return Ok(None);
     };
-    let mut position = LeadRow::touchpoints(conn, lead.id)?
-        .iter()
-        .map(|t| t.position)
-        .max()
-        .unwrap_or(-1);
+    let mut position = LeadRow::next_touchpoint_position(conn, lead.id)?;
     let mut results = Vec::with_capacity(items.len());
     let mut created = false;
     for item in items {
@@ -221,7 +217,6 @@ fn store_in(
             Some(stored) if stored == hash => AddedStatus::Duplicate,
             Some(_) => AddedStatus::Conflict,
             None => {
-                position += 1;
                 let t = &input.touchpoint;
                 LeadRow::insert_added_touchpoint(
                     conn,
@@ -240,6 +235,7 @@ fn store_in(
                         added_by: TouchpointOrigin::Api,
                     },
                 )?;
+                position += 1;
                 created = true;
                 AddedStatus::Created
             }
