@@ -9,6 +9,7 @@ pub mod dealer;
 pub mod dealer_figures;
 pub mod dealer_score;
 pub mod dealer_stats;
+pub mod exchange_rate;
 pub mod feedback;
 pub mod lead;
 pub mod login_attempt;

@@ -159,6 +159,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     attribution_runs,
     attribution_run_channels,
     digest_weeks,
+    exchange_rates,
 );
 
 diesel::table! {
@@ -621,6 +622,15 @@ diesel::table! {
         week_start -> Date,
         sent_at -> Timestamp,
         recipients -> BigInt,
+    }
+}
+
+diesel::table! {
+    exchange_rates (month, currency) {
+        month -> Text,
+        currency -> Text,
+        per_base_micros -> BigInt,
+        updated_at -> Timestamp,
     }
 }
 

@@ -7,6 +7,7 @@ pub mod csrf;
 pub mod error_pages;
 pub mod fragments;
 pub mod headers;
+pub mod multipart;
 pub mod observability;
 pub mod page;
 pub mod request_context;

@@ -95,6 +95,20 @@ impl CampaignSpend {
         Ok(())
     }
 
+    /// A campaign's spend in one month, if set.
+    pub fn find(
+        conn: &mut DbConnection,
+        campaign_id: i64,
+        month: &str,
+    ) -> QueryResult<Option<CampaignSpend>> {
+        unique_row(
+            campaign_spend::table
+                .find((campaign_id, month))
+                .select(CampaignSpend::as_select())
+                .load(conn),
+        )
+    }
+
     pub fn for_campaign(
         conn: &mut DbConnection,
         campaign_id: i64,

@@ -1,9 +1,10 @@
-//! The admin area: dealers, users, API tokens and the audit log. Every handler here takes
+//! The admin area: dealers, users, API tokens, exchange rates and the audit log. Every handler here takes
 //! the [`Admin`] extractor, so it runs for administrators only.
 
 mod api_tokens;
 mod audit;
 mod dealers;
+mod exchange_rates;
 mod users;
 
 use std::ops::Deref;
@@ -22,6 +23,7 @@ pub fn configure(routes: &mut crate::routes::Routes) {
     users::configure(routes);
     audit::configure(routes);
     api_tokens::configure(routes);
+    exchange_rates::configure(routes);
 }
 
 #[derive(Template)]

@@ -10,7 +10,6 @@ use actix_web::{HttpResponse, web};
 use askama::Template;
 
 use super::{html, see_other_with_notice};
-use crate::domain::Currency;
 use crate::domain::feedback_fields::FirstHeard;
 use crate::error::AppError;
 use crate::models::attribution::{RunChannelRow, RunRow};
@@ -71,15 +70,6 @@ impl ReportPage {
             "attribution-spend-months",
             "months",
             format!("{first} – {last}"),
-        )
-    }
-
-    /// Revenue won in another currency than the table's.
-    fn other_currency(&self, other: &(Currency, i64)) -> String {
-        self.page.t1(
-            "attribution-other-currency",
-            "amount",
-            self.page.money_in(Some(other.1), other.0.as_str()),
         )
     }
 

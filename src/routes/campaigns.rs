@@ -1,21 +1,28 @@
 //! Campaigns and their spend (the codes touchpoints carry, named and given a channel by a
 //! manager), and a channel manager's weekly digest setting.
 
-use actix_web::{HttpResponse, web};
+use actix_web::http::StatusCode;
+use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
 use chrono::Datelike;
 use serde::Deserialize;
 
-use super::{html, see_other_with_notice};
+use super::{html, html_with_status, see_other_with_notice};
 use crate::error::AppError;
+use crate::services::attribution::spend_import::{self, SpendImport};
 use crate::services::attribution::{campaigns, digest};
+use crate::web::multipart::{self, NoUpload};
 use crate::web::{AppState, Page, Staff};
+
+/// The largest spend file accepted (a few thousand rows take a few hundred kilobytes).
+const MAX_SPEND_FILE_BYTES: usize = 2 * 1024 * 1024;
 
 pub fn configure(routes: &mut crate::routes::Routes) {
     routes
         .get("/campaigns", campaigns_page)
         .post("/campaigns", save_campaign)
         .post("/campaigns/spend", save_spend)
+        .post("/campaigns/spend/import", import_spend)
         .get("/account/digest", digest_page)
         .post("/account/digest", save_digest);
 }
@@ -26,11 +33,17 @@ struct CampaignsPage {
     page: Page,
     view: campaigns::CampaignsView,
     this_month: String,
+    /// Why the last spend file was refused whole, translated.
+    import_error: Option<String>,
+    columns: String,
 }
 
 impl CampaignsPage {
-    fn opt_money(&self, cents: &Option<i64>) -> String {
-        cents.map_or_else(|| "—".to_owned(), |c| self.page.money(&c))
+    fn opt_money(&self, spend: &Option<(i64, String)>) -> String {
+        spend.as_ref().map_or_else(
+            || "—".to_owned(),
+            |(c, cur)| self.page.money_in(Some(*c), cur),
+        )
     }
 }
 
@@ -39,15 +52,84 @@ async fn campaigns_page(
     page: Page,
     _staff: Staff,
 ) -> Result<HttpResponse, AppError> {
+    render_campaigns(&state, page, None).await
+}
+
+async fn render_campaigns(
+    state: &AppState,
+    page: Page,
+    import_error: Option<String>,
+) -> Result<HttpResponse, AppError> {
     let today = crate::db::now().date();
     let view = state
         .db
         .read(move |conn| campaigns::CampaignsView::load(conn, today))
         .await?;
-    html(&CampaignsPage {
+    let status = if import_error.is_some() {
+        StatusCode::UNPROCESSABLE_ENTITY
+    } else {
+        StatusCode::OK
+    };
+    html_with_status(
+        status,
+        &CampaignsPage {
+            page,
+            view,
+            this_month: format!("{:04}-{:02}", today.year(), today.month()),
+            import_error,
+            columns: spend_import::FORMAT.header(),
+        },
+    )
+}
+
+#[derive(Template)]
+#[template(path = "attribution/spend_import.html")]
+struct SpendImportPage {
+    page: Page,
+    file_name: String,
+    summary: SpendImport,
+}
+
+impl SpendImportPage {
+    fn problem(&self, p: &spend_import::SpendProblem) -> String {
+        self.page.t(p.key)
+    }
+}
+
+/// `POST /campaigns/spend/import`: a spend file; the rows without problems are stored and
+/// every refused row is listed with its reason.
+async fn import_spend(
+    state: web::Data<AppState>,
+    page: Page,
+    staff: Staff,
+    req: HttpRequest,
+    payload: web::Payload,
+) -> Result<HttpResponse, AppError> {
+    let file = match multipart::read_file(&req, payload, MAX_SPEND_FILE_BYTES).await? {
+        Ok(file) => file,
+        Err(NoUpload::TooLarge) => return Ok(HttpResponse::PayloadTooLarge().finish()),
+        Err(NoUpload::NoFile) => {
+            let error = page.t("csv-error-no-file");
+            return render_campaigns(&state, page, Some(error)).await;
+        }
+    };
+    let rows = match spend_import::parse(&file.data, page.locale) {
+        Ok(rows) => rows,
+        Err(problem) => {
+            let error = problem.translated(page.locale);
+            return render_campaigns(&state, page, Some(error)).await;
+        }
+    };
+    let (actor, file_name) = (staff.actor(), file.file_name);
+    let name = file_name.clone();
+    let summary = state
+        .db
+        .write(move |conn| spend_import::import(conn, &rows, &actor, &name))
+        .await?;
+    html(&SpendImportPage {
         page,
-        view,
-        this_month: format!("{:04}-{:02}", today.year(), today.month()),
+        file_name,
+        summary,
     })
 }
 

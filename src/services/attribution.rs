@@ -15,6 +15,7 @@
 pub mod campaigns;
 pub mod checks;
 pub mod credits;
+pub mod currency;
 pub mod dealer_touches;
 pub mod digest;
 pub mod exports;
@@ -22,6 +23,7 @@ pub mod markov;
 pub mod models;
 pub mod report;
 pub mod runs;
+pub mod spend_import;
 pub mod split;
 
 pub use models::{HEURISTIC, Model, Settings};

@@ -17,7 +17,7 @@ mod file;
 mod import;
 mod row;
 
-pub use file::{FileProblem, ParsedFile, parse_csv};
+pub use file::{Columns, FileProblem, Format, ParsedFile, parse_csv, read_rows};
 pub use import::{
     CHUNK_ROWS, ImportSummary, LineProblem, chunks, import_chunk, import_rows, record_import,
 };

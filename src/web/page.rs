@@ -101,9 +101,17 @@ impl Page {
     pub fn decimal(&self, x: impl std::borrow::Borrow<f64>, places: usize) -> String {
         let x = *x.borrow();
         let text = format!("{x:.places$}");
+        match self.decimal_separator() {
+            '.' => text,
+            mark => text.replace('.', &mark.to_string()),
+        }
+    }
+
+    /// The locale's decimal mark.
+    pub fn decimal_separator(&self) -> char {
         match self.locale {
-            crate::i18n::Locale::It => text.replace('.', ","),
-            _ => text,
+            crate::i18n::Locale::It => ',',
+            _ => '.',
         }
     }
 
@@ -190,6 +198,36 @@ impl Page {
     /// A touch a dealer logs, as words (`touch-kind-…`).
     pub fn touch_kind(&self, kind: &str) -> String {
         self.t(&format!("touch-kind-{kind}"))
+    }
+
+    /// What a report converted into euro at monthly rates, and what it left out for lack
+    /// of a rate, one sentence each.
+    pub fn currency_notes(
+        &self,
+        c: &crate::services::attribution::currency::Conversions,
+    ) -> Vec<(&'static str, String)> {
+        let converted = c.converted.iter().map(|(currency, from, to)| {
+            let args = [
+                (
+                    "amount",
+                    self.money_in(Some(*from), currency.as_str()).into(),
+                ),
+                ("base", self.money(to).into()),
+            ];
+            ("converted", self.locale.t_args("currency-converted", &args))
+        });
+        let left_out = c.left_out.iter().map(|(currency, month, cents)| {
+            let args = [
+                (
+                    "amount",
+                    self.money_in(Some(*cents), currency.as_str()).into(),
+                ),
+                ("month", month.clone().into()),
+                ("currency", currency.as_str().to_owned().into()),
+            ];
+            ("left-out", self.locale.t_args("currency-left-out", &args))
+        });
+        converted.chain(left_out).collect()
     }
 
     pub fn role_name(&self, role: impl std::fmt::Display) -> String {

@@ -69,10 +69,15 @@ async fn move_to(phone: &mut Browser, lead: i64, status: &str) -> Page {
 /// The dealer accepts `lead`, marks it won and reports `revenue` (as typed) closed on
 /// 10 November.
 pub(crate) async fn win(phone: &mut Browser, lead: i64, revenue: &str) {
+    win_in(phone, lead, revenue, "EUR").await;
+}
+
+/// As [`win`], with the revenue in `currency`.
+pub(crate) async fn win_in(phone: &mut Browser, lead: i64, revenue: &str, currency: &str) {
     accept(phone, lead).await;
     move_to(phone, lead, "won").await;
     let request = phone.newest_feedback_request().await;
-    let done = report(phone, request, "won", revenue).await;
+    let done = report_in(phone, request, "won", revenue, currency).await;
     assert!(
         done.has_notice("notice-feedback-submitted"),
         "{}",
@@ -81,6 +86,16 @@ pub(crate) async fn win(phone: &mut Browser, lead: i64, revenue: &str) {
 }
 
 async fn report(phone: &mut Browser, request: i64, outcome: &str, revenue: &str) -> Page {
+    report_in(phone, request, outcome, revenue, "EUR").await
+}
+
+async fn report_in(
+    phone: &mut Browser,
+    request: i64,
+    outcome: &str,
+    revenue: &str,
+    currency: &str,
+) -> Page {
     phone
         .post(
             &format!("/feedback/{request}"),
@@ -88,7 +103,7 @@ async fn report(phone: &mut Browser, request: i64, outcome: &str, revenue: &str)
                 ("outcome", outcome),
                 ("close_date", "2026-11-10"),
                 ("revenue", revenue),
-                ("currency", "EUR"),
+                ("currency", currency),
                 ("products", "lathes"),
                 ("decision_factors", "price"),
                 ("first_heard", "trade_fair"),
@@ -101,7 +116,7 @@ async fn report(phone: &mut Browser, request: i64, outcome: &str, revenue: &str)
 }
 
 /// The report's rows as (key, revenue in cents), and its total.
-async fn revenue_by(desk: &mut Browser, query: &str) -> (Vec<(String, i64)>, i64, Page) {
+pub(crate) async fn revenue_by(desk: &mut Browser, query: &str) -> (Vec<(String, i64)>, i64, Page) {
     let page = desk.get(&format!("/attribution?{query}")).await;
     assert_eq!(page.status, 200, "{}", page.html);
     let keys = page.all("data-key");
@@ -124,7 +139,7 @@ fn cents_of(rows: &[(String, i64)], key: &str) -> i64 {
     rows.iter().find(|(k, _)| k == key).map_or(0, |(_, c)| *c)
 }
 
-const PERIOD: &str = "from=2026-01-01&to=2026-12-31";
+pub(crate) const PERIOD: &str = "from=2026-01-01&to=2026-12-31";
 
 #[tokio::test]
 async fn a_won_sale_is_credited_to_its_journey_in_cents_that_sum_to_its_revenue_under_every_model()

@@ -39,46 +39,11 @@ fn lead_count(app: &TestApp) -> i64 {
     leads.count().get_result(&mut *app.conn()).unwrap()
 }
 
-/// Posts `file` from the upload page like a browser: multipart, the CSRF token first.
+/// Posts `file` from the upload page like a browser.
 async fn upload(browser: &mut Browser, name: &str, file: &[u8]) -> Page {
-    browser.get("/leads/import").await;
-    let token = browser.csrf_token();
-    let boundary = "----dealerloopTestBoundary7MA4YWxkTrZu0gW";
-    let mut body = Vec::new();
-    body.extend_from_slice(
-        format!(
-            "--{boundary}\r\nContent-Disposition: form-data; name=\"csrf_token\"\r\n\r\n{token}\r\n\
-             --{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{name}\"\r\n\
-             Content-Type: text/csv\r\n\r\n"
-        )
-        .as_bytes(),
-    );
-    body.extend_from_slice(file);
-    body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
-    let response = browser
-        .client
-        .post(browser.url("/leads/import"))
-        .header("Origin", &browser.base)
-        .header("Sec-Fetch-Site", "same-origin")
-        .header(
-            "Content-Type",
-            format!("multipart/form-data; boundary={boundary}"),
-        )
-        .body(body)
-        .send()
+    browser
+        .upload("/leads/import", "/leads/import", name, file)
         .await
-        .expect("POST");
-    let status = response.status().as_u16();
-    let url = response.url().to_string();
-    let headers = response.headers().clone();
-    let html = response.text().await.expect("body");
-    browser.last_html = html.clone();
-    Page {
-        status,
-        url,
-        html,
-        headers,
-    }
 }
 
 async fn manager(app: &TestApp) -> Browser {
@@ -90,13 +55,7 @@ async fn manager(app: &TestApp) -> Browser {
 
 /// The number shown in a summary cell (`<td … id="count-created">2</td>`).
 fn count(page: &Page, id: &str) -> String {
-    let marker = format!("id=\"count-{id}\">");
-    let start = page
-        .html
-        .find(&marker)
-        .unwrap_or_else(|| panic!("no {id} count in:\n{}", page.html))
-        + marker.len();
-    page.html[start..].split('<').next().unwrap().to_owned()
+    page.text_of(&format!("count-{id}"))
 }
 
 #[tokio::test]

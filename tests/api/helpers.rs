@@ -536,6 +536,21 @@ impl Page {
         marker_value(&self.html, &format!(" id=\"{field}-error\" data-error=\""))
     }
 
+    /// The text of the element with `id` up to its first child (`<td id="count-rows">2</td>`).
+    pub fn text_of(&self, id: &str) -> String {
+        let marker = format!("id=\"{id}\">");
+        let start = self
+            .html
+            .find(&marker)
+            .unwrap_or_else(|| panic!("no #{id} in:\n{}", self.html))
+            + marker.len();
+        self.html[start..]
+            .split('<')
+            .next()
+            .unwrap_or_default()
+            .to_owned()
+    }
+
     /// The number an element with `id` counts (its `data-count`), e.g. a section heading.
     pub fn count(&self, id: &str) -> usize {
         marker_value(&self.html, &format!(" id=\"{id}\" data-count=\""))
@@ -627,6 +642,39 @@ impl Browser {
             .header("Origin", &self.base)
             .header("Sec-Fetch-Site", "same-origin")
             .form(&form)
+            .send()
+            .await
+            .expect("POST");
+        self.page(response).await
+    }
+
+    /// Opens `page_path` and posts `file` to `action` like a browser: multipart, the CSRF
+    /// token first, the file as the field `file` named `name`.
+    pub async fn upload(&mut self, page_path: &str, action: &str, name: &str, file: &[u8]) -> Page {
+        self.get(page_path).await;
+        let token = self.csrf_token();
+        let boundary = "----dealerloopTestBoundary7MA4YWxkTrZu0gW";
+        let mut body = Vec::new();
+        body.extend_from_slice(
+            format!(
+                "--{boundary}\r\nContent-Disposition: form-data; name=\"csrf_token\"\r\n\r\n{token}\r\n\
+                 --{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{name}\"\r\n\
+                 Content-Type: text/csv\r\n\r\n"
+            )
+            .as_bytes(),
+        );
+        body.extend_from_slice(file);
+        body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
+        let response = self
+            .client
+            .post(self.url(action))
+            .header("Origin", &self.base)
+            .header("Sec-Fetch-Site", "same-origin")
+            .header(
+                "Content-Type",
+                format!("multipart/form-data; boundary={boundary}"),
+            )
+            .body(body)
             .send()
             .await
             .expect("POST");

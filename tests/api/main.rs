@@ -24,6 +24,7 @@ mod helpers;
 
 mod admin;
 mod attribution;
+mod attribution_money;
 mod auth;
 mod batch_allocation;
 mod browser;

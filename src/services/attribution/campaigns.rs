@@ -16,13 +16,16 @@ use crate::services::audit::{self, Actor};
 /// How many months of spend the page shows.
 pub const MONTHS_SHOWN: usize = 12;
 
+/// A month's spend: cents, and the currency's code.
+pub type MonthSpend = (i64, String);
+
 /// The campaigns page.
 #[derive(Debug, Clone)]
 pub struct CampaignsView {
     /// The months shown, newest first (`YYYY-MM`).
     pub months: Vec<String>,
-    /// Each campaign with its spend in each month shown (EUR cents).
-    pub campaigns: Vec<(Campaign, Vec<Option<i64>>)>,
+    /// Each campaign with its spend in each month shown.
+    pub campaigns: Vec<(Campaign, Vec<Option<MonthSpend>>)>,
     /// Codes touchpoints carry that no campaign is set up for, with their touchpoints.
     pub unknown: Vec<(String, i64)>,
 }
@@ -47,7 +50,7 @@ impl CampaignsView {
                         spend
                             .iter()
                             .find(|s| s.campaign_id == c.id && &s.month == month)
-                            .map(|s| s.amount_cents)
+                            .map(|s| (s.amount_cents, s.currency.clone()))
                     })
                     .collect();
                 (c, by_month)

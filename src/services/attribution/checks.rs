@@ -6,7 +6,7 @@ use chrono::NaiveDateTime;
 use rustc_hash::FxHashMap;
 
 use super::models::Settings;
-use super::report::{LeadSplit, Loaded, ReportFilter, compute_with_splits};
+use super::report::{LeadSplit, Loaded, ReportFilter, compute_with_splits, spend_in_base};
 use crate::db::DbConnection;
 use crate::domain::feedback_fields::FirstHeard;
 use crate::error::AppError;
@@ -63,6 +63,8 @@ pub struct Checks {
     /// you first hear of us" (the last column: no answer).
     pub first_heard: Vec<(String, Vec<u64>)>,
     pub answers: Vec<FirstHeard>,
+    /// Revenue and spend in other currencies: converted, and left out for lack of a rate.
+    pub currencies: super::currency::Conversions,
 }
 
 /// How many keys the per-key columns show.
@@ -83,18 +85,25 @@ pub fn load(
         rows.into_iter().take(MAX_KEYS).map(|r| r.key).collect()
     };
     let spend = spend_by_month(&loaded, filter);
-    Ok(compute(&splits, keys, &spend))
+    Ok(Checks {
+        // The report noted the same spend and revenue.
+        currencies: report.currencies,
+        ..compute(&splits, keys, &spend)
+    })
 }
 
-/// Spend per (month, key), for the keys spend counts under.
+/// Spend per (month, key) in the base currency, for the keys spend counts under.
 fn spend_by_month(loaded: &Loaded, filter: &ReportFilter) -> FxHashMap<(String, String), i64> {
     use super::report::Dimension;
     let mut out = FxHashMap::default();
     if filter.dimension == Dimension::SourceMedium {
         return out;
     }
-    for s in loaded.spend.iter().filter(|s| s.currency == "EUR") {
+    for s in &loaded.spend {
         let Some(c) = loaded.campaigns.iter().find(|c| c.id == s.campaign_id) else {
+            continue;
+        };
+        let Some(cents) = spend_in_base(s, &loaded.rates, &mut Default::default()) else {
             continue;
         };
         let key = if filter.dimension == Dimension::Channel {
@@ -102,7 +111,7 @@ fn spend_by_month(loaded: &Loaded, filter: &ReportFilter) -> FxHashMap<(String, 
         } else {
             c.code.clone()
         };
-        *out.entry((s.month.clone(), key)).or_default() += s.amount_cents;
+        *out.entry((s.month.clone(), key)).or_default() += cents;
     }
     out
 }
@@ -201,6 +210,7 @@ pub fn compute(
         months: month_rows,
         first_heard,
         answers,
+        currencies: Default::default(),
     }
 }
 

@@ -92,6 +92,13 @@ pub fn report(report: &Report, model: Model, dimension: Dimension) -> Result<Str
         ])
         .map_err(fail)?;
     }
+    // What the figures leave out for lack of an exchange rate, never silently.
+    for (currency, month, cents) in &report.currencies.left_out {
+        let mut record = vec![String::new(); 22];
+        record[0] = "(left out: no exchange rate)".to_owned();
+        record[1] = format!("{} {currency} in {month}", euros(*cents));
+        out.write_record(&record).map_err(fail)?;
+    }
     finish(out)
 }
 

@@ -6,13 +6,16 @@
 //! Every lead counts once, split over its journey's touches by the model (so a lead two
 //! channels brought counts half to each, under linear): leads, accepted and won are these
 //! shares summed. Revenue is the stored credits of won outcomes (integer cents that sum
-//! exactly to the revenue); money is in the base currency, EUR (outcomes in other
-//! currencies are listed apart). Spend counts the whole months the period touches.
+//! exactly to the revenue); money is in the base currency, EUR: revenue and spend in
+//! other currencies are converted at their month's rate (see [`super::currency`]), and
+//! what has no rate is left out and listed. Spend counts the whole months the period
+//! touches.
 
 use chrono::{Datelike, NaiveDate, NaiveDateTime, NaiveTime};
 use rustc_hash::FxHashMap;
 
 use super::credits::{conversion_time, markov_touch_shares};
+use super::currency::{Conversions, Rates};
 use super::models::{Journey, Model, Settings, Touch, shares};
 use crate::db::DbConnection;
 use crate::domain::{Currency, FeedbackOutcome, LeadStatus};
@@ -73,8 +76,8 @@ pub use row::ReportRow;
 pub struct Report {
     pub rows: Vec<ReportRow>,
     pub totals: ReportRow,
-    /// Revenue of won outcomes in other currencies, not in the rows.
-    pub other_currencies: Vec<(Currency, i64)>,
+    /// Revenue and spend in other currencies: converted, and left out for lack of a rate.
+    pub currencies: Conversions,
     /// The Markov run the data-driven model's credits come from.
     pub run: Option<(RunRow, Vec<RunChannelRow>)>,
     /// Months whose spend counts (`YYYY-MM`, first and last).
@@ -105,6 +108,7 @@ pub struct Loaded {
     pub spend: Vec<CampaignSpend>,
     pub run: Option<(RunRow, Vec<RunChannelRow>)>,
     pub spend_months: (String, String),
+    pub rates: Rates,
 }
 
 impl Loaded {
@@ -119,6 +123,7 @@ impl Loaded {
         );
         let campaigns = Campaign::all(conn)?;
         let spend = CampaignSpend::between(conn, &spend_months.0, &spend_months.1)?;
+        let rates = Rates::load(conn)?;
         let (Some(first), Some(last)) = (leads.first().map(|l| l.id), leads.last().map(|l| l.id))
         else {
             return Ok(Self {
@@ -131,6 +136,7 @@ impl Loaded {
                 spend,
                 run,
                 spend_months,
+                rates,
             });
         };
         Ok(Self {
@@ -146,6 +152,7 @@ impl Loaded {
             spend,
             run,
             spend_months,
+            rates,
         })
     }
 
@@ -158,6 +165,7 @@ impl Loaded {
             credits: &self.credits,
             campaigns: &self.campaigns,
             spend: &self.spend,
+            rates: &self.rates,
             channel_shares: self
                 .run
                 .as_ref()
@@ -197,6 +205,7 @@ pub struct Input<'a> {
     pub credits: &'a [crate::models::attribution::CreditRow],
     pub campaigns: &'a [Campaign],
     pub spend: &'a [CampaignSpend],
+    pub rates: &'a Rates,
     pub channel_shares: Vec<(String, f64)>,
 }
 
@@ -237,7 +246,7 @@ pub fn compute_with_splits(
     let dimension = filter.dimension;
     let mut splits = Vec::with_capacity(input.leads.len());
     let mut rows: FxHashMap<String, ReportRow> = FxHashMap::default();
-    let mut other_currencies: FxHashMap<Currency, i64> = FxHashMap::default();
+    let mut currencies = Conversions::default();
     let (mut t_at, mut f_at, mut c_at) = (0, 0, 0);
     for lead in input.leads {
         let own_touches = take(input.touches, &mut t_at, lead.id, |t| t.lead_id);
@@ -323,30 +332,33 @@ pub fn compute_with_splits(
             }
             split.by_key = by_key;
         }
-        // Revenue: the stored credits.
-        if won {
-            let currency = lead.currency.unwrap_or(Currency::Eur);
-            for c in own_credits {
-                if currency != Currency::Eur {
-                    *other_currencies.entry(currency).or_default() += c.cents;
-                    continue;
-                }
+        // Revenue: the stored credits, in the base currency at the close month's rate.
+        let credited = match (won, &split.close_month) {
+            (true, Some(close_month)) => {
+                let parts: Vec<i64> = own_credits.iter().map(|c| c.cents).collect();
+                let currency = lead.currency.unwrap_or(Currency::Eur);
+                currencies.convert_parts(input.rates, &parts, currency, close_month)
+            }
+            _ => None,
+        };
+        if let Some(parts) = credited {
+            for (c, cents) in own_credits.iter().zip(parts) {
                 let k = c
                     .touchpoint_id
                     .and_then(|id| own_touches.iter().find(|t| t.id == id))
                     .map_or_else(|| NONE.to_owned(), |t| key_of(t, dimension));
                 rows.entry(k.clone())
                     .or_insert_with(|| row(&k))
-                    .revenue_cents += c.cents;
+                    .revenue_cents += cents;
                 match split.revenue_by_key.iter_mut().find(|(key, _)| *key == k) {
-                    Some((_, cents)) => *cents += c.cents,
-                    None => split.revenue_by_key.push((k, c.cents)),
+                    Some((_, sum)) => *sum += cents,
+                    None => split.revenue_by_key.push((k, cents)),
                 }
             }
         }
         splits.push(split);
     }
-    add_spend(&mut rows, input, dimension);
+    add_spend(&mut rows, input, dimension, &mut currencies);
     let mut totals = row("");
     for r in rows.values() {
         totals.leads += r.leads;
@@ -398,13 +410,11 @@ pub fn compute_with_splits(
             .then_with(|| b.leads.total_cmp(&a.leads))
             .then_with(|| a.key.cmp(&b.key))
     });
-    let mut other_currencies: Vec<(Currency, i64)> = other_currencies.into_iter().collect();
-    other_currencies.sort_by_key(|(c, _)| c.as_str());
     (
         Report {
             rows,
             totals,
-            other_currencies,
+            currencies: currencies.sorted(),
             run: None,
             spend_months: (String::new(), String::new()),
         },
@@ -432,13 +442,21 @@ fn take<'a, T>(all: &'a [T], at: &mut usize, lead: i64, of: impl Fn(&T) -> i64) 
 }
 
 /// Spend per row: a campaign's own; a channel's, its campaigns' (by the channel they are
-/// set up under). Only EUR spend counts.
-fn add_spend(rows: &mut FxHashMap<String, ReportRow>, input: &Input<'_>, dimension: Dimension) {
+/// set up under), in the base currency at the month's rate.
+fn add_spend(
+    rows: &mut FxHashMap<String, ReportRow>,
+    input: &Input<'_>,
+    dimension: Dimension,
+    currencies: &mut Conversions,
+) {
     if dimension == Dimension::SourceMedium {
         return;
     }
-    for s in input.spend.iter().filter(|s| s.currency == "EUR") {
+    for s in input.spend {
         let Some(campaign) = input.campaigns.iter().find(|c| c.id == s.campaign_id) else {
+            continue;
+        };
+        let Some(cents) = spend_in_base(s, input.rates, currencies) else {
             continue;
         };
         let k = match dimension {
@@ -446,8 +464,19 @@ fn add_spend(rows: &mut FxHashMap<String, ReportRow>, input: &Input<'_>, dimensi
             _ => campaign.code.clone(),
         };
         let r = rows.entry(k.clone()).or_insert_with(|| row(&k));
-        *r.spend_cents.get_or_insert(0) += s.amount_cents;
+        *r.spend_cents.get_or_insert(0) += cents;
     }
+}
+
+/// A month's spend in base cents at the month's rate, noted in `currencies`; `None`
+/// without a rate (or in a currency the portal does not know).
+pub fn spend_in_base(
+    spend: &CampaignSpend,
+    rates: &Rates,
+    currencies: &mut Conversions,
+) -> Option<i64> {
+    let currency: Currency = spend.currency.parse().ok()?;
+    currencies.convert(rates, spend.amount_cents, currency, &spend.month)
 }
 
 /// The id of the dealer with `code` (as a manager types it), if there is one.

@@ -12,6 +12,7 @@ use chrono::{NaiveDateTime, TimeDelta};
 use rustc_hash::{FxHashMap, FxHashSet};
 
 use super::credits::{StoredJourney, conversion_time, markov_touch_shares, rows_for};
+use super::currency::{Conversions, Rates};
 use super::markov::{Path, removal_effects, touch_shares};
 use super::models::{Model, Settings};
 use crate::db::DbConnection;
@@ -31,6 +32,8 @@ struct Won {
     lead_id: i64,
     revenue_cents: i64,
     currency: Currency,
+    /// The month of the sale (`YYYY-MM`), whose rate converts its revenue.
+    close_month: String,
     touchpoint_ids: Vec<i64>,
     channels: Vec<u32>,
 }
@@ -42,6 +45,7 @@ pub struct Gathered {
     channels: Vec<String>,
     paths: Vec<Path>,
     won: Vec<Won>,
+    rates: Rates,
 }
 
 impl Gathered {
@@ -60,7 +64,10 @@ pub fn gather(
     let touches = stored::all_touches(conn)?;
     let unreached: FxHashSet<i64> = stored::never_reached(conn)?.into_iter().collect();
     let horizon = now - TimeDelta::days(settings.horizon_days);
-    let mut g = Gathered::default();
+    let mut g = Gathered {
+        rates: Rates::load(conn)?,
+        ..Gathered::default()
+    };
     let mut index: FxHashMap<String, u32> = FxHashMap::default();
     let mut at = 0;
     for lead in leads {
@@ -107,6 +114,7 @@ pub fn gather(
                 lead_id: lead.lead_id,
                 revenue_cents: lead.revenue_cents.unwrap_or(0),
                 currency: lead.currency.unwrap_or(Currency::Eur),
+                close_month: super::report::month(until.date()),
                 touchpoint_ids: ids,
                 channels: channels.clone(),
             });
@@ -160,9 +168,11 @@ pub fn solve(g: &Gathered, settings: &Settings) -> Result<Solved, AppError> {
             &touch_shares(&w.channels, &shares),
             w.revenue_cents,
         );
-        if w.currency == Currency::Eur {
-            for (row, &c) in rows.iter().zip(&w.channels) {
-                credited[c as usize] += row.cents;
+        let cents: Vec<i64> = rows.iter().map(|r| r.cents).collect();
+        let mut currencies = Conversions::default();
+        if let Some(base) = currencies.convert_parts(&g.rates, &cents, w.currency, &w.close_month) {
+            for (part, &c) in base.iter().zip(&w.channels) {
+                credited[c as usize] += part;
             }
         }
         credits.insert(w.lead_id, (w.state.clone(), rows));

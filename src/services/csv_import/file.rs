@@ -5,6 +5,27 @@ use chrono::NaiveDateTime;
 use super::row::{ParsedRow, parse_row};
 use super::{COLUMNS, OPTIONAL_COLUMNS};
 
+/// What a kind of CSV file holds: its columns in the documented order, and which of them
+/// the header may leave out.
+#[derive(Debug, Clone, Copy)]
+pub struct Format {
+    pub columns: &'static [&'static str],
+    pub optional: &'static [&'static str],
+}
+
+impl Format {
+    /// The header line the format documents.
+    pub fn header(&self) -> String {
+        self.columns.join(",")
+    }
+}
+
+/// Leads, as `dealerloop import leads` and the upload read them.
+pub const LEADS: Format = Format {
+    columns: &COLUMNS,
+    optional: &OPTIONAL_COLUMNS,
+};
+
 /// Why a whole file is refused (no row is imported).
 #[derive(Debug, Clone, PartialEq)]
 pub enum FileProblem {
@@ -19,6 +40,8 @@ pub enum FileProblem {
         missing: Vec<String>,
         unknown: Vec<String>,
         duplicate: Vec<String>,
+        /// The header the format documents.
+        expected: String,
     },
     /// The header has data but no row follows.
     NoRows,
@@ -37,13 +60,14 @@ impl FileProblem {
                 missing,
                 unknown,
                 duplicate,
+                expected,
             } => (
                 "csv-error-header",
                 vec![
                     ("missing", list_or_dash(missing)),
                     ("unknown", list_or_dash(unknown)),
                     ("duplicate", list_or_dash(duplicate)),
-                    ("expected", COLUMNS.join(",")),
+                    ("expected", expected.clone()),
                 ],
             ),
             Self::NoRows => ("csv-error-no-rows", vec![]),
@@ -52,6 +76,15 @@ impl FileProblem {
                 vec![("line", line.to_string()), ("message", message.clone())],
             ),
         }
+    }
+}
+
+impl FileProblem {
+    /// What is wrong, in `locale`'s words.
+    pub fn translated(&self, locale: crate::i18n::Locale) -> String {
+        let (key, args) = self.message_key();
+        let args: Vec<_> = args.into_iter().map(|(k, v)| (k, v.into())).collect();
+        locale.t_args(key, &args)
     }
 }
 
@@ -80,6 +113,7 @@ impl std::fmt::Display for FileProblem {
                 missing,
                 unknown,
                 duplicate,
+                expected,
             } => {
                 write!(f, "line 1: the header does not match the format")?;
                 if !missing.is_empty() {
@@ -91,7 +125,7 @@ impl std::fmt::Display for FileProblem {
                 if !duplicate.is_empty() {
                     write!(f, "; repeated columns: {}", duplicate.join(", "))?;
                 }
-                write!(f, "; expected: {}", COLUMNS.join(","))
+                write!(f, "; expected: {expected}")
             }
             Self::NoRows => write!(f, "the file has a header but no rows"),
             Self::Malformed { line, message } => write!(f, "line {line}: {message}"),
@@ -110,6 +144,22 @@ pub struct ParsedFile {
 
 /// Reads a CSV file into validated rows (`now` bounds the times, as for the API).
 pub fn parse_csv(bytes: &[u8], now: NaiveDateTime) -> Result<ParsedFile, FileProblem> {
+    let (separator, rows) = read_rows(bytes, &LEADS, |columns, record, line| {
+        parse_row(columns, record, line, now)
+    })?;
+    Ok(ParsedFile { separator, rows })
+}
+
+/// The columns of a header: each known column's position in the file.
+pub type Columns = [(usize, &'static str)];
+
+/// Reads a CSV file of `format`: its separator, and each non-blank record after the header
+/// made a row by `row` (given the header's columns, the record and its line number).
+pub fn read_rows<R>(
+    bytes: &[u8],
+    format: &Format,
+    mut row: impl FnMut(&Columns, &csv::StringRecord, u64) -> R,
+) -> Result<(char, Vec<R>), FileProblem> {
     if bytes.starts_with(&[0xFF, 0xFE]) || bytes.starts_with(&[0xFE, 0xFF]) {
         return Err(FileProblem::Utf16);
     }
@@ -142,7 +192,7 @@ pub fn parse_csv(bytes: &[u8], now: NaiveDateTime) -> Result<ParsedFile, FilePro
             Some(Ok(r)) => break r,
         }
     };
-    let columns = read_header(&header)?;
+    let columns = read_header(&header, format)?;
 
     let mut rows = Vec::new();
     for record in records {
@@ -151,12 +201,12 @@ pub fn parse_csv(bytes: &[u8], now: NaiveDateTime) -> Result<ParsedFile, FilePro
             continue; // Spreadsheets add rows of empty cells (`;;;;`) at the end.
         }
         let line = lines.at(record.position());
-        rows.push(parse_row(&columns, &record, line, now));
+        rows.push(row(&columns, &record, line));
     }
     if rows.is_empty() {
         return Err(FileProblem::NoRows);
     }
-    Ok(ParsedFile { separator, rows })
+    Ok((separator, rows))
 }
 
 /// `;` when the header line has more semicolons than commas (Italian spreadsheets), else `,`.
@@ -223,21 +273,25 @@ fn is_blank(record: &csv::StringRecord) -> bool {
 }
 
 /// The position of each known column in the file.
-fn read_header(header: &csv::StringRecord) -> Result<Vec<(usize, &'static str)>, FileProblem> {
+fn read_header(
+    header: &csv::StringRecord,
+    format: &Format,
+) -> Result<Vec<(usize, &'static str)>, FileProblem> {
     let mut columns = Vec::new();
     let (mut unknown, mut duplicate) = (Vec::new(), Vec::new());
     for (i, name) in header.iter().enumerate() {
         let name = name.trim().to_lowercase();
-        match COLUMNS.iter().find(|c| **c == name) {
+        match format.columns.iter().find(|c| **c == name) {
             Some(c) if columns.iter().any(|(_, k)| k == c) => duplicate.push(name),
             Some(c) => columns.push((i, *c)),
             None if name.is_empty() => unknown.push(format!("(empty, column {})", i + 1)),
             None => unknown.push(name),
         }
     }
-    let missing: Vec<String> = COLUMNS
+    let missing: Vec<String> = format
+        .columns
         .iter()
-        .filter(|c| !OPTIONAL_COLUMNS.contains(c) && !columns.iter().any(|(_, k)| k == *c))
+        .filter(|c| !format.optional.contains(c) && !columns.iter().any(|(_, k)| k == *c))
         .map(|c| (*c).to_owned())
         .collect();
     if missing.is_empty() && unknown.is_empty() && duplicate.is_empty() {
@@ -247,6 +301,7 @@ fn read_header(header: &csv::StringRecord) -> Result<Vec<(usize, &'static str)>,
             missing,
             unknown,
             duplicate,
+            expected: format.header(),
         })
     }
 }

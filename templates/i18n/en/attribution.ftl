@@ -37,7 +37,8 @@ attribution-competitors = Top competitors
 attribution-total = Total
 attribution-empty = No leads in this period and scope.
 attribution-spend-months = spend counted for { $months }
-attribution-other-currency = Also won, in another currency and not in the table: { $amount }.
+currency-converted = Includes { $amount } converted at each month's rate: { $base }.
+currency-left-out = Left out for lack of an exchange rate: { $amount } in { $month } (an admin can enter the { $currency } rate for { $month }).
 attribution-error-model = That model is not known; showing linear.
 attribution-error-date = A date was not understood (use the date picker); the default was used.
 attribution-error-period = The period ended before it began; the dates were swapped.
@@ -115,3 +116,56 @@ digest-off = You do not get the weekly digest.
 digest-turn-off = Stop the weekly digest
 digest-turn-on = Send me the weekly digest
 notice-digest-saved = Saved: your weekly digest setting.
+
+## Exchange rates (admin)
+rates-title = Exchange rates
+rates-intro = Reports are in { $base }. Revenue and spend in another currency are converted at the rate of their month (a sale's close month); without a rate they are left out, and the reports say how much.
+rates-missing-title = Rates still missing
+rates-missing-explained = These amounts are left out of the reports until their month has a rate.
+rates-missing-sales = { $count ->
+    [one] 1 sale
+   *[other] { $count } sales
+}
+rates-missing-spend = { $count ->
+    [one] 1 month of spend
+   *[other] { $count } months of spend
+}
+rates-form-title = Enter a rate
+rates-month = Month
+rates-currency = Currency
+rates-rate = Units of the currency for 1 { $base }
+rates-rate-hint = For example 0,9412 if 1 { $base } bought 0.9412 CHF in that month (the monthly average of the ECB reference rate). Entering a month again replaces its rate.
+rates-per-base = Per 1 { $base }
+rates-save = Save rate
+rates-list-title = Rates entered
+rates-none = No rate entered yet.
+rates-remove = Remove
+rates-error-month = Give the month as YYYY-MM, between 2000 and 2100.
+rates-error-currency = Choose one of the listed currencies.
+rates-error-currency-base = The base currency needs no rate.
+rates-error-rate-missing = Enter the rate.
+rates-error-rate-positive = The rate must be greater than zero.
+rates-error-rate-format = Write the rate as a number, such as 0,9412 or 0.9412 (no thousands separators).
+rates-error-rate-decimals = A rate has at most 6 decimals.
+rates-error-rate-range = That rate is too large; check the number.
+notice-rate-saved = Rate saved; the reports use it from now on.
+notice-rate-removed = Rate removed.
+notice-rate-not-found = That rate was already gone.
+
+## Spend import
+spend-import-title = Import spend from a CSV file
+spend-import-explained = One row per campaign and month, with the columns { $columns } (currency optional, EUR by default). Amounts are read the way this page's language writes them. A month already set is replaced.
+spend-import-file = CSV file
+spend-import-button = Import spend
+spend-import-result-title = Spend imported
+spend-import-created = Months set
+spend-import-changed = Months changed
+spend-import-unchanged = Already as in the file
+spend-import-value = Value
+spend-import-back = Back to campaigns
+spend-error-campaign = Give the campaign's code.
+spend-error-campaign-unknown = No campaign has this code: set it up on the campaigns page first (with its channel), then import again.
+spend-error-amount-missing = Give the amount.
+spend-error-amount = Write the amount as a number, such as 1.250,50 or 1250.50, not negative.
+spend-error-currency = Use one of the currencies EUR, CHF, USD or GBP (or leave it empty for EUR).
+spend-error-repeated = This campaign and month are already in an earlier row of the file.

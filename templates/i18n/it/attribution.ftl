@@ -37,7 +37,8 @@ attribution-competitors = Concorrenti principali
 attribution-total = Totale
 attribution-empty = Nessun lead in questo periodo e ambito.
 attribution-spend-months = spesa contata per { $months }
-attribution-other-currency = Vinto anche in un'altra valuta, non in tabella: { $amount }.
+currency-converted = Include { $amount } convertiti al cambio di ciascun mese: { $base }.
+currency-left-out = Escluso perché manca il cambio: { $amount } nel mese { $month } (un amministratore può inserire il cambio { $currency } per { $month }).
 attribution-error-model = Modello non riconosciuto; mostro il lineare.
 attribution-error-date = Una data non è stata capita (usa il selettore); ho usato quella predefinita.
 attribution-error-period = Il periodo finiva prima di iniziare; ho scambiato le date.
@@ -115,3 +116,56 @@ digest-off = Non ricevi il riepilogo settimanale.
 digest-turn-off = Interrompi il riepilogo settimanale
 digest-turn-on = Inviami il riepilogo settimanale
 notice-digest-saved = Salvata la tua scelta sul riepilogo settimanale.
+
+## Cambi (amministrazione)
+rates-title = Cambi
+rates-intro = I report sono in { $base }. Ricavi e spese in un'altra valuta sono convertiti al cambio del loro mese (per una vendita, il mese di chiusura); senza cambio restano esclusi e i report dicono quanto.
+rates-missing-title = Cambi mancanti
+rates-missing-explained = Questi importi restano fuori dai report finché il loro mese non ha un cambio.
+rates-missing-sales = { $count ->
+    [one] 1 vendita
+   *[other] { $count } vendite
+}
+rates-missing-spend = { $count ->
+    [one] 1 mese di spesa
+   *[other] { $count } mesi di spesa
+}
+rates-form-title = Inserisci un cambio
+rates-month = Mese
+rates-currency = Valuta
+rates-rate = Unità della valuta per 1 { $base }
+rates-rate-hint = Per esempio 0,9412 se in quel mese 1 { $base } valeva 0,9412 CHF (la media mensile del cambio di riferimento BCE). Inserire di nuovo un mese ne sostituisce il cambio.
+rates-per-base = Per 1 { $base }
+rates-save = Salva cambio
+rates-list-title = Cambi inseriti
+rates-none = Nessun cambio inserito.
+rates-remove = Elimina
+rates-error-month = Indica il mese come AAAA-MM, tra il 2000 e il 2100.
+rates-error-currency = Scegli una delle valute in elenco.
+rates-error-currency-base = La valuta di base non ha bisogno di un cambio.
+rates-error-rate-missing = Inserisci il cambio.
+rates-error-rate-positive = Il cambio deve essere maggiore di zero.
+rates-error-rate-format = Scrivi il cambio come numero, per esempio 0,9412 o 0.9412 (senza separatore delle migliaia).
+rates-error-rate-decimals = Un cambio ha al massimo 6 decimali.
+rates-error-rate-range = Cambio troppo alto: controlla il numero.
+notice-rate-saved = Cambio salvato; i report lo usano da subito.
+notice-rate-removed = Cambio eliminato.
+notice-rate-not-found = Quel cambio era già stato eliminato.
+
+## Importazione della spesa
+spend-import-title = Importa la spesa da un file CSV
+spend-import-explained = Una riga per campagna e mese, con le colonne { $columns } (valuta facoltativa, EUR se vuota). Gli importi si leggono come li scrive la lingua di questa pagina. Un mese già inserito viene sostituito.
+spend-import-file = File CSV
+spend-import-button = Importa la spesa
+spend-import-result-title = Spesa importata
+spend-import-created = Mesi inseriti
+spend-import-changed = Mesi modificati
+spend-import-unchanged = Già come nel file
+spend-import-value = Valore
+spend-import-back = Torna alle campagne
+spend-error-campaign = Indica il codice della campagna.
+spend-error-campaign-unknown = Nessuna campagna ha questo codice: impostala prima nella pagina delle campagne (con il suo canale), poi importa di nuovo.
+spend-error-amount-missing = Indica l'importo.
+spend-error-amount = Scrivi l'importo come numero, per esempio 1.250,50 o 1250.50, non negativo.
+spend-error-currency = Usa una delle valute EUR, CHF, USD o GBP (o lascia vuoto per EUR).
+spend-error-repeated = Questa campagna e questo mese sono già in una riga precedente del file.
