@@ -65,6 +65,7 @@ impl Application {
             settings: Arc::new(settings),
             fragments: Arc::default(),
             history_charts: Arc::default(),
+            dealer_pages: Arc::default(),
         };
         let workers = state.settings.workers;
         let app_state = state.clone();

@@ -189,7 +189,16 @@ async fn dealer_csv(
 #[template(path = "dealers/detail.html")]
 struct DealerPage {
     page: Page,
-    detail: DealerDetail,
+    name: String,
+    /// Everything below the menu, rendered by [`DealerPart`].
+    body: Arc<str>,
+}
+
+#[derive(Template)]
+#[template(path = "dealers/detail_part.html")]
+struct DealerPart<'a> {
+    page: &'a Page,
+    detail: &'a DealerDetail,
     /// The score history's charts and table, rendered by [`HistoryPart`].
     history: Arc<str>,
 }
@@ -272,7 +281,7 @@ impl HistoryPart<'_> {
     }
 }
 
-impl DealerPage {
+impl DealerPart<'_> {
     fn percent(&self, x: &f64) -> String {
         format!("{} %", self.page.decimal(*x * 100.0, 0))
     }
@@ -307,8 +316,10 @@ fn part_key(part: Part) -> &'static str {
     }
 }
 
-/// A dealer's page. Its history charts are rendered once per language and latest point of
-/// the history, and shown again until a new point is recorded (`web::fragments`).
+/// A dealer's page. Its figures are read on every request (point lookups, run inline on
+/// SQLite) and the page below the menu is rendered again only when they differ from the
+/// last rendering's (`web::fragments::Memo`); its history charts are rendered once per
+/// language and latest point of the history.
 async fn dealer_page(
     state: web::Data<AppState>,
     page: Page,
@@ -319,40 +330,66 @@ async fn dealer_page(
     let id = id.into_inner();
     let detail = state
         .db
-        .read(move |conn| DealerDetail::load(conn, id, now))
+        .read_quick(move |conn| DealerDetail::load(conn, id, now))
         .await?;
+    let key = format!(
+        "{}|{}|{}|{}",
+        id,
+        page.locale.as_str(),
+        page.tz,
+        page.is_admin()
+    );
+    let fingerprint = detail.fingerprint();
+    let name = detail.profile.view.dealer.name.clone();
+    let body = match state.dealer_pages.get(&key, fingerprint) {
+        Some(body) => body,
+        None => {
+            let history = history_part(&state, &page, &detail).await?;
+            let body: Arc<str> = DealerPart {
+                page: &page,
+                detail: &detail,
+                history,
+            }
+            .render()?
+            .into();
+            state.dealer_pages.put(key, fingerprint, body.clone());
+            body
+        }
+    };
+    html(&DealerPage { page, name, body })
+}
+
+/// The dealer's history charts: kept by what the key names (the dealer, its latest point,
+/// the first day), not by the figures version.
+async fn history_part(
+    state: &AppState,
+    page: &Page,
+    detail: &DealerDetail,
+) -> Result<Arc<str>, AppError> {
     let key = format!(
         "{}|{}|{}",
         page.locale.as_str(),
         page.tz,
         detail.history_key()
     );
-    // Kept by what the key names, not by the figures version.
-    let history = match state.history_charts.get(0, &key) {
-        Some(part) => part,
-        None => {
-            let (dealer_id, since) = (id, detail.history_since());
-            let points = state
-                .db
-                .read(move |conn| -> Result<_, AppError> {
-                    Ok(ScoreHistoryRow::for_dealer(conn, dealer_id, since)?)
-                })
-                .await?;
-            let part: Arc<str> = HistoryPart {
-                page: &page,
-                history: &points,
-            }
-            .render()?
-            .into();
-            state.history_charts.put(0, key, part.clone());
-            part
-        }
-    };
-    html(&DealerPage {
+    if let Some(part) = state.history_charts.get(0, &key) {
+        return Ok(part);
+    }
+    let (dealer_id, since) = (detail.profile.view.dealer.id, detail.history_since());
+    let points = state
+        .db
+        .read(move |conn| -> Result<_, AppError> {
+            Ok(ScoreHistoryRow::for_dealer(conn, dealer_id, since)?)
+        })
+        .await?;
+    let part: Arc<str> = HistoryPart {
         page,
-        detail,
-        history,
-    })
+        history: &points,
+    }
+    .render()?
+    .into();
+    state.history_charts.put(0, key, part.clone());
+    Ok(part)
 }
 
 #[derive(Debug, Clone, Default, serde::Deserialize)]

@@ -1,4 +1,5 @@
-//! Rendered parts of staff pages, kept while the data under them has not moved.
+//! Rendered parts of staff pages, kept while the data under them has not moved: by a
+//! version raised on writes ([`Fragments`]), or by a fingerprint of the data ([`Memo`]).
 //!
 //! The dealer table is a page of figures precomputed for thousands of dealers; managers
 //! page, sort and filter it far more often than the figures change. A part rendered at
@@ -62,9 +63,68 @@ impl Fragments {
     }
 }
 
+/// Rendered parts kept by what they show: each under a key (the page, its language…)
+/// with a fingerprint of the data it was rendered from. A request reads the data (cheap
+/// point lookups), fingerprints it, and renders only when the fingerprint differs from the
+/// kept one: nothing to invalidate, so no write can be missed.
+#[derive(Default)]
+pub struct Memo {
+    kept: Mutex<FxHashMap<String, (u64, Arc<str>)>>,
+}
+
+impl Memo {
+    /// The part kept under `key`, if it was rendered from data with `fingerprint`.
+    pub fn get(&self, key: &str, fingerprint: u64) -> Option<Arc<str>> {
+        let kept = self.kept.lock().ok()?;
+        kept.get(key)
+            .filter(|(f, _)| *f == fingerprint)
+            .map(|(_, part)| part.clone())
+    }
+
+    /// Keeps `part`, rendered from data with `fingerprint`, under `key`.
+    pub fn put(&self, key: String, fingerprint: u64, part: Arc<str>) {
+        let Ok(mut kept) = self.kept.lock() else {
+            return;
+        };
+        if kept.len() >= MAX_KEPT && !kept.contains_key(&key) {
+            kept.clear();
+        }
+        kept.insert(key, (fingerprint, part));
+    }
+}
+
+/// A fingerprint of everything `value`'s `Debug` form shows (every field, so a field
+/// added later is covered too), without building the text.
+pub fn fingerprint(value: &impl std::fmt::Debug) -> u64 {
+    use std::fmt::Write;
+    use std::hash::Hasher;
+
+    struct Sink(rustc_hash::FxHasher);
+    impl Write for Sink {
+        fn write_str(&mut self, s: &str) -> std::fmt::Result {
+            self.0.write(s.as_bytes());
+            Ok(())
+        }
+    }
+    let mut sink = Sink(rustc_hash::FxHasher::default());
+    let _ = write!(sink, "{value:?}");
+    sink.0.finish()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_memo_shows_a_part_again_only_for_the_same_data() {
+        let m = Memo::default();
+        let (old, new) = (fingerprint(&("Rossi", 3.5)), fingerprint(&("Rossi", 3.6)));
+        assert_ne!(old, new);
+        m.put("dealer/1|it".into(), old, "<p>3,5</p>".into());
+        assert_eq!(m.get("dealer/1|it", old).as_deref(), Some("<p>3,5</p>"));
+        assert_eq!(m.get("dealer/1|it", new), None, "other data: render again");
+        assert_eq!(m.get("dealer/1|en", old), None);
+    }
 
     #[test]
     fn a_part_is_shown_again_until_the_version_moves() {

@@ -287,6 +287,49 @@ async fn a_dealers_page_charts_its_score_history_with_a_table_of_the_same_points
 }
 
 #[tokio::test]
+async fn a_dealers_page_shows_each_new_offer_and_answer_as_soon_as_it_happens() {
+    let app = crate::attribution::portal().await;
+    let milan: i64 = {
+        use dealerloop::schema::dealers::dsl::*;
+        use diesel::prelude::*;
+        dealers
+            .filter(code.eq("MI-01"))
+            .select(id)
+            .first(&mut app.conn())
+            .unwrap()
+    };
+    let mut desk = crate::attribution::logged_in(&app, "canale@example.it").await;
+    let empty = desk.get(&format!("/dealers/{milan}")).await;
+    assert!(empty.all("data-offer-status").is_empty(), "{}", empty.html);
+    // Seen again with nothing changed: the same page.
+    assert_eq!(
+        desk.get(&format!("/dealers/{milan}")).await.html,
+        empty.html
+    );
+
+    let lead = crate::attribution::push_lead(&app, "PAGE-1").await;
+    let offered = desk.get(&format!("/dealers/{milan}")).await;
+    assert_eq!(
+        offered.all("data-offer-status"),
+        ["open"],
+        "{}",
+        offered.html
+    );
+
+    let mut phone = crate::attribution::logged_in(&app, "uno@example.it").await;
+    let offer = phone.offer_on_lead_page(lead).await;
+    phone
+        .post(&format!("/dealer/offers/{offer}/accept"), &[])
+        .await;
+    let accepted = desk.get(&format!("/dealers/{milan}")).await;
+    assert_eq!(accepted.all("data-offer-status"), ["accepted"]);
+    // Another dealer's page is its own.
+    let dealer = app.create_dealer("TO-01");
+    let other = desk.get(&format!("/dealers/{dealer}")).await;
+    assert!(other.all("data-offer-status").is_empty());
+}
+
+#[tokio::test]
 async fn the_network_funnel_counts_the_leads_at_each_stage() {
     let app = spawn_app().await;
     app.create_dealer("MI-01");

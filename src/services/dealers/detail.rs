@@ -22,6 +22,7 @@ pub const HISTORY_DAYS: i64 = 365;
 pub const RECENT: i64 = 20;
 
 /// Everything the staff's dealer page shows.
+#[derive(Debug)]
 pub struct DealerDetail {
     pub profile: DealerProfile,
     pub score: Option<DealerScoreRow>,
@@ -70,6 +71,22 @@ impl DealerDetail {
                 .unwrap_or_default(),
             self.history_since().date()
         )
+    }
+
+    /// A fingerprint of everything the page shows: the data, and the state each form is
+    /// in now (which moves with time alone).
+    pub fn fingerprint(&self) -> u64 {
+        let states: Vec<&str> = self.forms.iter().map(|f| self.form_state(f)).collect();
+        crate::web::fragments::fingerprint(&(
+            &self.profile,
+            &self.score,
+            &self.network,
+            &self.override_in_force,
+            &self.stats,
+            &self.offers,
+            &self.forms,
+            states,
+        ))
     }
 
     /// The share of "never reached" answers, flagged or not, against the network's.

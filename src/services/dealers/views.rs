@@ -8,6 +8,7 @@ use crate::models::dealer::Dealer;
 use crate::models::user::User;
 
 /// A dealer with what list and detail pages show about it.
+#[derive(Debug)]
 pub struct DealerView {
     pub dealer: Dealer,
     pub territories: Vec<Territory>,
@@ -84,6 +85,7 @@ impl DealerView {
 }
 
 /// A dealer with its users: the dealer user's profile page and the staff's dealer page.
+#[derive(Debug)]
 pub struct DealerProfile {
     pub view: DealerView,
     pub users: Vec<User>,
