@@ -12,6 +12,8 @@
 # The table is measured twice: the same page over and over (rendered once, then shown
 # again until the figures move) and a different page every request (read and rendered).
 # Usage: benches/score.sh [seconds per wrk run, default 10] [connections, default 64] [rounds, default 3]
+# PAGES="dealer-page home" measures only those pages (default: all of them); with
+# DEALERLOOP_BASE_BIN the dealer page is measured on that build too (dealer-page-before).
 # Needs wrk, curl, taskset, sqlite3 and python3. Set SCALE_DB=path to keep (and reuse) the
 # generated database. The server runs on core 0 and the load generator on core 1.
 set -euo pipefail
@@ -20,6 +22,8 @@ DURATION="${1:-10}"
 CONNECTIONS="${2:-64}"
 ROUNDS="${3:-3}"
 PORT="${LOAD_PORT:-18083}"
+PAGES="${PAGES:-table dealer-page home score-page table-every-page}"
+want() { [[ " $PAGES " == *" $1 "* ]]; }
 command -v wrk >/dev/null || { apt-get update -qq && apt-get install -y -qq wrk >/dev/null; }
 command -v sqlite3 >/dev/null || { apt-get update -qq && apt-get install -y -qq sqlite3 >/dev/null; }
 
@@ -121,17 +125,19 @@ for round in $(seq 1 "$ROUNDS"); do
   [ -n "$desk" ] && [ -n "$phone" ] || { echo "login failed"; tail -20 "$work/server.log"; exit 1; }
   curl -fs -H "Cookie: dl_session=$desk" "$base/dealers?sort=score" | grep -q "data-dealer-row" || { echo "dealer table check failed"; exit 1; }
   curl -fs -H "Cookie: dl_session=$phone" "$base/dealer" | grep -q "data-score" || { echo "home check failed"; exit 1; }
-  load table "$desk" "/dealers?sort=score"
-  load dealer-page "$desk" "/dealers/$dealer_id"
-  load home "$phone" "/dealer"
-  load score-page "$phone" "/dealer/score"
+  want table && load table "$desk" "/dealers?sort=score"
+  want dealer-page && load dealer-page "$desk" "/dealers/$dealer_id"
+  want home && load home "$phone" "/dealer"
+  want score-page && load score-page "$phone" "/dealer/score"
   # Last: requests queued when it stops are still being served for a second or two.
-  WRK_THREADS=1 load table-every-page "$desk" "/dealers" "$work/pages.lua"
+  want table-every-page && WRK_THREADS=1 load table-every-page "$desk" "/dealers" "$work/pages.lua"
   stop
   if [ -n "${DEALERLOOP_BASE_BIN:-}" ]; then
     start "$DEALERLOOP_BASE_BIN"
     phone=$(login "carico@dealerloop.demo")
-    load inbox-before "$phone" "/dealer"
+    desk=$(login "$manager")
+    want home && load inbox-before "$phone" "/dealer"
+    want dealer-page && load dealer-page-before "$desk" "/dealers/$dealer_id"
     stop
   fi
 done

@@ -85,6 +85,19 @@ enum Command {
         /// outcomes recorded before attribution, or after its settings changed).
         #[arg(long)]
         recredit: bool,
+        /// Instead of a run: read every decided journey, credit each converted one under
+        /// all eight models, print each channel's totals per model and how long reading
+        /// and computing took. Writes nothing.
+        #[arg(long)]
+        evaluate: bool,
+        /// With --evaluate: also write the journeys as ChannelAttribution reads them (one
+        /// row per distinct path: path, total_conversions, total_conversion_value,
+        /// total_null), for benches/attribution_reference.py.
+        #[arg(long, requires = "evaluate")]
+        export: Option<std::path::PathBuf>,
+        /// With --evaluate: print the totals and times as JSON.
+        #[arg(long, requires = "evaluate")]
+        json: bool,
     },
     /// Attribute a file of journeys with the models' pure functions and print each
     /// channel's totals as JSON (first, last and linear touch, and the Markov chain's
@@ -199,7 +212,13 @@ fn main() -> ExitCode {
             command: ImportCommand::Leads { file },
         } => import_leads(&settings, &file),
         Command::Scores { full } => recompute_scores(&settings, full),
-        Command::Attribution { recredit } => run_attribution(&settings, recredit),
+        Command::Attribution {
+            evaluate: true,
+            export,
+            json,
+            ..
+        } => evaluate_attribution(&settings, export.as_deref(), json),
+        Command::Attribution { recredit, .. } => run_attribution(&settings, recredit),
         Command::Attribute { journeys, order } => attribute_file(&journeys, order),
         Command::Simulate {
             days,
@@ -459,7 +478,14 @@ fn generate(settings: &Settings, dealers: usize, leads: usize) -> anyhow::Result
         scale::LOAD_USER,
         demo::DEMO_PASSWORD
     );
-    // Its outcomes credited under every model, as the portal would have done at each one.
+    // Every lead's journey row, then its outcomes credited under every model, as the
+    // portal would have done at each one.
+    let started = std::time::Instant::now();
+    let journeys = dealerloop::models::journey::JourneyRow::rebuild_all(&mut conn)?;
+    println!(
+        "wrote {journeys} journey rows in {:.0} s",
+        started.elapsed().as_secs_f64()
+    );
     run_attribution(settings, true)
 }
 
@@ -565,6 +591,101 @@ fn per_channel(names: &[String], values: &[f64]) -> serde_json::Map<String, serd
         .cloned()
         .zip(values.iter().map(|v| serde_json::Value::from(*v)))
         .collect()
+}
+
+/// Every model over every decided journey, from one read; prints the totals per channel.
+fn evaluate_attribution(
+    settings: &Settings,
+    export: Option<&std::path::Path>,
+    json: bool,
+) -> anyhow::Result<()> {
+    use dealerloop::services::attribution::runs;
+    let db = open(settings)?;
+    let started = std::time::Instant::now();
+    let evaluation = {
+        let mut conn = db.read_conn()?;
+        runs::evaluate(&mut conn, &settings.attribution, db::now())?
+    };
+    let all = started.elapsed();
+    if let Some(path) = export {
+        let mut conn = db.read_conn()?;
+        let written = runs::export_paths(&mut conn, &settings.attribution, db::now(), path)?;
+        eprintln!("wrote {written} distinct paths to {}", path.display());
+    }
+    if json {
+        let per_channel = |values: &dyn Fn(usize) -> serde_json::Value| {
+            evaluation
+                .channels
+                .iter()
+                .enumerate()
+                .map(|(i, c)| (c.clone(), values(i)))
+                .collect::<serde_json::Map<_, _>>()
+        };
+        let models: serde_json::Map<String, serde_json::Value> = evaluation
+            .models
+            .iter()
+            .map(|m| {
+                (
+                    m.model.as_str().to_owned(),
+                    serde_json::json!({
+                        "revenue_cents": per_channel(&|i| m.revenue_cents[i].into()),
+                        "conversions": per_channel(&|i| m.conversions[i].into()),
+                    }),
+                )
+            })
+            .collect();
+        println!(
+            "{}",
+            serde_json::json!({
+                "journeys": evaluation.journeys,
+                "conversions": evaluation.conversions,
+                "models": models,
+                "seconds": {
+                    "reading": evaluation.reading.as_secs_f64(),
+                    "computing": evaluation.computing.as_secs_f64(),
+                    "all": all.as_secs_f64(),
+                },
+            })
+        );
+        return Ok(());
+    }
+    println!(
+        "evaluated {} journeys ({} converted) under {} models: {:.0} ms reading, {:.0} ms computing, {:.0} ms in all",
+        evaluation.journeys,
+        evaluation.conversions,
+        evaluation.models.len(),
+        evaluation.reading.as_secs_f64() * 1000.0,
+        evaluation.computing.as_secs_f64() * 1000.0,
+        all.as_secs_f64() * 1000.0
+    );
+    print!("{:<20}", "channel (EUR)");
+    for m in &evaluation.models {
+        print!(" {:>16}", m.model.as_str());
+    }
+    println!();
+    for (i, channel) in evaluation.channels.iter().enumerate() {
+        print!("{channel:<20}");
+        for m in &evaluation.models {
+            print!(" {:>16.2}", m.revenue_cents[i] as f64 / 100.0);
+        }
+        println!();
+    }
+    print!("{:<20}", "conversions");
+    println!();
+    for (i, channel) in evaluation.channels.iter().enumerate() {
+        print!("{channel:<20}");
+        for m in &evaluation.models {
+            print!(" {:>16.4}", m.conversions[i]);
+        }
+        println!();
+    }
+    for (currency, month, cents) in &evaluation.currencies.left_out {
+        println!(
+            "left out for lack of an exchange rate: {:.2} {currency} in {month}",
+            *cents as f64 / 100.0
+        );
+    }
+    Ok(())
 }
 
 fn run_attribution(settings: &Settings, recredit: bool) -> anyhow::Result<()> {

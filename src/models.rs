@@ -11,6 +11,7 @@ pub mod dealer_score;
 pub mod dealer_stats;
 pub mod exchange_rate;
 pub mod feedback;
+pub mod journey;
 pub mod lead;
 pub mod login_attempt;
 pub mod offer;

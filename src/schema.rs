@@ -160,6 +160,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     attribution_run_channels,
     digest_weeks,
     exchange_rates,
+    attribution_journeys,
 );
 
 diesel::table! {
@@ -626,6 +627,21 @@ diesel::table! {
 }
 
 diesel::table! {
+    attribution_journeys (lead_id) {
+        lead_id -> BigInt,
+        received_us -> BigInt,
+        accepted_us -> Nullable<BigInt>,
+        outcome -> Nullable<Text>,
+        unreached -> Bool,
+        converted_us -> Nullable<BigInt>,
+        revenue_cents -> Nullable<BigInt>,
+        currency -> Nullable<Text>,
+        last_event_id -> Nullable<Text>,
+        path -> Text,
+    }
+}
+
+diesel::table! {
     exchange_rates (month, currency) {
         month -> Text,
         currency -> Text,
@@ -635,5 +651,6 @@ diesel::table! {
 }
 
 diesel::joinable!(attribution_credits -> leads (lead_id));
+diesel::joinable!(attribution_journeys -> leads (lead_id));
 diesel::joinable!(attribution_credits -> touchpoints (touchpoint_id));
 diesel::joinable!(attribution_run_channels -> attribution_runs (run_id));

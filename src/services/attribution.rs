@@ -5,6 +5,7 @@
 //! - [`markov`]: the data-driven model, a Markov chain's removal effects solved exactly;
 //! - [`split`]: shares to integer cents that sum exactly to the revenue;
 //! - [`credits`]: journeys read from storage, and credits written with the outcome;
+//! - [`journeys`]: every lead's journey in one narrow row, the read a whole-network run is built on;
 //! - [`runs`]: the Markov model's runs over every decided journey;
 //! - [`report`]: the channel manager's report per channel, campaign or source/medium;
 //! - [`checks`]: the lead score's calibration, the monthly trend, first heard against first touch;
@@ -19,6 +20,7 @@ pub mod currency;
 pub mod dealer_touches;
 pub mod digest;
 pub mod exports;
+pub mod journeys;
 pub mod markov;
 pub mod models;
 pub mod report;

@@ -200,6 +200,10 @@ pub fn save(
             &rules.attribution,
             now,
         )?;
+        if event.is_none() {
+            // No outcome changed, but "never reached" may have: the journey says so.
+            crate::services::attribution::journeys::refresh_lead(conn, &lead)?;
+        }
         sync_lead_status(
             conn,
             &lead,

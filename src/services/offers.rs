@@ -75,6 +75,7 @@ pub fn accept_at(
         if !Offer::close(conn, offer_id, OfferStatus::Accepted, true, now, None)? {
             return Ok((Answer::TooLate, offer.lead_id));
         }
+        crate::services::attribution::journeys::refresh(conn, offer.lead_id)?;
         LeadRow::set_status(
             conn,
             offer.lead_id,

@@ -85,6 +85,19 @@ pub(crate) async fn win_in(phone: &mut Browser, lead: i64, revenue: &str, curren
     );
 }
 
+/// The dealer, having accepted `lead`, marks it lost and answers that the customer was
+/// never reached.
+pub(crate) async fn report_unreached(phone: &mut Browser, lead: i64) {
+    move_to(phone, lead, "lost").await;
+    let request = phone.newest_feedback_request().await;
+    let done = report(phone, request, "unreached", "").await;
+    assert!(
+        done.has_notice("notice-feedback-submitted"),
+        "{}",
+        done.html
+    );
+}
+
 async fn report(phone: &mut Browser, request: i64, outcome: &str, revenue: &str) -> Page {
     report_in(phone, request, outcome, revenue, "EUR").await
 }
@@ -204,7 +217,7 @@ async fn a_correction_replaces_the_credits_and_a_retraction_removes_them() {
     assert_eq!((rows.len(), total), (0, 0), "{rows:?}");
 }
 
-async fn post_touchpoints(app: &TestApp, external_id: &str, body: &Value) -> (u16, Value) {
+pub(crate) async fn post_touchpoints(app: &TestApp, external_id: &str, body: &Value) -> (u16, Value) {
     let response = reqwest::Client::new()
         .post(format!(
             "{}/api/v1/leads/{external_id}/touchpoints",

@@ -221,3 +221,66 @@ async fn spend_comes_in_from_a_csv_file_and_every_refused_row_is_named() {
     assert!(wrong.has("id", "spend-import-error"), "{}", wrong.html);
     assert!(wrong.contains("campaign,month,amount,currency"));
 }
+
+/// Every journey row as stored, in lead order.
+fn journey_rows(app: &crate::helpers::TestApp) -> Vec<dealerloop::models::journey::JourneyRow> {
+    dealerloop::models::journey::JourneyRow::all(&mut app.conn()).expect("journey rows")
+}
+
+#[tokio::test]
+async fn every_journey_row_stays_what_the_tables_it_summarises_say() {
+    let app = portal().await;
+    let (won, unreached, open) = (
+        push_lead(&app, "JRN-1").await,
+        push_lead(&app, "JRN-2").await,
+        push_lead(&app, "JRN-3").await,
+    );
+    let mut phone = logged_in(&app, "uno@example.it").await;
+    // A touchpoint added after handover, a dealer's visit, a won sale in francs.
+    let (status, _) = crate::attribution::post_touchpoints(
+        &app,
+        "JRN-1",
+        &serde_json::json!({
+            "touchpoint_id": "web-1",
+            "occurred_at": "2026-10-20T15:00:00.250Z",
+            "channel": "webinar; live",
+        }),
+    )
+    .await;
+    assert_eq!(status, 201);
+    win_in(&mut phone, won, "940", "CHF").await;
+    phone
+        .post(&format!("/dealer/leads/{won}/touches"), &[("kind", "visit")])
+        .await;
+    // The second lead accepted, then "never reached"; the third only offered.
+    let offer = phone.offer_on_lead_page(unreached).await;
+    phone
+        .post(&format!("/dealer/offers/{offer}/accept"), &[])
+        .await;
+    crate::attribution::report_unreached(&mut phone, unreached).await;
+
+    let kept = journey_rows(&app);
+    assert_eq!(kept.len(), 3, "one row per lead");
+    let by_lead = |id: i64| kept.iter().find(|r| r.lead_id == id).expect("a row");
+    let w = by_lead(won);
+    assert_eq!(w.outcome.map(|o| o.as_str()), Some("won"));
+    assert_eq!(w.revenue_cents, Some(94_000));
+    assert!(w.converted_us.is_some() && w.accepted_us.is_some());
+    let path = dealerloop::services::attribution::journeys::decode(&w.path).expect("a path");
+    assert_eq!(path.len(), 5, "three at intake, one added, the dealer's visit");
+    assert!(path.iter().any(|t| t.channel == "webinar; live"));
+    assert!(by_lead(unreached).unreached);
+    assert!(by_lead(open).accepted_us.is_none());
+
+    // Each row is what the tables say now, read in Rust…
+    let mut conn = app.conn();
+    for row in &kept {
+        let lead = dealerloop::models::lead::LeadRow::find(&mut conn, row.lead_id).unwrap();
+        let now = dealerloop::services::attribution::journeys::current(&mut conn, &lead).unwrap();
+        assert_eq!(&now, row);
+    }
+    // …and by the statement that fills the table from scratch (the migration's).
+    dealerloop::models::journey::JourneyRow::rebuild_all(&mut conn).unwrap();
+    drop(conn);
+    assert_eq!(journey_rows(&app), kept);
+}

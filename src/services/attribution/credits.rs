@@ -112,13 +112,15 @@ pub fn markov_touch_shares(touches: &[Touch], channel_shares: &[(String, f64)]) 
     touch_shares(&indexes, &local)
 }
 
-/// Rewrites `lead`'s credits under every model for its current outcome: none unless it
-/// is won. Runs in the caller's transaction; returns how many rows it wrote.
+/// Rewrites `lead`'s credits under every model for its current outcome (none unless it
+/// is won), and its journey row. Runs in the caller's transaction; returns how many
+/// credit rows it wrote.
 pub fn rewrite_for_lead(
     conn: &mut DbConnection,
     lead: &LeadRow,
     settings: &Settings,
 ) -> Result<usize, AppError> {
+    super::journeys::refresh_lead(conn, lead)?;
     CreditRow::delete_for_lead(conn, lead.id)?;
     let Some(outcome) = SaleOutcome::find(conn, lead.id)? else {
         return Ok(0);

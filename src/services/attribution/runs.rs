@@ -9,9 +9,10 @@
 use std::time::Instant;
 
 use chrono::{NaiveDateTime, TimeDelta};
-use rustc_hash::{FxHashMap, FxHashSet};
+use rustc_hash::FxHashMap;
 
 use super::credits::{StoredJourney, conversion_time, markov_touch_shares, rows_for};
+use super::journeys;
 use super::currency::{Conversions, Rates};
 use super::markov::{Path, removal_effects, touch_shares};
 use super::models::{Model, Settings};
@@ -22,7 +23,12 @@ use crate::models::attribution::{
     self as stored, CreditRow, NewRun, RunChannelRow, RunRow, WonState,
 };
 use crate::models::feedback::SaleOutcome;
+use crate::models::journey::JourneyRow;
 use crate::models::lead::LeadRow;
+
+mod evaluate;
+
+pub use evaluate::{Evaluation, ModelTotals, credit_all, evaluate, export_paths};
 
 /// A won journey, kept for its credits.
 #[derive(Debug, Clone)]
@@ -36,6 +42,11 @@ struct Won {
     close_month: String,
     touchpoint_ids: Vec<i64>,
     channels: Vec<u32>,
+    /// The touches' times, the lead's arrival, its acceptance and conversion (µs).
+    times_us: Vec<i64>,
+    received_us: i64,
+    accepted_us: Option<i64>,
+    converted_us: i64,
 }
 
 /// Everything a run reads, gathered outside the writer.
@@ -54,69 +65,79 @@ impl Gathered {
     }
 }
 
-/// Reads every decided journey at `now`.
+/// Reads every decided journey at `now`: one scan of the journey rows (see
+/// [`super::journeys`]).
 pub fn gather(
     conn: &mut DbConnection,
     settings: &Settings,
     now: NaiveDateTime,
 ) -> Result<Gathered, AppError> {
-    let leads = stored::decided_leads(conn)?;
-    let touches = stored::all_touches(conn)?;
-    let unreached: FxHashSet<i64> = stored::never_reached(conn)?.into_iter().collect();
-    let horizon = now - TimeDelta::days(settings.horizon_days);
+    let rows = JourneyRow::all(conn)?;
     let mut g = Gathered {
         rates: Rates::load(conn)?,
         ..Gathered::default()
     };
+    let (now_us, horizon_us) = (
+        journeys::micros(now),
+        journeys::micros(now - TimeDelta::days(settings.horizon_days)),
+    );
     let mut index: FxHashMap<String, u32> = FxHashMap::default();
-    let mut at = 0;
-    for lead in leads {
-        // The lead's touchpoints, in time order (both lists are in lead order).
-        while at < touches.len() && touches[at].lead_id < lead.lead_id {
-            at += 1;
-        }
-        let start = at;
-        while at < touches.len() && touches[at].lead_id == lead.lead_id {
-            at += 1;
-        }
-        let own = &touches[start..at];
-        let won = lead.outcome == Some(FeedbackOutcome::Won);
+    for row in &rows {
+        let won = row.outcome == Some(FeedbackOutcome::Won);
         let decided = won
-            || lead.outcome == Some(FeedbackOutcome::Lost)
-            || unreached.contains(&lead.lead_id)
-            || lead.received_at.get() <= horizon;
+            || row.outcome == Some(FeedbackOutcome::Lost)
+            || row.unreached
+            || row.received_us <= horizon_us;
         if !decided {
             continue;
         }
-        let until = match (won, lead.recorded_at) {
-            (true, Some(recorded)) => conversion_time(lead.close_date, recorded.get()),
-            _ => now,
+        let Some(path) = journeys::decode(&row.path) else {
+            return Err(AppError::Internal(anyhow::anyhow!(
+                "the journey of lead {} cannot be read",
+                row.lead_id
+            )));
         };
-        let mut channels = Vec::new();
+        let until_us = match (won, row.converted_us) {
+            (true, Some(converted)) => converted,
+            _ => now_us,
+        };
+        let mut channels = Vec::with_capacity(path.len());
         let mut ids = Vec::new();
-        for t in own.iter().filter(|t| t.occurred_at.get() <= until) {
-            let next = u32::try_from(index.len()).unwrap_or(u32::MAX);
-            let c = *index.entry(t.channel.clone()).or_insert_with(|| {
-                g.channels.push(t.channel.clone());
-                next
-            });
+        let mut times_us = Vec::new();
+        for t in path.iter().filter(|t| t.at_us <= until_us) {
+            let c = match index.get(t.channel) {
+                Some(&c) => c,
+                None => {
+                    let c = u32::try_from(index.len()).unwrap_or(u32::MAX);
+                    index.insert(t.channel.to_owned(), c);
+                    g.channels.push(t.channel.to_owned());
+                    c
+                }
+            };
             channels.push(c);
-            ids.push(t.touchpoint_id);
+            if won {
+                ids.push(t.touchpoint_id);
+                times_us.push(t.at_us);
+            }
         }
         if won {
             g.won.push(Won {
                 state: WonState {
-                    lead_id: lead.lead_id,
-                    last_event_id: lead.last_event_id.clone().unwrap_or_default(),
-                    touchpoints: i64::try_from(own.len()).unwrap_or(i64::MAX),
-                    newest_touchpoint: own.iter().map(|t| t.touchpoint_id).max(),
+                    lead_id: row.lead_id,
+                    last_event_id: row.last_event_id.clone().unwrap_or_default(),
+                    touchpoints: i64::try_from(path.len()).unwrap_or(i64::MAX),
+                    newest_touchpoint: path.iter().map(|t| t.touchpoint_id).max(),
                 },
-                lead_id: lead.lead_id,
-                revenue_cents: lead.revenue_cents.unwrap_or(0),
-                currency: lead.currency.unwrap_or(Currency::Eur),
-                close_month: super::report::month(until.date()),
+                lead_id: row.lead_id,
+                revenue_cents: row.revenue_cents.unwrap_or(0),
+                currency: row.currency.unwrap_or(Currency::Eur),
+                close_month: super::report::month(journeys::from_micros(until_us).date()),
                 touchpoint_ids: ids,
                 channels: channels.clone(),
+                times_us,
+                received_us: row.received_us,
+                accepted_us: row.accepted_us,
+                converted_us: until_us,
             });
         }
         if !channels.is_empty() {

@@ -226,6 +226,7 @@ pub(super) fn store_lead_in(
                 },
             )?;
         }
+        crate::services::attribution::journeys::insert_new(conn, id, input.received_at)?;
         let note = if input.consent_share {
             "received"
         } else {

@@ -1,0 +1,1 @@
+DROP TABLE attribution_journeys;
