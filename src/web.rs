@@ -40,8 +40,8 @@ pub struct AppState {
     pub fragments: Arc<fragments::Fragments>,
     /// Rendered score history charts, kept by dealer and latest point.
     pub history_charts: Arc<fragments::Fragments>,
-    /// The staff's dealer pages, kept by a fingerprint of their figures.
-    pub dealer_pages: Arc<fragments::Memo>,
+    /// The staff's dealer pages (title and body), kept by a fingerprint of their data.
+    pub dealer_pages: Arc<fragments::Memo<(Arc<str>, Arc<str>)>>,
 }
 
 impl AppState {

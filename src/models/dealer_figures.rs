@@ -248,7 +248,7 @@ pub fn recent_offers(
     limit: i64,
 ) -> QueryResult<Vec<RecentOffer>> {
     use crate::schema::{leads as l, offers as o};
-    o::table
+    crate::on_native!(conn, |c| o::table
         .inner_join(l::table)
         .filter(o::dealer_id.eq(dealer_id))
         .order(o::id.desc())
@@ -261,7 +261,7 @@ pub fn recent_offers(
             o::responded_at,
             l::status,
         ))
-        .load(conn)
+        .load(c))
 }
 
 /// One of a dealer's recent feedback requests, with its form's completeness if submitted.
@@ -283,7 +283,7 @@ pub fn recent_forms(
     limit: i64,
 ) -> QueryResult<Vec<RecentForm>> {
     use crate::schema::{feedback as f, feedback_requests as r};
-    r::table
+    crate::on_native!(conn, |c| r::table
         .left_join(f::table)
         .filter(r::dealer_id.eq(dealer_id))
         .order((r::opened_at.desc(), r::id.desc()))
@@ -297,5 +297,5 @@ pub fn recent_forms(
             r::revoked_at,
             f::completeness_permille.nullable(),
         ))
-        .load(conn)
+        .load(c))
 }

@@ -13,7 +13,7 @@ use crate::error::AppError;
 use crate::models::dealer_score::ScoreHistoryRow;
 use crate::models::dealer_stats::FiguresVersion;
 use crate::services::dealer_score::Part;
-use crate::services::dealers::detail::DealerDetail;
+use crate::services::dealers::detail::{DealerActivity, DealerDetail};
 use crate::services::dealers::network::NetworkView;
 use crate::services::dealers::table::{DealerTable, TableFilter, TableLine, TableParams};
 use crate::web::charts::{BarChart, LineChart, Series, sparkline};
@@ -189,7 +189,7 @@ async fn dealer_csv(
 #[template(path = "dealers/detail.html")]
 struct DealerPage {
     page: Page,
-    name: String,
+    name: Arc<str>,
     /// Everything below the menu, rendered by [`DealerPart`].
     body: Arc<str>,
 }
@@ -328,9 +328,9 @@ async fn dealer_page(
 ) -> Result<HttpResponse, AppError> {
     let now = crate::db::now();
     let id = id.into_inner();
-    let detail = state
+    let activity = state
         .db
-        .read_quick(move |conn| DealerDetail::load(conn, id, now))
+        .read_quick(move |conn| DealerActivity::load(conn, id, now))
         .await?;
     let key = format!(
         "{}|{}|{}|{}",
@@ -339,11 +339,14 @@ async fn dealer_page(
         page.tz,
         page.is_admin()
     );
-    let fingerprint = detail.fingerprint();
-    let name = detail.profile.view.dealer.name.clone();
-    let body = match state.dealer_pages.get(&key, fingerprint) {
-        Some(body) => body,
+    let fingerprint = activity.fingerprint();
+    let (name, body) = match state.dealer_pages.get(&key, fingerprint) {
+        Some(kept) => kept,
         None => {
+            let detail = state
+                .db
+                .read_quick(move |conn| DealerDetail::load_with(conn, id, activity))
+                .await?;
             let history = history_part(&state, &page, &detail).await?;
             let body: Arc<str> = DealerPart {
                 page: &page,
@@ -352,8 +355,11 @@ async fn dealer_page(
             }
             .render()?
             .into();
-            state.dealer_pages.put(key, fingerprint, body.clone());
-            body
+            let name: Arc<str> = detail.profile.view.dealer.name.as_str().into();
+            state
+                .dealer_pages
+                .put(key, fingerprint, (name.clone(), body.clone()));
+            (name, body)
         }
     };
     html(&DealerPage { page, name, body })

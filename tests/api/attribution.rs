@@ -217,7 +217,11 @@ async fn a_correction_replaces_the_credits_and_a_retraction_removes_them() {
     assert_eq!((rows.len(), total), (0, 0), "{rows:?}");
 }
 
-pub(crate) async fn post_touchpoints(app: &TestApp, external_id: &str, body: &Value) -> (u16, Value) {
+pub(crate) async fn post_touchpoints(
+    app: &TestApp,
+    external_id: &str,
+    body: &Value,
+) -> (u16, Value) {
     let response = reqwest::Client::new()
         .post(format!(
             "{}/api/v1/leads/{external_id}/touchpoints",

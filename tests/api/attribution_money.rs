@@ -250,7 +250,10 @@ async fn every_journey_row_stays_what_the_tables_it_summarises_say() {
     assert_eq!(status, 201);
     win_in(&mut phone, won, "940", "CHF").await;
     phone
-        .post(&format!("/dealer/leads/{won}/touches"), &[("kind", "visit")])
+        .post(
+            &format!("/dealer/leads/{won}/touches"),
+            &[("kind", "visit")],
+        )
         .await;
     // The second lead accepted, then "never reached"; the third only offered.
     let offer = phone.offer_on_lead_page(unreached).await;
@@ -267,7 +270,11 @@ async fn every_journey_row_stays_what_the_tables_it_summarises_say() {
     assert_eq!(w.revenue_cents, Some(94_000));
     assert!(w.converted_us.is_some() && w.accepted_us.is_some());
     let path = dealerloop::services::attribution::journeys::decode(&w.path).expect("a path");
-    assert_eq!(path.len(), 5, "three at intake, one added, the dealer's visit");
+    assert_eq!(
+        path.len(),
+        5,
+        "three at intake, one added, the dealer's visit"
+    );
     assert!(path.iter().any(|t| t.channel == "webinar; live"));
     assert!(by_lead(unreached).unreached);
     assert!(by_lead(open).accepted_us.is_none());

@@ -323,6 +323,25 @@ async fn a_dealers_page_shows_each_new_offer_and_answer_as_soon_as_it_happens() 
         .await;
     let accepted = desk.get(&format!("/dealers/{milan}")).await;
     assert_eq!(accepted.all("data-offer-status"), ["accepted"]);
+
+    // A manager's weight for the dealer shows on its page at once.
+    let until = (Utc::now() + TimeDelta::days(20))
+        .format("%Y-%m-%d")
+        .to_string();
+    desk.get(&format!("/dealers/{milan}/weight")).await;
+    let set = desk
+        .post(
+            &format!("/dealers/{milan}/weight"),
+            &[
+                ("weight", "1,5"),
+                ("reason", "Lancio"),
+                ("until", until.as_str()),
+            ],
+        )
+        .await;
+    assert!(set.has_notice("notice-override-set"), "{}", set.html);
+    let weighted = desk.get(&format!("/dealers/{milan}")).await;
+    assert!(weighted.has("data-flag", "override"), "{}", weighted.html);
     // Another dealer's page is its own.
     let dealer = app.create_dealer("TO-01");
     let other = desk.get(&format!("/dealers/{dealer}")).await;

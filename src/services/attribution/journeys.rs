@@ -79,19 +79,22 @@ pub fn decode(path: &str) -> Option<Vec<PathTouch<'_>>> {
     Some(out)
 }
 
+/// A lead's touchpoints as a path, in journey order.
+fn path_of(conn: &mut DbConnection, lead_id: i64) -> Result<String, AppError> {
+    let mut touches = LeadRow::touchpoints(conn, lead_id)?;
+    touches.sort_by_key(|t| (t.occurred_at.get(), t.position));
+    Ok(encode(touches.iter().map(|t| PathTouch {
+        touchpoint_id: t.id,
+        at_us: micros(t.occurred_at.get()),
+        channel: &t.channel,
+    })))
+}
+
 /// A lead's journey row as the tables it summarises have it now.
 pub fn current(conn: &mut DbConnection, lead: &LeadRow) -> Result<JourneyRow, AppError> {
     use crate::schema::{feedback, feedback_requests, offers};
 
-    let mut touches = LeadRow::touchpoints(conn, lead.id)?;
-    touches.sort_by(|a, b| {
-        (a.occurred_at.get(), a.position).cmp(&(b.occurred_at.get(), b.position))
-    });
-    let path = encode(touches.iter().map(|t| PathTouch {
-        touchpoint_id: t.id,
-        at_us: micros(t.occurred_at.get()),
-        channel: &t.channel,
-    }));
+    let path = path_of(conn, lead.id)?;
     let accepted: Option<Option<crate::db::UtcTime>> = offers::table
         .filter(offers::lead_id.eq(lead.id))
         .filter(offers::status.eq(OfferStatus::Accepted))
@@ -131,10 +134,6 @@ pub fn insert_new(
     lead_id: i64,
     received_at: NaiveDateTime,
 ) -> Result<(), AppError> {
-    let mut touches = LeadRow::touchpoints(conn, lead_id)?;
-    touches.sort_by(|a, b| {
-        (a.occurred_at.get(), a.position).cmp(&(b.occurred_at.get(), b.position))
-    });
     let row = JourneyRow {
         lead_id,
         received_us: micros(received_at),
@@ -145,11 +144,7 @@ pub fn insert_new(
         revenue_cents: None,
         currency: None,
         last_event_id: None,
-        path: encode(touches.iter().map(|t| PathTouch {
-            touchpoint_id: t.id,
-            at_us: micros(t.occurred_at.get()),
-            channel: &t.channel,
-        })),
+        path: path_of(conn, lead_id)?,
     };
     Ok(JourneyRow::save(conn, &row)?)
 }

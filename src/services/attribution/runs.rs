@@ -12,8 +12,8 @@ use chrono::{NaiveDateTime, TimeDelta};
 use rustc_hash::FxHashMap;
 
 use super::credits::{StoredJourney, conversion_time, markov_touch_shares, rows_for};
-use super::journeys;
 use super::currency::{Conversions, Rates};
+use super::journeys;
 use super::markov::{Path, removal_effects, touch_shares};
 use super::models::{Model, Settings};
 use crate::db::DbConnection;

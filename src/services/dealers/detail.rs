@@ -5,12 +5,13 @@
 
 use chrono::{NaiveDateTime, TimeDelta};
 
-use super::views::DealerProfile;
+use super::views::{DealerProfile, DealerView};
 use crate::db::DbConnection;
 use crate::error::AppError;
 use crate::models::dealer_figures::{self as figures, RecentForm, RecentOffer};
 use crate::models::dealer_score::{DealerScoreRow, NetworkScoreRow, WeightOverride};
-use crate::models::dealer_stats::DealerStatsRow;
+use crate::models::dealer_stats::{DealerStatsRow, FiguresVersion};
+use crate::models::user::User;
 use crate::services::dealer_score::rule::{Anomaly, anomaly};
 use crate::services::dealers::stats::{ANOMALY_MIN_SUBMISSIONS, PERIODS};
 use crate::services::feedback::views::OVERDUE_AFTER_DAYS;
@@ -36,21 +37,98 @@ pub struct DealerDetail {
     pub now: NaiveDateTime,
 }
 
-impl DealerDetail {
-    /// The dealer `id` as staff see it at `now`.
+/// What the page shows that can change without the figures version moving (see
+/// [`FiguresVersion`]): the team, the override in force now (one may start or end with
+/// time alone), the recent offers and forms; with the version, which covers the rest.
+/// Read on every request: together they say whether the page last rendered still holds.
+#[derive(Debug)]
+pub struct DealerActivity {
+    pub version: i64,
+    pub users: Vec<User>,
+    pub override_in_force: Option<WeightOverride>,
+    pub offers: Vec<RecentOffer>,
+    pub forms: Vec<RecentForm>,
+    pub now: NaiveDateTime,
+}
+
+impl DealerActivity {
     pub fn load(conn: &mut DbConnection, id: i64, now: NaiveDateTime) -> Result<Self, AppError> {
-        let profile = DealerProfile::load(conn, id)?;
         Ok(Self {
-            profile,
-            score: DealerScoreRow::find(conn, id)?,
-            network: NetworkScoreRow::find(conn)?,
+            version: FiguresVersion::current(conn)?,
+            users: User::for_dealer(conn, id)?,
             override_in_force: WeightOverride::in_force(conn, Some(id), now)?
                 .into_iter()
                 .next(),
-            stats: DealerStatsRow::find(conn, id, PERIODS[0])?,
             offers: figures::recent_offers(conn, id, RECENT)?,
             forms: figures::recent_forms(conn, id, RECENT)?,
             now,
+        })
+    }
+
+    /// A fingerprint of everything here that the page shows, and of the state each form
+    /// is in now (which moves with time alone) and the history chart's first day.
+    pub fn fingerprint(&self) -> u64 {
+        use std::hash::{Hash, Hasher};
+        let mut h = rustc_hash::FxHasher::default();
+        self.version.hash(&mut h);
+        (self.now - TimeDelta::days(HISTORY_DAYS))
+            .date()
+            .hash(&mut h);
+        for u in &self.users {
+            (u.id, &u.name, &u.email, u.active).hash(&mut h);
+        }
+        if let Some(o) = &self.override_in_force {
+            (o.id, o.weight.to_bits(), &o.reason, o.expires_at.get()).hash(&mut h);
+        }
+        for o in &self.offers {
+            (o.offer_id, o.lead_id, &o.status, o.offered_at.get()).hash(&mut h);
+            (o.responded_at.map(|t| t.get()), &o.lead_status).hash(&mut h);
+        }
+        for f in &self.forms {
+            (
+                f.request_id,
+                f.lead_id,
+                f.opened_at.get(),
+                f.closes_at.get(),
+            )
+                .hash(&mut h);
+            (
+                f.submitted_at.map(|t| t.get()),
+                f.revoked_at.map(|t| t.get()),
+            )
+                .hash(&mut h);
+            (f.completeness_permille, form_state(f, self.now)).hash(&mut h);
+        }
+        h.finish()
+    }
+}
+
+impl DealerDetail {
+    /// The dealer `id` as staff see it at `now`.
+    pub fn load(conn: &mut DbConnection, id: i64, now: NaiveDateTime) -> Result<Self, AppError> {
+        let activity = DealerActivity::load(conn, id, now)?;
+        Self::load_with(conn, id, activity)
+    }
+
+    /// The dealer `id`, with what was read of its `activity`.
+    pub fn load_with(
+        conn: &mut DbConnection,
+        id: i64,
+        activity: DealerActivity,
+    ) -> Result<Self, AppError> {
+        let view = DealerView::load(conn, id)?;
+        Ok(Self {
+            profile: DealerProfile {
+                view,
+                users: activity.users,
+            },
+            score: DealerScoreRow::find(conn, id)?,
+            network: NetworkScoreRow::find(conn)?,
+            override_in_force: activity.override_in_force,
+            stats: DealerStatsRow::find(conn, id, PERIODS[0])?,
+            offers: activity.offers,
+            forms: activity.forms,
+            now: activity.now,
         })
     }
 
@@ -71,22 +149,6 @@ impl DealerDetail {
                 .unwrap_or_default(),
             self.history_since().date()
         )
-    }
-
-    /// A fingerprint of everything the page shows: the data, and the state each form is
-    /// in now (which moves with time alone).
-    pub fn fingerprint(&self) -> u64 {
-        let states: Vec<&str> = self.forms.iter().map(|f| self.form_state(f)).collect();
-        crate::web::fragments::fingerprint(&(
-            &self.profile,
-            &self.score,
-            &self.network,
-            &self.override_in_force,
-            &self.stats,
-            &self.offers,
-            &self.forms,
-            states,
-        ))
     }
 
     /// The share of "never reached" answers, flagged or not, against the network's.
@@ -112,15 +174,20 @@ impl DealerDetail {
 
     /// A feedback request's state: `done`, `closed`, `overdue` or `pending`.
     pub fn form_state(&self, form: &RecentForm) -> &'static str {
-        if form.submitted_at.is_some() {
-            "done"
-        } else if form.revoked_at.is_some() || form.closes_at.get() <= self.now {
-            "closed"
-        } else if self.now - form.opened_at.get() >= TimeDelta::days(OVERDUE_AFTER_DAYS) {
-            "overdue"
-        } else {
-            "pending"
-        }
+        form_state(form, self.now)
+    }
+}
+
+/// A feedback request's state at `now`: `done`, `closed`, `overdue` or `pending`.
+fn form_state(form: &RecentForm, now: NaiveDateTime) -> &'static str {
+    if form.submitted_at.is_some() {
+        "done"
+    } else if form.revoked_at.is_some() || form.closes_at.get() <= now {
+        "closed"
+    } else if now - form.opened_at.get() >= TimeDelta::days(OVERDUE_AFTER_DAYS) {
+        "overdue"
+    } else {
+        "pending"
     }
 }
 

@@ -171,7 +171,10 @@ pub fn export_paths(
     let mut rows: Vec<_> = by_path.into_iter().collect();
     rows.sort_unstable_by(|a, b| a.0.cmp(b.0));
     for (path, (conversions, value, nulls)) in &rows {
-        let names: Vec<&str> = path.iter().map(|&c| g.channels[c as usize].as_str()).collect();
+        let names: Vec<&str> = path
+            .iter()
+            .map(|&c| g.channels[c as usize].as_str())
+            .collect();
         out.write_record([
             names.join(" > "),
             conversions.to_string(),
