@@ -52,6 +52,22 @@ impl JourneyRow {
             .optional()
     }
 
+    /// The rows of decided journeys, in lead order: an outcome recorded, "never reached"
+    /// answered, or received at or before `horizon_us` (still open that long after).
+    pub fn decided(conn: &mut DbConnection, horizon_us: i64) -> QueryResult<Vec<JourneyRow>> {
+        use attribution_journeys as j;
+        crate::on_native!(conn, |c| j::table
+            .filter(
+                j::outcome
+                    .is_not_null()
+                    .or(j::unreached.eq(true))
+                    .or(j::received_us.le(horizon_us)),
+            )
+            .order(j::lead_id)
+            .select(JourneyRow::as_select())
+            .load(c))
+    }
+
     /// Every lead's row, in lead order.
     pub fn all(conn: &mut DbConnection) -> QueryResult<Vec<JourneyRow>> {
         crate::on_native!(conn, |c| attribution_journeys::table

@@ -72,15 +72,15 @@ pub fn gather(
     settings: &Settings,
     now: NaiveDateTime,
 ) -> Result<Gathered, AppError> {
-    let rows = JourneyRow::all(conn)?;
-    let mut g = Gathered {
-        rates: Rates::load(conn)?,
-        ..Gathered::default()
-    };
     let (now_us, horizon_us) = (
         journeys::micros(now),
         journeys::micros(now - TimeDelta::days(settings.horizon_days)),
     );
+    let rows = JourneyRow::decided(conn, horizon_us)?;
+    let mut g = Gathered {
+        rates: Rates::load(conn)?,
+        ..Gathered::default()
+    };
     let mut index: FxHashMap<String, u32> = FxHashMap::default();
     for row in &rows {
         let won = row.outcome == Some(FeedbackOutcome::Won);
