@@ -91,10 +91,6 @@ fn chromedriver_available() -> Option<()> {
     None
 }
 
-fn phone_sized_chromium(profile: &Path) -> thirtyfour::ChromeCapabilities {
-    chromium_sized(profile, WIDTH, 740)
-}
-
 /// Chromium laid out as a phone of `width`×`height` CSS pixels.
 fn chromium_sized(profile: &Path, width: i64, height: i64) -> thirtyfour::ChromeCapabilities {
     let mut caps = DesiredCapabilities::chrome();
@@ -129,6 +125,37 @@ fn chromium_sized(profile: &Path, width: i64, height: i64) -> thirtyfour::Chrome
     )
     .unwrap();
     caps
+}
+
+/// A browser session in a chromedriver of its own, with its scratch and profile folders;
+/// dropping it ends the driver and the browser.
+struct Session {
+    driver: WebDriver,
+    _chromedriver: Chromedriver,
+    _folders: (tempfile::TempDir, tempfile::TempDir),
+}
+
+impl Session {
+    /// Chromium laid out as a phone of `width`×`height` CSS pixels; `None` where the
+    /// browser test cannot run here (it is skipped).
+    async fn phone(width: i64, height: i64) -> Option<Session> {
+        chromedriver_available()?;
+        let scratch = tempfile::tempdir().unwrap();
+        let profile = tempfile::tempdir().unwrap();
+        let chromedriver = Chromedriver::start(&scratch.path().join("chromedriver.log"));
+        chromedriver.wait_until_ready().await;
+        let driver = WebDriver::new(
+            &chromedriver.url,
+            chromium_sized(profile.path(), width, height),
+        )
+        .await
+        .unwrap_or_else(|e| panic!("no browser session: {e}"));
+        Some(Session {
+            driver,
+            _chromedriver: chromedriver,
+            _folders: (scratch, profile),
+        })
+    }
 }
 
 async fn path_of(driver: &WebDriver) -> String {
@@ -218,19 +245,13 @@ async fn button_text(driver: &WebDriver, css: &str) -> String {
 
 #[tokio::test]
 async fn on_a_phone_a_dealer_logs_in_switches_to_english_and_logs_out() {
-    if chromedriver_available().is_none() {
-        return;
-    }
     let app = spawn_app().await;
     app.create_dealer("MI-01");
     app.create_user("dealer@example.it", "dealer", Some("MI-01"));
-    let scratch = tempfile::tempdir().unwrap();
-    let profile = tempfile::tempdir().unwrap();
-    let chromedriver = Chromedriver::start(&scratch.path().join("chromedriver.log"));
-    chromedriver.wait_until_ready().await;
-    let driver = WebDriver::new(&chromedriver.url, phone_sized_chromium(profile.path()))
-        .await
-        .unwrap_or_else(|e| panic!("no browser session: {e}"));
+    let Some(session) = Session::phone(WIDTH, 740).await else {
+        return;
+    };
+    let driver = session.driver.clone();
 
     let address = app.address.clone();
     driver
@@ -281,14 +302,11 @@ async fn on_a_phone_a_dealer_logs_in_switches_to_english_and_logs_out() {
         })
         .await
         .unwrap_or_else(|e| panic!("browser step failed: {e:?}"));
-    drop(chromedriver);
+    drop(session);
 }
 
 #[tokio::test]
 async fn on_a_phone_a_dealer_opens_the_offer_email_logs_in_accepts_and_sees_the_customer() {
-    if chromedriver_available().is_none() {
-        return;
-    }
     let app = spawn_app().await;
     app.create_dealer("MI-01");
     app.create_user("dealer@example.it", "dealer", Some("MI-01"));
@@ -308,13 +326,10 @@ async fn on_a_phone_a_dealer_opens_the_offer_email_logs_in_accepts_and_sees_the_
         .expect("the link to the offer")
         .to_owned();
 
-    let scratch = tempfile::tempdir().unwrap();
-    let profile = tempfile::tempdir().unwrap();
-    let chromedriver = Chromedriver::start(&scratch.path().join("chromedriver.log"));
-    chromedriver.wait_until_ready().await;
-    let driver = WebDriver::new(&chromedriver.url, phone_sized_chromium(profile.path()))
-        .await
-        .unwrap_or_else(|e| panic!("no browser session: {e}"));
+    let Some(session) = Session::phone(WIDTH, 740).await else {
+        return;
+    };
+    let driver = session.driver.clone();
     driver
         .run_and_quit(|driver| async move {
             // The link asks to log in first, then comes back to the offer.
@@ -346,16 +361,13 @@ async fn on_a_phone_a_dealer_opens_the_offer_email_logs_in_accepts_and_sees_the_
         })
         .await
         .unwrap_or_else(|e| panic!("browser step failed: {e:?}"));
-    drop(chromedriver);
+    drop(session);
 }
 
 #[tokio::test]
 async fn on_a_phone_a_dealer_opens_the_feedback_email_fills_the_form_and_sees_the_thanks() {
     use dealerloop::config::{EmailSettings, SmtpTls};
 
-    if chromedriver_available().is_none() {
-        return;
-    }
     let (port, inbox) = crate::email::smtp_server();
     let app = crate::helpers::spawn_app_with(|s| {
         s.email = EmailSettings::Smtp {
@@ -407,13 +419,10 @@ async fn on_a_phone_a_dealer_opens_the_feedback_email_fills_the_form_and_sees_th
     }
     let link = link.expect("the feedback email arrived over SMTP");
 
-    let scratch = tempfile::tempdir().unwrap();
-    let profile = tempfile::tempdir().unwrap();
-    let chromedriver = Chromedriver::start(&scratch.path().join("chromedriver.log"));
-    chromedriver.wait_until_ready().await;
-    let driver = WebDriver::new(&chromedriver.url, phone_sized_chromium(profile.path()))
-        .await
-        .unwrap_or_else(|e| panic!("no browser session: {e}"));
+    let Some(session) = Session::phone(WIDTH, 740).await else {
+        return;
+    };
+    let driver = session.driver.clone();
     driver
         .run_and_quit(|driver| async move {
             driver.goto(&link).await?;
@@ -474,7 +483,7 @@ async fn on_a_phone_a_dealer_opens_the_feedback_email_fills_the_form_and_sees_th
         })
         .await
         .unwrap_or_else(|e| panic!("browser step failed: {e:?}"));
-    drop(chromedriver);
+    drop(session);
     // The attribution store has no reader yet: read the recorded revenue from storage.
     let revenue: Option<i64> = {
         use dealerloop::schema::sale_outcomes::dsl::*;
@@ -490,9 +499,6 @@ async fn on_a_phone_a_dealer_opens_the_feedback_email_fills_the_form_and_sees_th
 #[tokio::test]
 async fn on_a_phone_a_dealer_reads_its_score_what_would_raise_it_and_the_chart_as_a_table() {
     use dealerloop::services::dealer_score::{ScoreRule, store};
-    if chromedriver_available().is_none() {
-        return;
-    }
     let app = spawn_app().await;
     app.create_dealer("MI-01");
     app.create_user("dealer@example.it", "dealer", Some("MI-01"));
@@ -522,13 +528,10 @@ async fn on_a_phone_a_dealer_reads_its_score_what_would_raise_it_and_the_chart_a
         store::recompute_all(&mut app.conn(), &ScoreRule::default(), at).unwrap();
     }
 
-    let scratch = tempfile::tempdir().unwrap();
-    let profile = tempfile::tempdir().unwrap();
-    let chromedriver = Chromedriver::start(&scratch.path().join("chromedriver.log"));
-    chromedriver.wait_until_ready().await;
-    let driver = WebDriver::new(&chromedriver.url, phone_sized_chromium(profile.path()))
-        .await
-        .unwrap_or_else(|e| panic!("no browser session: {e}"));
+    let Some(session) = Session::phone(WIDTH, 740).await else {
+        return;
+    };
+    let driver = session.driver.clone();
     let address = app.address.clone();
     driver
         .run_and_quit(|driver| async move {
@@ -578,15 +581,12 @@ async fn on_a_phone_a_dealer_reads_its_score_what_would_raise_it_and_the_chart_a
         })
         .await
         .unwrap_or_else(|e| panic!("browser step failed: {e:?}"));
-    drop(chromedriver);
+    drop(session);
 }
 
 #[tokio::test]
 async fn on_a_phone_the_managers_dealer_table_scrolls_inside_its_box_only() {
     const PHONE: (i64, i64) = (390, 844);
-    if chromedriver_available().is_none() {
-        return;
-    }
     let app = spawn_app().await;
     for n in 0..3 {
         app.create_dealer(&format!("MI-{n:02}"));
@@ -594,16 +594,10 @@ async fn on_a_phone_the_managers_dealer_table_scrolls_inside_its_box_only() {
     dealerloop::services::dealers::stats::refresh_all(&mut app.conn(), dealerloop::db::now())
         .unwrap();
     app.create_user("canale@example.it", "manager", None);
-    let scratch = tempfile::tempdir().unwrap();
-    let profile = tempfile::tempdir().unwrap();
-    let chromedriver = Chromedriver::start(&scratch.path().join("chromedriver.log"));
-    chromedriver.wait_until_ready().await;
-    let driver = WebDriver::new(
-        &chromedriver.url,
-        chromium_sized(profile.path(), PHONE.0, PHONE.1),
-    )
-    .await
-    .unwrap_or_else(|e| panic!("no browser session: {e}"));
+    let Some(session) = Session::phone(PHONE.0, PHONE.1).await else {
+        return;
+    };
+    let driver = session.driver.clone();
 
     let address = app.address.clone();
     driver
@@ -642,23 +636,14 @@ async fn on_a_phone_the_managers_dealer_table_scrolls_inside_its_box_only() {
 #[tokio::test]
 async fn on_a_phone_the_attribution_report_fits_the_screen_and_its_table_scrolls_in_its_box() {
     const PHONE: (i64, i64) = (390, 844);
-    if chromedriver_available().is_none() {
-        return;
-    }
     let app = crate::attribution::portal().await;
     let lead = crate::attribution::push_lead(&app, "PHONE-ATT").await;
     let mut phone = crate::attribution::logged_in(&app, "uno@example.it").await;
     crate::attribution::win(&mut phone, lead, "48500").await;
-    let scratch = tempfile::tempdir().unwrap();
-    let profile = tempfile::tempdir().unwrap();
-    let chromedriver = Chromedriver::start(&scratch.path().join("chromedriver.log"));
-    chromedriver.wait_until_ready().await;
-    let driver = WebDriver::new(
-        &chromedriver.url,
-        chromium_sized(profile.path(), PHONE.0, PHONE.1),
-    )
-    .await
-    .unwrap_or_else(|e| panic!("no browser session: {e}"));
+    let Some(session) = Session::phone(PHONE.0, PHONE.1).await else {
+        return;
+    };
+    let driver = session.driver.clone();
 
     let address = app.address.clone();
     driver
