@@ -52,20 +52,32 @@ impl JourneyRow {
             .optional()
     }
 
-    /// The rows of decided journeys, in lead order: an outcome recorded, "never reached"
+    /// Hands `each` the row of every decided journey, in lead order, one at a time (a
+    /// million rows are never held at once): an outcome recorded, "never reached"
     /// answered, or received at or before `horizon_us` (still open that long after).
-    pub fn decided(conn: &mut DbConnection, horizon_us: i64) -> QueryResult<Vec<JourneyRow>> {
+    pub fn for_each_decided<E: From<diesel::result::Error>>(
+        conn: &mut DbConnection,
+        horizon_us: i64,
+        mut each: impl FnMut(JourneyRow) -> Result<(), E>,
+    ) -> Result<(), E> {
         use attribution_journeys as j;
-        crate::on_native!(conn, |c| j::table
-            .filter(
-                j::outcome
-                    .is_not_null()
-                    .or(j::unreached.eq(true))
-                    .or(j::received_us.le(horizon_us)),
-            )
-            .order(j::lead_id)
-            .select(JourneyRow::as_select())
-            .load(c))
+        use diesel::connection::DefaultLoadingMode;
+        crate::on_native!(conn, |c| {
+            let rows = j::table
+                .filter(
+                    j::outcome
+                        .is_not_null()
+                        .or(j::unreached.eq(true))
+                        .or(j::received_us.le(horizon_us)),
+                )
+                .order(j::lead_id)
+                .select(JourneyRow::as_select())
+                .load_iter::<JourneyRow, DefaultLoadingMode>(c)?;
+            for row in rows {
+                each(row?)?;
+            }
+            Ok(())
+        })
     }
 
     /// Every lead's row, in lead order.

@@ -76,20 +76,19 @@ pub fn gather(
         journeys::micros(now),
         journeys::micros(now - TimeDelta::days(settings.horizon_days)),
     );
-    let rows = JourneyRow::decided(conn, horizon_us)?;
     let mut g = Gathered {
         rates: Rates::load(conn)?,
         ..Gathered::default()
     };
     let mut index: FxHashMap<String, u32> = FxHashMap::default();
-    for row in &rows {
+    JourneyRow::for_each_decided(conn, horizon_us, |row| -> Result<(), AppError> {
         let won = row.outcome == Some(FeedbackOutcome::Won);
         let decided = won
             || row.outcome == Some(FeedbackOutcome::Lost)
             || row.unreached
             || row.received_us <= horizon_us;
         if !decided {
-            continue;
+            return Ok(());
         }
         let Some(path) = journeys::decode(&row.path) else {
             return Err(AppError::Internal(anyhow::anyhow!(
@@ -124,7 +123,7 @@ pub fn gather(
             g.won.push(Won {
                 state: WonState {
                     lead_id: row.lead_id,
-                    last_event_id: row.last_event_id.clone().unwrap_or_default(),
+                    last_event_id: row.last_event_id.unwrap_or_default(),
                     touchpoints: i64::try_from(path.len()).unwrap_or(i64::MAX),
                     newest_touchpoint: path.iter().map(|t| t.touchpoint_id).max(),
                 },
@@ -146,7 +145,8 @@ pub fn gather(
                 converted: won,
             });
         }
-    }
+        Ok(())
+    })?;
     Ok(g)
 }
 
