@@ -640,6 +640,7 @@ fn evaluate_attribution(
                 "journeys": evaluation.journeys,
                 "conversions": evaluation.conversions,
                 "models": models,
+                "markov_shares": per_channel(&|i| evaluation.markov_shares[i].into()),
                 "seconds": {
                     "reading": evaluation.reading.as_secs_f64(),
                     "computing": evaluation.computing.as_secs_f64(),

@@ -35,6 +35,8 @@ pub struct Evaluation {
     pub channels: Vec<String>,
     /// The seven heuristic models in [`HEURISTIC`] order, then Markov.
     pub models: Vec<ModelTotals>,
+    /// Per channel, its share of the Markov chain's removal effects.
+    pub markov_shares: Vec<f64>,
     /// Revenue in other currencies: converted, or left out for lack of a rate.
     pub currencies: Conversions,
     pub reading: Duration,
@@ -104,6 +106,7 @@ pub fn credit_all(g: &Gathered, settings: &Settings) -> Result<Evaluation, AppEr
         conversions: removal.conversions,
         channels: g.channels.clone(),
         models,
+        markov_shares,
         currencies: currencies.sorted(),
         reading: Duration::ZERO,
         computing: Duration::ZERO,
