@@ -204,6 +204,8 @@ pub struct DigestEmail {
     pub biggest_change: Option<DigestLine>,
     pub report_link: String,
     pub settings_link: String,
+    /// Turns the digest off in one click, without logging in.
+    pub unsubscribe_link: String,
 }
 
 impl DigestEmail {

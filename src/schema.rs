@@ -161,6 +161,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     digest_weeks,
     exchange_rates,
     attribution_journeys,
+    digest_links,
 );
 
 diesel::table! {
@@ -642,6 +643,16 @@ diesel::table! {
 }
 
 diesel::table! {
+    digest_links (token_hash) {
+        token_hash -> Text,
+        user_id -> BigInt,
+        created_at -> Timestamp,
+        expires_at -> Timestamp,
+        used_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
     exchange_rates (month, currency) {
         month -> Text,
         currency -> Text,
@@ -652,5 +663,6 @@ diesel::table! {
 
 diesel::joinable!(attribution_credits -> leads (lead_id));
 diesel::joinable!(attribution_journeys -> leads (lead_id));
+diesel::joinable!(digest_links -> users (user_id));
 diesel::joinable!(attribution_credits -> touchpoints (touchpoint_id));
 diesel::joinable!(attribution_run_channels -> attribution_runs (run_id));

@@ -81,3 +81,56 @@ impl UserToken {
         diesel::delete(user_tokens::table.filter(user_tokens::expires_at.lt(before))).execute(conn)
     }
 }
+
+/// The link in a weekly digest that turns the digest off (see `digest_links`).
+pub struct DigestLink;
+
+impl DigestLink {
+    pub fn insert(
+        conn: &mut DbConnection,
+        token_hash: &str,
+        user_id: i64,
+        now: NaiveDateTime,
+        expires_at: NaiveDateTime,
+    ) -> QueryResult<()> {
+        use crate::schema::digest_links as d;
+        diesel::insert_into(d::table)
+            .values((
+                d::token_hash.eq(token_hash),
+                d::user_id.eq(user_id),
+                d::created_at.eq(now),
+                d::expires_at.eq(expires_at),
+            ))
+            .execute(conn)
+            .map(drop)
+    }
+
+    /// The user of the unused, unexpired link with `token_hash`.
+    pub fn user_of(
+        conn: &mut DbConnection,
+        token_hash: &str,
+        now: NaiveDateTime,
+    ) -> QueryResult<Option<i64>> {
+        use crate::schema::digest_links as d;
+        d::table
+            .find(token_hash)
+            .filter(d::used_at.is_null())
+            .filter(d::expires_at.gt(now))
+            .select(d::user_id)
+            .first(conn)
+            .optional()
+    }
+
+    /// Marks the link used; false if it was used (or is gone) already.
+    pub fn mark_used(
+        conn: &mut DbConnection,
+        token_hash: &str,
+        now: NaiveDateTime,
+    ) -> QueryResult<bool> {
+        use crate::schema::digest_links as d;
+        diesel::update(d::table.find(token_hash).filter(d::used_at.is_null()))
+            .set(d::used_at.eq(now))
+            .execute(conn)
+            .map(|n| n == 1)
+    }
+}

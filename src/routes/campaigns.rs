@@ -11,8 +11,9 @@ use super::{html, html_with_status, see_other_with_notice};
 use crate::error::AppError;
 use crate::services::attribution::spend_import::{self, SpendImport};
 use crate::services::attribution::{campaigns, digest};
+use crate::services::audit::Actor;
 use crate::web::multipart::{self, NoUpload};
-use crate::web::{AppState, Page, Staff};
+use crate::web::{AppState, Page, RequestContext, Staff};
 
 /// The largest spend file accepted (a few thousand rows take a few hundred kilobytes).
 const MAX_SPEND_FILE_BYTES: usize = 2 * 1024 * 1024;
@@ -24,7 +25,9 @@ pub fn configure(routes: &mut crate::routes::Routes) {
         .post("/campaigns/spend", save_spend)
         .post("/campaigns/spend/import", import_spend)
         .get("/account/digest", digest_page)
-        .post("/account/digest", save_digest);
+        .post("/account/digest", save_digest)
+        .get("/digest/off/{token}", digest_off_page)
+        .post("/digest/off/{token}", digest_off);
 }
 
 #[derive(Template)]
@@ -211,4 +214,61 @@ async fn save_digest(
         "notice-digest-saved",
         state.settings.served_over_tls(),
     ))
+}
+
+#[derive(Template)]
+#[template(path = "attribution/digest_off.html")]
+struct DigestOffPage {
+    page: Page,
+    /// Where the form posts (the link itself), until the digest is off.
+    action: Option<String>,
+}
+
+/// The digest email's link: a page with one button that turns the digest off, so a link
+/// opened by a mail scanner changes nothing. No login; the link's secret is the key.
+async fn digest_off_page(
+    state: web::Data<AppState>,
+    page: Page,
+    token: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
+    let token = token.into_inner();
+    let secret = token.clone();
+    let user = state
+        .db
+        .read(move |conn| digest::unsubscribe_user(conn, &secret, crate::db::now()))
+        .await?;
+    if user.is_none() {
+        return Err(AppError::InvalidLink);
+    }
+    Ok(no_referrer(html(&DigestOffPage {
+        page,
+        action: Some(format!("/digest/off/{token}")),
+    })?))
+}
+
+async fn digest_off(
+    state: web::Data<AppState>,
+    page: Page,
+    ctx: RequestContext,
+    token: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
+    let secret = token.into_inner();
+    let actor = Actor::email_link(&ctx.client.ip);
+    let done = state
+        .db
+        .write(move |conn| digest::unsubscribe(conn, &secret, &actor, crate::db::now()))
+        .await?;
+    if !done {
+        return Err(AppError::InvalidLink);
+    }
+    Ok(no_referrer(html(&DigestOffPage { page, action: None })?))
+}
+
+/// The link's secret must not leak to other sites through the referrer.
+fn no_referrer(mut res: HttpResponse) -> HttpResponse {
+    res.headers_mut().insert(
+        actix_web::http::header::REFERRER_POLICY,
+        actix_web::http::header::HeaderValue::from_static("no-referrer"),
+    );
+    res
 }

@@ -705,4 +705,29 @@ async fn channel_managers_get_the_weekly_digest_once_on_monday_unless_they_turn_
             .iter()
             .all(|m| !m.subject.contains("09/11/2026"))
     );
+
+    // The email's own link turns the digest off without logging in, with one button (a
+    // mail scanner opening the link changes nothing), and works once.
+    let link = digest
+        .text
+        .lines()
+        .find_map(|l| {
+            l.split_once("/digest/off/")
+                .map(|(_, t)| t.trim().to_owned())
+        })
+        .expect("an unsubscribe link");
+    let path = format!("/digest/off/{link}");
+    let mut visitor = app.browser_with_language("en");
+    let page = visitor.get(&path).await;
+    assert_eq!(page.status, 200, "{}", page.html);
+    assert!(page.has("data-digest", "on"));
+    let done = visitor.post(&path, &[]).await;
+    assert!(done.has("data-digest", "off"), "{}", done.html);
+    let mut desk = logged_in(&app, "canale@example.it").await;
+    assert!(desk.get("/account/digest").await.has("data-digest", "off"));
+    assert!(app.audit_actions().contains(&"digest_off".to_owned()));
+    assert_eq!(visitor.get(&path).await.status, 410, "used once");
+    assert_eq!(visitor.post(&path, &[]).await.status, 410);
+    let forged = format!("/digest/off/{}", "A".repeat(43));
+    assert_eq!(visitor.get(&forged).await.status, 410);
 }

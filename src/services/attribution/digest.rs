@@ -14,9 +14,11 @@ use crate::i18n::Locale;
 use crate::models::attribution::{LeadScope, claim_digest_week};
 use crate::models::dealer::Dealer;
 use crate::models::dealer_figures;
+use crate::models::token::DigestLink;
 use crate::models::user::User;
 use crate::services::audit::{self, Actor};
 use crate::services::feedback::views::OVERDUE_AFTER_DAYS;
+use crate::services::tokens;
 
 /// The model the digest credits revenue with (the one that needs no run, and the one a
 /// reader can check by hand).
@@ -140,9 +142,56 @@ pub fn send_due(
             .as_deref()
             .and_then(|l| Locale::ALL.into_iter().find(|x| x.as_str() == l))
             .unwrap_or_default();
-        email::enqueue(conn, &user.email, &digest_email(&figures, locale, base_url))?;
+        let secret = tokens::random_secret();
+        DigestLink::insert(
+            conn,
+            &tokens::hash_secret(&secret),
+            user.id,
+            now,
+            now + TimeDelta::days(UNSUBSCRIBE_LINK_DAYS),
+        )?;
+        let mut mail = digest_email(&figures, locale, base_url);
+        mail.unsubscribe_link = format!("{base_url}/digest/off/{secret}");
+        email::enqueue(conn, &user.email, &mail)?;
     }
     Ok(recipients.len())
+}
+
+/// How long the link in a digest that turns it off keeps working.
+pub const UNSUBSCRIBE_LINK_DAYS: i64 = 60;
+
+/// The user the digest link with `secret` turns the digest off for, if the link works.
+pub fn unsubscribe_user(
+    conn: &mut DbConnection,
+    secret: &str,
+    now: NaiveDateTime,
+) -> Result<Option<i64>, AppError> {
+    if secret.len() != 43 {
+        return Ok(None);
+    }
+    Ok(DigestLink::user_of(
+        conn,
+        &tokens::hash_secret(secret),
+        now,
+    )?)
+}
+
+/// Turns the digest off for the user of the link with `secret` (once; audited). `false`:
+/// the link does not work (unknown, used or expired).
+pub fn unsubscribe(
+    conn: &mut DbConnection,
+    secret: &str,
+    actor: &Actor,
+    now: NaiveDateTime,
+) -> Result<bool, AppError> {
+    let Some(user_id) = unsubscribe_user(conn, secret, now)? else {
+        return Ok(false);
+    };
+    if !DigestLink::mark_used(conn, &tokens::hash_secret(secret), now)? {
+        return Ok(false);
+    }
+    set_digest(conn, user_id, false, actor)?;
+    Ok(true)
 }
 
 fn digest_email(f: &WeekFigures, locale: Locale, base_url: &str) -> DigestEmail {
@@ -179,6 +228,7 @@ fn digest_email(f: &WeekFigures, locale: Locale, base_url: &str) -> DigestEmail 
         }),
         report_link: format!("{base_url}/attribution"),
         settings_link: format!("{base_url}/account/digest"),
+        unsubscribe_link: String::new(),
     }
 }
 

@@ -169,3 +169,11 @@ spend-error-amount-missing = Give the amount.
 spend-error-amount = Write the amount as a number, such as 1.250,50 or 1250.50, not negative.
 spend-error-currency = Use one of the currencies EUR, CHF, USD or GBP (or leave it empty for EUR).
 spend-error-repeated = This campaign and month are already in an earlier row of the file.
+
+## Digest: turning it off from the email
+email-digest-unsubscribe = Stop this email (one click, no login)
+digest-off-title = The weekly attribution digest
+digest-off-explained = Stop receiving the weekly digest by email? You can turn it on again from your account at any time.
+digest-off-button = Stop the weekly digest
+digest-off-done = Done: you will not receive the weekly digest any more.
+digest-off-again = Turn it on again (after logging in)

@@ -169,3 +169,11 @@ spend-error-amount-missing = Indica l'importo.
 spend-error-amount = Scrivi l'importo come numero, per esempio 1.250,50 o 1250.50, non negativo.
 spend-error-currency = Usa una delle valute EUR, CHF, USD o GBP (o lascia vuoto per EUR).
 spend-error-repeated = Questa campagna e questo mese sono già in una riga precedente del file.
+
+## Riepilogo: disattivarlo dall'email
+email-digest-unsubscribe = Non ricevere più questa email (un clic, senza accesso)
+digest-off-title = Il riepilogo settimanale dell'attribuzione
+digest-off-explained = Non ricevere più il riepilogo settimanale via email? Puoi riattivarlo dal tuo account in qualsiasi momento.
+digest-off-button = Interrompi il riepilogo settimanale
+digest-off-done = Fatto: non riceverai più il riepilogo settimanale.
+digest-off-again = Riattivalo (dopo l'accesso)
