@@ -551,12 +551,13 @@ async fn accepts_declines_feedback_submissions_and_exports_are_in_the_audit_log(
 
 /// Routes whose path parameter is a secret from an email or a file name, not an id: a
 /// dealer cannot name another dealer's secret, so there is nothing to sweep.
-const SECRET_ROUTES: [&str; 6] = [
+const SECRET_ROUTES: [&str; 7] = [
     "/feedback/t/{token}",
     "/feedback/t/{token}/fresh",
     "/password/reset/{token}",
     "/invite/{token}",
     "/offers/answer/{token}/{action}",
+    "/digest/off/{token}",
     "/static/{file}",
 ];
 
