@@ -2,7 +2,8 @@
 # Attribution at scale, on SQLite with a release build, on the generated network (5,000
 # dealers, 1,000,000 leads, about 200,000 won):
 #   1. `dealerloop attribution` (the data-driven model over every decided journey, its
-#      credits rewritten in chunks), 3 runs;
+#      credits rewritten in chunks), 3 runs; then `dealerloop attribution --evaluate` (all
+#      eight models over every decided journey, nothing written), 7 runs;
 #   2. the manager's pages, each requested 5 times in a row by one client, median time:
 #      the report over the last 12 months by channel (linear and Markov) and by campaign,
 #      the model comparison, the checks page and the CSV; and, as the baseline measured in
@@ -32,11 +33,21 @@ if [ ! -s "$db" ]; then
 fi
 
 echo "== dealerloop attribution: the Markov model over every decided journey, 3 runs"
-for run in 1 2 3; do taskset -c 0 "$BIN" attribution | head -n1; done | tee "$work/runs"
+for run in 1 2 3; do taskset -c 0 "$BIN" attribution | sed -n 1p; done | tee "$work/runs"
 python3 - "$work/runs" <<'PY'
 import re, statistics, sys
 text = open(sys.argv[1]).read()
 for what, pattern in [("reading", r"(\d+) ms reading"), ("solving", r"(\d+) ms solving"), ("in all", r"(\d+) ms in all")]:
+    ms = [float(m) for m in re.findall(pattern, text)]
+    print(f"{what}: median {statistics.median(ms):.0f} ms (min {min(ms):.0f}, max {max(ms):.0f})")
+PY
+
+echo "== dealerloop attribution --evaluate: all eight models over every decided journey, 7 runs"
+for run in 1 2 3 4 5 6 7; do taskset -c 0 "$BIN" attribution --evaluate | sed -n 1p; done | tee "$work/evaluate"
+python3 - "$work/evaluate" <<'PY'
+import re, statistics, sys
+text = open(sys.argv[1]).read()
+for what, pattern in [("reading", r"(\d+) ms reading"), ("computing", r"(\d+) ms computing"), ("in all", r"(\d+) ms in all")]:
     ms = [float(m) for m in re.findall(pattern, text)]
     print(f"{what}: median {statistics.median(ms):.0f} ms (min {min(ms):.0f}, max {max(ms):.0f})")
 PY
