@@ -156,6 +156,16 @@ pub fn html_with_status(
 }
 
 /// `303 See Other` to `location`.
+/// Pages reached through an emailed link send no referrer, so its secret never leaks to
+/// another site.
+pub fn no_referrer(mut res: HttpResponse) -> HttpResponse {
+    res.headers_mut().insert(
+        actix_web::http::header::REFERRER_POLICY,
+        actix_web::http::header::HeaderValue::from_static("no-referrer"),
+    );
+    res
+}
+
 pub fn see_other(location: &str) -> HttpResponse {
     HttpResponse::SeeOther()
         .insert_header((header::LOCATION, location.to_owned()))

@@ -185,77 +185,16 @@ impl RunRow {
     }
 }
 
-/// A touchpoint as a journey needs it.
-#[derive(Debug, Clone, Queryable)]
-pub struct JourneyTouch {
-    pub lead_id: i64,
-    pub touchpoint_id: i64,
-    pub position: i32,
-    pub occurred_at: UtcTime,
-    pub channel: String,
-}
-
-/// A lead whose journey is decided, as a Markov run reads it.
-#[derive(Debug, Clone, Queryable)]
-pub struct DecidedLead {
-    pub lead_id: i64,
-    pub received_at: UtcTime,
-    /// The recorded outcome, if any (won or lost).
-    pub outcome: Option<FeedbackOutcome>,
-    pub revenue_cents: Option<i64>,
-    pub currency: Option<Currency>,
-    pub close_date: Option<chrono::NaiveDate>,
-    pub recorded_at: Option<UtcTime>,
-    /// The outbox event that last changed the outcome.
-    pub last_event_id: Option<String>,
-}
-
-/// Every lead's touchpoints in lead order (then time, then position): a run walks them
-/// beside [`decided_leads`].
-pub fn all_touches(conn: &mut DbConnection) -> QueryResult<Vec<JourneyTouch>> {
-    touchpoints::table
-        .order((
-            touchpoints::lead_id,
-            touchpoints::occurred_at,
-            touchpoints::position,
-        ))
-        .select((
-            touchpoints::lead_id,
-            touchpoints::id,
-            touchpoints::position,
-            touchpoints::occurred_at,
-            touchpoints::channel,
-        ))
-        .load(conn)
-}
-
-/// Every lead with its recorded outcome, if any, in lead order.
-pub fn decided_leads(conn: &mut DbConnection) -> QueryResult<Vec<DecidedLead>> {
-    leads::table
-        .left_join(sale_outcomes::table)
-        .order(leads::id)
-        .select((
-            leads::id,
-            leads::received_at,
-            sale_outcomes::outcome.nullable(),
-            sale_outcomes::revenue_cents.nullable(),
-            sale_outcomes::currency.nullable(),
-            sale_outcomes::close_date.nullable(),
-            sale_outcomes::recorded_at.nullable(),
-            sale_outcomes::last_event_id.nullable(),
-        ))
-        .load(conn)
-}
-
-/// The leads whose submitted feedback says the customer was never reached.
-pub fn never_reached(conn: &mut DbConnection) -> QueryResult<Vec<i64>> {
-    feedback::table
+/// Whether a submitted form about the lead says the customer was never reached.
+pub fn is_never_reached(conn: &mut DbConnection, lead_id: i64) -> QueryResult<bool> {
+    let forms: i64 = feedback::table
         .inner_join(feedback_requests::table)
+        .filter(feedback_requests::lead_id.eq(lead_id))
         .filter(feedback::submitted_at.is_not_null())
         .filter(feedback::outcome.eq(FeedbackOutcome::Unreached))
-        .select(feedback_requests::lead_id)
-        .distinct()
-        .load(conn)
+        .count()
+        .get_result(conn)?;
+    Ok(forms > 0)
 }
 
 /// When a dealer accepted the lead (the opportunity), if one did: the latest acceptance.

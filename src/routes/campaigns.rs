@@ -7,7 +7,7 @@ use askama::Template;
 use chrono::Datelike;
 use serde::Deserialize;
 
-use super::{html, html_with_status, see_other_with_notice};
+use super::{html, html_with_status, no_referrer, see_other_with_notice};
 use crate::error::AppError;
 use crate::services::attribution::spend_import::{self, SpendImport};
 use crate::services::attribution::{campaigns, digest};
@@ -262,13 +262,4 @@ async fn digest_off(
         return Err(AppError::InvalidLink);
     }
     Ok(no_referrer(html(&DigestOffPage { page, action: None })?))
-}
-
-/// The link's secret must not leak to other sites through the referrer.
-fn no_referrer(mut res: HttpResponse) -> HttpResponse {
-    res.headers_mut().insert(
-        actix_web::http::header::REFERRER_POLICY,
-        actix_web::http::header::HeaderValue::from_static("no-referrer"),
-    );
-    res
 }

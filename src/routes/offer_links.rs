@@ -1,11 +1,10 @@
 //! Answering an offer from the email, without logging in: the link opens a confirmation
 //! page and the answer is posted from it.
 
-use actix_web::http::header::{HeaderValue, REFERRER_POLICY};
 use actix_web::{HttpResponse, web};
 use askama::Template;
 
-use super::html;
+use super::{html, no_referrer};
 use crate::error::AppError;
 use crate::models::lead::LeadRow;
 use crate::services::audit::Actor;
@@ -18,13 +17,6 @@ pub fn configure(routes: &mut crate::routes::Routes) {
     routes
         .get("/offers/answer/{token}/{action}", confirm)
         .post("/offers/answer/{token}/{action}", answer);
-}
-
-/// The token must not leak to other sites through the referrer.
-fn no_referrer(mut res: HttpResponse) -> HttpResponse {
-    res.headers_mut()
-        .insert(REFERRER_POLICY, HeaderValue::from_static("no-referrer"));
-    res
 }
 
 #[derive(Template)]

@@ -8,7 +8,7 @@ use serde::Deserialize;
 
 use super::{echoed_email, retry_message, session_response_with_notice, too_many_attempts};
 use crate::error::AppError;
-use crate::routes::{html, html_with_status, see_other_with_notice};
+use crate::routes::{html, html_with_status, no_referrer, see_other_with_notice};
 use crate::services::auth::{self, NewSession, PasswordError, TypedPassword};
 use crate::services::tokens::TokenPurpose;
 use crate::web::page::Errors;
@@ -215,15 +215,6 @@ impl PasswordLink for InvitationLink {
     const PURPOSE: TokenPurpose = TokenPurpose::Invitation;
     const KIND: &'static str = "invite";
     const PREFIX: &'static str = "/invite/";
-}
-
-/// Pages reached through an emailed link send no referrer, so the token never leaks.
-fn no_referrer(mut res: HttpResponse) -> HttpResponse {
-    res.headers_mut().insert(
-        actix_web::http::header::REFERRER_POLICY,
-        actix_web::http::header::HeaderValue::from_static("no-referrer"),
-    );
-    res
 }
 
 /// The form to choose a password behind link `token` of kind `L`.

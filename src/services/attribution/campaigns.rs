@@ -127,10 +127,9 @@ pub fn save_spend(
     let Some(campaign) = Campaign::find_by_code(conn, form.code.trim())? else {
         return Ok(Err("notice-campaign-error-unknown"));
     };
-    let month = form.month.trim();
-    if NaiveDate::parse_from_str(&format!("{month}-01"), "%Y-%m-%d").is_err() || month.len() != 7 {
+    let Ok(month) = super::currency::parse_month(&form.month) else {
         return Ok(Err("notice-campaign-error-month"));
-    }
+    };
     let locale = Locale::ALL
         .into_iter()
         .find(|l| l.as_str() == form.lang)
@@ -143,7 +142,7 @@ pub fn save_spend(
         conn,
         &CampaignSpend {
             campaign_id: campaign.id,
-            month: month.to_owned(),
+            month: month.clone(),
             amount_cents: cents,
             currency: "EUR".into(),
         },

@@ -6,6 +6,7 @@
 
 use chrono::{NaiveDate, NaiveDateTime, NaiveTime};
 
+use super::journeys::{PathTouch, from_micros};
 use super::markov::touch_shares;
 use super::models::{HEURISTIC, Journey, Model, Settings, Touch, shares};
 use super::split::largest_remainder;
@@ -13,7 +14,6 @@ use crate::db::DbConnection;
 use crate::domain::FeedbackOutcome;
 use crate::error::AppError;
 use crate::models::attribution::{self as stored, CreditRow, RunRow};
-use crate::models::feedback::SaleOutcome;
 use crate::models::lead::{LeadRow, TouchpointRow};
 
 /// When an outcome converted: the end of its close date when the dealer gave one, else
@@ -33,6 +33,21 @@ pub struct StoredJourney {
 }
 
 impl StoredJourney {
+    /// The journey of a path (see [`super::journeys`]) up to `converted_us`.
+    pub fn of_path(path: &[PathTouch<'_>], converted_us: i64) -> Self {
+        let kept: Vec<&PathTouch<'_>> = path.iter().filter(|t| t.at_us <= converted_us).collect();
+        Self {
+            touchpoint_ids: kept.iter().map(|t| t.touchpoint_id).collect(),
+            touches: kept
+                .iter()
+                .map(|t| Touch {
+                    occurred_at: from_micros(t.at_us),
+                    channel: t.channel.to_owned(),
+                })
+                .collect(),
+        }
+    }
+
     pub fn of(rows: &[TouchpointRow], converted_at: NaiveDateTime) -> Self {
         let mut kept: Vec<&TouchpointRow> = rows
             .iter()
@@ -120,23 +135,26 @@ pub fn rewrite_for_lead(
     lead: &LeadRow,
     settings: &Settings,
 ) -> Result<usize, AppError> {
-    super::journeys::refresh_lead(conn, lead)?;
+    // The journey row holds everything the credits are computed from: read once.
+    let row = super::journeys::refresh_lead(conn, lead)?;
     CreditRow::delete_for_lead(conn, lead.id)?;
-    let Some(outcome) = SaleOutcome::find(conn, lead.id)? else {
+    let (Some(FeedbackOutcome::Won), Some(converted_us)) = (row.outcome, row.converted_us) else {
         return Ok(0);
     };
-    if outcome.outcome != FeedbackOutcome::Won {
-        return Ok(0);
-    }
-    let converted_at = conversion_time(outcome.close_date, outcome.recorded_at.get());
-    let journey = StoredJourney::of(&LeadRow::touchpoints(conn, lead.id)?, converted_at);
+    let path = super::journeys::decode(&row.path).ok_or_else(|| {
+        AppError::Internal(anyhow::anyhow!(
+            "the journey of lead {} cannot be read",
+            lead.id
+        ))
+    })?;
+    let journey = StoredJourney::of_path(&path, converted_us);
     let view = Journey {
         touches: &journey.touches,
         received_at: lead.received_at.get(),
-        accepted_at: stored::accepted_at(conn, lead.id)?,
-        converted_at,
+        accepted_at: row.accepted_us.map(from_micros),
+        converted_at: from_micros(converted_us),
     };
-    let revenue = outcome.revenue_cents.unwrap_or(0);
+    let revenue = row.revenue_cents.unwrap_or(0);
     let mut rows = Vec::new();
     for model in HEURISTIC {
         rows.extend(rows_for(

@@ -12,12 +12,12 @@
 //! channel's length in bytes comes first, so any channel text reads back exactly.
 
 use chrono::{DateTime, NaiveDateTime};
-use diesel::prelude::*;
 
 use super::credits::conversion_time;
 use crate::db::DbConnection;
-use crate::domain::{FeedbackOutcome, OfferStatus};
+use crate::domain::FeedbackOutcome;
 use crate::error::AppError;
+use crate::models::attribution as stored;
 use crate::models::feedback::SaleOutcome;
 use crate::models::journey::JourneyRow;
 use crate::models::lead::LeadRow;
@@ -92,23 +92,9 @@ fn path_of(conn: &mut DbConnection, lead_id: i64) -> Result<String, AppError> {
 
 /// A lead's journey row as the tables it summarises have it now.
 pub fn current(conn: &mut DbConnection, lead: &LeadRow) -> Result<JourneyRow, AppError> {
-    use crate::schema::{feedback, feedback_requests, offers};
-
     let path = path_of(conn, lead.id)?;
-    let accepted: Option<Option<crate::db::UtcTime>> = offers::table
-        .filter(offers::lead_id.eq(lead.id))
-        .filter(offers::status.eq(OfferStatus::Accepted))
-        .order(offers::id.desc())
-        .select(offers::responded_at)
-        .first(conn)
-        .optional()?;
-    let unreached: i64 = feedback::table
-        .inner_join(feedback_requests::table)
-        .filter(feedback_requests::lead_id.eq(lead.id))
-        .filter(feedback::submitted_at.is_not_null())
-        .filter(feedback::outcome.eq(FeedbackOutcome::Unreached))
-        .count()
-        .get_result(conn)?;
+    let accepted = stored::accepted_at(conn, lead.id)?;
+    let unreached = stored::is_never_reached(conn, lead.id)?;
     let outcome = SaleOutcome::find(conn, lead.id)?;
     let won = outcome
         .as_ref()
@@ -116,9 +102,9 @@ pub fn current(conn: &mut DbConnection, lead: &LeadRow) -> Result<JourneyRow, Ap
     Ok(JourneyRow {
         lead_id: lead.id,
         received_us: micros(lead.received_at.get()),
-        accepted_us: accepted.flatten().map(|t| micros(t.get())),
+        accepted_us: accepted.map(micros),
         outcome: outcome.as_ref().map(|o| o.outcome),
-        unreached: unreached > 0,
+        unreached,
         converted_us: won.map(|o| micros(conversion_time(o.close_date, o.recorded_at.get()))),
         revenue_cents: outcome.as_ref().and_then(|o| o.revenue_cents),
         currency: outcome.as_ref().map(|o| o.currency),
@@ -153,13 +139,14 @@ pub fn insert_new(
 /// transaction.
 pub fn refresh(conn: &mut DbConnection, lead_id: i64) -> Result<(), AppError> {
     let lead = LeadRow::find(conn, lead_id)?;
-    refresh_lead(conn, &lead)
+    refresh_lead(conn, &lead).map(drop)
 }
 
-/// As [`refresh`], for a lead already read.
-pub fn refresh_lead(conn: &mut DbConnection, lead: &LeadRow) -> Result<(), AppError> {
+/// As [`refresh`], for a lead already read; returns the row written.
+pub fn refresh_lead(conn: &mut DbConnection, lead: &LeadRow) -> Result<JourneyRow, AppError> {
     let row = current(conn, lead)?;
-    Ok(JourneyRow::save(conn, &row)?)
+    JourneyRow::save(conn, &row)?;
+    Ok(row)
 }
 
 #[cfg(test)]

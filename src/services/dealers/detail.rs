@@ -104,13 +104,7 @@ impl DealerActivity {
 }
 
 impl DealerDetail {
-    /// The dealer `id` as staff see it at `now`.
-    pub fn load(conn: &mut DbConnection, id: i64, now: NaiveDateTime) -> Result<Self, AppError> {
-        let activity = DealerActivity::load(conn, id, now)?;
-        Self::load_with(conn, id, activity)
-    }
-
-    /// The dealer `id`, with what was read of its `activity`.
+    /// The dealer `id` as staff see it, with what was read of its `activity`.
     pub fn load_with(
         conn: &mut DbConnection,
         id: i64,

@@ -137,30 +137,20 @@ pub fn export_paths(
     to: &std::path::Path,
 ) -> Result<usize, AppError> {
     let g = gather(conn, settings, now)?;
-    let mut won_value: rustc_hash::FxHashMap<usize, i64> = rustc_hash::FxHashMap::default();
-    let mut currencies = Conversions::default();
-    // Won journeys are gathered in the same order as their paths, among the others.
-    let mut won = g.won.iter().filter(|w| !w.channels.is_empty());
-    for (i, p) in g.paths.iter().enumerate() {
-        if p.converted
-            && let Some(w) = won.next()
-        {
-            let value = currencies
-                .convert(&g.rates, w.revenue_cents, w.currency, &w.close_month)
-                .unwrap_or(0);
-            won_value.insert(i, value);
-        }
-    }
+    // Per path: conversions, their value (base cents), journeys that did not convert. A
+    // converted path is its won journey's channels; the others come from the paths.
     let mut by_path: rustc_hash::FxHashMap<&[u32], (u64, i64, u64)> =
         rustc_hash::FxHashMap::default();
-    for (i, p) in g.paths.iter().enumerate() {
-        let e = by_path.entry(&p.channels).or_default();
-        if p.converted {
-            e.0 += 1;
-            e.1 += won_value.get(&i).copied().unwrap_or(0);
-        } else {
-            e.2 += 1;
-        }
+    let mut currencies = Conversions::default();
+    for w in g.won.iter().filter(|w| !w.channels.is_empty()) {
+        let e = by_path.entry(&w.channels).or_default();
+        e.0 += 1;
+        e.1 += currencies
+            .convert(&g.rates, w.revenue_cents, w.currency, &w.close_month)
+            .unwrap_or(0);
+    }
+    for p in g.paths.iter().filter(|p| !p.converted) {
+        by_path.entry(&p.channels).or_default().2 += 1;
     }
     let mut out = csv::Writer::from_path(to).map_err(|e| AppError::Internal(e.into()))?;
     let fail = |e: csv::Error| AppError::Internal(e.into());
