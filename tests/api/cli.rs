@@ -624,3 +624,95 @@ async fn generate_writes_answered_offers_feedback_and_outcomes_that_give_dealers
         assert!((before - now).abs() < 0.5, "{code}: {before} then {now}");
     }
 }
+
+#[tokio::test]
+async fn attribution_evaluate_credits_every_journey_as_the_stored_credits_do_and_exports_the_paths()
+{
+    let (url, _database) = fresh_database();
+    let generated = dealerloop(
+        Some(&url),
+        &["generate", "--dealers", "30", "--leads", "300"],
+        "",
+        &[],
+    )
+    .await;
+    assert!(generated.succeeded(), "{generated:?}");
+    let scratch = tempfile::tempdir().unwrap();
+    let paths = scratch.path().join("paths.csv");
+    let evaluated = dealerloop(
+        Some(&url),
+        &[
+            "attribution",
+            "--evaluate",
+            "--json",
+            "--export",
+            paths.to_str().unwrap(),
+        ],
+        "",
+        &[],
+    )
+    .await;
+    assert!(evaluated.succeeded(), "{evaluated:?}");
+    let out: serde_json::Value = serde_json::from_str(&evaluated.stdout).expect("JSON");
+
+    // Per channel, what the linear model credits is what the outcomes' stored credits say.
+    let stored: Vec<(String, i64)> = {
+        let mut conn = DatabaseUrl::parse(&url).unwrap().establish().unwrap();
+        diesel::sql_query(
+            "SELECT t.channel AS channel, CAST(SUM(c.cents) AS BIGINT) AS cents \
+             FROM attribution_credits c JOIN touchpoints t ON t.id = c.touchpoint_id \
+             WHERE c.model = 'linear' GROUP BY t.channel ORDER BY t.channel",
+        )
+        .load::<ChannelCents>(&mut conn)
+        .unwrap()
+        .into_iter()
+        .map(|r| (r.channel, r.cents))
+        .collect()
+    };
+    assert!(!stored.is_empty(), "generate credits its won outcomes");
+    for (channel, cents) in &stored {
+        assert_eq!(
+            out["models"]["linear"]["revenue_cents"][channel].as_i64(),
+            Some(*cents),
+            "{channel}: {out}"
+        );
+    }
+    let shares: f64 = out["markov_shares"]
+        .as_object()
+        .unwrap()
+        .values()
+        .map(|v| v.as_f64().unwrap())
+        .sum();
+    assert!((shares - 1.0).abs() < 1e-9, "{shares}");
+
+    // The export holds every converted journey once, one row per distinct path.
+    let csv = std::fs::read_to_string(&paths).unwrap();
+    let mut lines = csv.lines();
+    assert_eq!(
+        lines.next(),
+        Some("path,total_conversions,total_conversion_value,total_null")
+    );
+    let exported: f64 = lines
+        .map(|l| l.split(',').nth(1).unwrap().parse::<f64>().unwrap())
+        .sum();
+    let credited: f64 = out["models"]["first_touch"]["conversions"]
+        .as_object()
+        .unwrap()
+        .values()
+        .map(|v| v.as_f64().unwrap())
+        .sum();
+    assert_eq!(exported, credited.round());
+    assert_eq!(
+        out["conversions"].as_f64().unwrap(),
+        exported,
+        "every converted journey with a touchpoint"
+    );
+}
+
+#[derive(QueryableByName)]
+struct ChannelCents {
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    channel: String,
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    cents: i64,
+}
